@@ -4,15 +4,18 @@
 #define TI_CORE_H
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <traceingest/traceingest.h>
 #include <traceingest/ti-format.h>
 
+/* ---- small helpers (mem.c) ------------------------------------------------ */
 char *ti_strndup(const char *s, size_t n);
 char *ti_strdup(const char *s);
 int ti_buf_vprintf(ti_buf *b, const char *fmt, va_list ap);
+uint64_t ti_hash(const void *p, size_t n);
 
 #ifdef TI_TESTING
 /* Allocation-failure injection: the n-th allocation from now fails (n = 0:
@@ -20,5 +23,256 @@ int ti_buf_vprintf(ti_buf *b, const char *fmt, va_list ap);
 void ti_test_fail_after(long n);
 unsigned long ti_test_alloc_calls(void);
 #endif
+
+/* ---- arena (log.c): bump allocation freed all at once --------------------- */
+typedef struct ti_arena_chunk ti_arena_chunk;
+typedef struct ti_arena {
+  ti_arena_chunk *head;
+  char *pos, *end;
+} ti_arena;
+void *ti_arena_alloc(ti_arena *a, size_t n); /* 8-byte aligned */
+void ti_arena_free(ti_arena *a);
+
+/* ---- messages and the message log (log.c) -------------------------------- */
+typedef struct ti_tool_call {
+  const char *id, *name, *args;
+} ti_tool_call;
+
+#define TI_CONTENT_NULL 0
+#define TI_CONTENT_TEXT 1
+#define TI_CONTENT_PARTS 2
+
+struct ti_message {
+  const char *role;
+  const char *content; /* TEXT: the text; PARTS: NULL */
+  size_t content_len;
+  int content_kind;
+  const char *json; /* canonical compact JSON of the whole message */
+  size_t json_len;
+  size_t content_json_off, content_json_len; /* content value inside json */
+  const ti_tool_call *tools;
+  size_t ntools;
+  const char *tool_call_id, *name, *reasoning;
+  size_t reasoning_len;
+  uint64_t hash;
+  struct ti_message *hnext;
+};
+
+/* A spine is an array of message pointers; a history is a prefix of one.
+ * Entries below `shared` are referenced by emitted states and never change;
+ * a pinned spine (seen by a detached state) is never reallocated. */
+typedef struct ti_spine {
+  const ti_message **v;
+  size_t len, cap, shared;
+  int pinned;
+  struct ti_spine *next; /* all spines of a log, for freeing */
+} ti_spine;
+
+/* One trajectory: its messages, spines, and the delta reference. */
+typedef struct ti_log {
+  atomic_long refs;
+  char *traj_id;
+  ti_arena arena;
+  ti_message **buckets;
+  size_t nbuckets, nmessages;
+  ti_spine *spines; /* list head */
+  ti_spine *cur;    /* the current history is cur->v[0..cur_len) */
+  size_t cur_len;
+  ti_spine *last_spine; /* previous emitted state, for messages_offset */
+  size_t last_count;
+} ti_log;
+
+ti_log *ti_log_new(const char *traj_id, size_t len);
+void ti_log_ref(ti_log *l);
+void ti_log_unref(ti_log *l);
+/* Intern a finished message given its canonical JSON and fields; returns
+ * the node (new or existing), NULL on NOMEM. *is_new set accordingly. */
+const ti_message *ti_log_intern(ti_log *l, const ti_message *tmpl, int *is_new);
+int ti_log_push(ti_log *l, const ti_message *m);
+void ti_log_truncate(ti_log *l, size_t n);
+/* Mark the current history as referenced by a state; returns the offset
+ * of the first message not shared with the previous state. */
+size_t ti_log_mark_state(ti_log *l, ti_spine **spine, size_t *count);
+
+/* ---- states (state.c, export.c) -------------------------------------------- */
+#define TI_STATE_MAGIC 0x54495354u /* "TIST" */
+#define TI_STATE_DEAD 0xdeadbeefu
+
+struct ti_state {
+  uint32_t magic;
+  int owned;
+  ti_log *log;
+  ti_spine *spine;
+  size_t count, offset;
+  const ti_message *action;
+  /* strings, NUL-terminated, in `strs` at these offsets; SIZE_MAX = NULL */
+  ti_buf strs;
+  size_t id, traj, format, model, file, student, meta;
+  size_t student_len, meta_len;
+  uint64_t first_line, last_line;
+  ti_buf json; /* export buffer */
+};
+#define TI_NOSTR ((size_t)-1)
+const char *ti_state_str(const ti_state *s, size_t off);
+void ti_state_clear(ti_state *s); /* drop refs and strings, keep buffers */
+void ti_state_release(ti_state *s); /* free buffers too */
+
+/* ---- counters (errors.c) ----------------------------------------------------- */
+typedef struct ti_counter {
+  char *name;
+  uint64_t value;
+} ti_counter;
+typedef struct ti_counters {
+  ti_counter *v;
+  size_t n, cap;
+  size_t *index; /* open addressing: positions+1, 0 = empty */
+  size_t icap;
+} ti_counters;
+int ti_counter_add(ti_counters *c, const char *name, uint64_t delta);
+uint64_t ti_counter_get(const ti_counters *c, const char *name);
+void ti_counters_free(ti_counters *c);
+
+/* ---- registry (registry.c) ----------------------------------------------------- */
+struct ti_registry {
+  uint32_t magic;
+  const ti_format_ops **ops;
+  size_t n, cap;
+  int is_static;
+};
+#define TI_REGISTRY_MAGIC 0x54495247u
+const ti_registry *ti_registry_builtin(void);
+const ti_format_ops *ti_registry_find(const ti_registry *r, const char *name);
+int ti_registry_knows_option(const ti_registry *r, const char *key);
+/* Probe a window. Fills best score and the index of the winner, or -1; on
+ * a tie at the top *tie is set (the candidates are those with best). */
+void ti_registry_probe(const ti_registry *r, const ti_probe_input *in,
+                       int *scores, int *best, int *winner, int *tie);
+void ti_registry_probe_dir(const ti_registry *r, const char *path, int *scores,
+                           int *best, int *winner, int *tie);
+
+/* ---- input (input.c) ---------------------------------------------------------- */
+typedef struct ti_input {
+  const char *path; /* borrowed from the trace */
+  int is_dir;
+  /* contiguous mode: whole input in [base, base+len) */
+  const char *base;
+  size_t len;
+  int mapped;   /* base is an mmap to munmap */
+  int owned;    /* base is ti_mem memory to free */
+  /* stream mode (fd): window [sbuf+spos, sbuf+send) */
+  int fd, stream, eof;
+  char *sbuf;
+  size_t spos, send, scap;
+  uint64_t stream_base; /* input offset of sbuf[0] */
+  /* reader */
+  size_t pos;           /* contiguous mode: next byte to read */
+  uint64_t line;        /* lines consumed */
+  int started, whole_used;
+  size_t dontneed_mark;
+} ti_input;
+
+/* ---- the plugin context and emitting (emit.c) ------------------------------- */
+typedef struct ti_loaded_file {
+  char *buf;
+  size_t len;
+  int mapped;
+  struct ti_loaded_file *next;
+} ti_loaded_file;
+
+struct ti_plugin_ctx {
+  struct ti_iter *it;
+  const ti_format_ops *ops;
+  const char *path; /* current input's path or NULL */
+  ti_input in;
+  ti_loaded_file *files;
+  ti_log *log;
+  /* message under construction */
+  int in_msg;
+  ti_message mb;
+  ti_buf mrole, mcontent, mtools, mtcid, mname, mreason;
+  int has_tcid, has_name, has_reason;
+  ti_buf scratch;
+  /* state under construction */
+  int in_state, emitted;
+  const ti_message *saction;
+  ti_buf sid, sstudent, smodel, sfile, smeta;
+  int has_sid, has_student, has_model, has_file;
+  uint64_t sfirst, slast;
+};
+
+/* ---- the iterator (iter.c, walk.c) ------------------------------------------------- */
+typedef struct ti_walk_frame {
+  char *dir;
+  char **names;
+  size_t n, i;
+} ti_walk_frame;
+
+#define TI_ITER_MAGIC 0x54494954u /* "TIIT" */
+#define TI_SRC_PATH 1
+#define TI_SRC_FD 2
+#define TI_SRC_MEMORY 3
+
+struct ti_iter {
+  uint32_t magic;
+  int status; /* sticky status: 0, TI_DONE or negative */
+  /* options */
+  uint32_t flags, min_score, max_depth;
+  uint64_t probe_bytes, max_record;
+  char *format;
+  const ti_registry *reg;
+  char **fopts; /* NULL-terminated copies of "key=value" */
+  ti_error_fn on_error;
+  void *on_error_user;
+  /* source */
+  int src;
+  char *root;
+  int fd;
+  const char *mem;
+  size_t mem_len;
+  int root_is_dir, root_done;
+  ti_walk_frame *frames;
+  size_t nframes, cframes;
+  struct { uint64_t dev, ino; } *seen;
+  size_t nseen, cseen;
+  /* current trace */
+  char *cur_path;
+  const ti_format_ops *cur_ops;
+  void *parser;
+  ti_plugin_ctx *ctx;
+  int probe_score;
+  /* output */
+  ti_state state;
+  int have_state;
+  ti_counters counters;
+  uint64_t n_files, n_files_skipped, n_records, n_states, n_messages,
+      n_skipped, n_trajectories;
+  ti_buf stats_json;
+  /* last error */
+  int err_code;
+  ti_buf err_msg;
+  char *err_file;
+  uint64_t err_line, err_offset, err_record;
+};
+
+/* errors.c */
+void ti_iter_set_error(struct ti_iter *it, int code, const char *file, uint64_t line,
+                       uint64_t offset, const char *fmt, va_list ap);
+void ti_iter_errorf(struct ti_iter *it, int code, const char *file, uint64_t line,
+                    uint64_t offset, const char *fmt, ...) TI_PRINTF(6, 7);
+/* input.c */
+int ti_input_open_path(ti_input *in, const char *path, int no_mmap, char *err, size_t errlen);
+void ti_input_open_memory(ti_input *in, const void *buf, size_t len);
+void ti_input_open_fd(ti_input *in, int fd);
+/* Make the first `want` bytes available for probing; sets *p, *n, *eof. */
+int ti_input_peek(ti_input *in, size_t want, const unsigned char **p, size_t *n, int *eof);
+void ti_input_close(ti_input *in);
+/* emit.c */
+ti_plugin_ctx *ti_ctx_new(struct ti_iter *it, const ti_format_ops *ops, const char *path);
+void ti_ctx_free(ti_plugin_ctx *ctx);
+/* walk.c: next trace path to process (owned by the iterator), or NULL. */
+int ti_walk_next(struct ti_iter *it, char **path, int *is_dir_trace);
+void ti_walk_free(struct ti_iter *it);
+/* options.c */
+int ti_iter_apply_options(struct ti_iter *it, const ti_open_options *opts);
 
 #endif

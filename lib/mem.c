@@ -107,3 +107,22 @@ TI_API int ti_buf_printf(ti_buf *b, const char *fmt, ...) {
   va_end(ap);
   return rc;
 }
+
+/* A fast non-cryptographic 64-bit hash (8 bytes per step). */
+uint64_t ti_hash(const void *p, size_t n) {
+  const unsigned char *s = p;
+  uint64_t h = 0x9e3779b97f4a7c15ull ^ (n * 0xff51afd7ed558ccdull);
+  while (n >= 8) {
+    uint64_t w;
+    memcpy(&w, s, 8);
+    h = (h ^ (w * 0xbf58476d1ce4e5b9ull)) * 0x94d049bb133111ebull;
+    h ^= h >> 29;
+    s += 8;
+    n -= 8;
+  }
+  uint64_t w = 0;
+  memcpy(&w, s, n);
+  h = (h ^ (w * 0xbf58476d1ce4e5b9ull)) * 0x94d049bb133111ebull;
+  h ^= h >> 31;
+  return h;
+}

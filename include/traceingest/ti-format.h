@@ -189,9 +189,11 @@ TI_API void ti_input_release(ti_plugin_ctx *ctx, const char *buf);
 typedef int (*ti_dir_fn)(void *user, const char *name, int is_dir);
 TI_API int ti_input_list_dir(ti_plugin_ctx *ctx, const char *path, ti_dir_fn cb,
                              void *user);
-/* Parse one JSON text with the iterator's limits; on failure reports it
- * (ti_report semantics, position = line/offset + error offset) and returns
- * the ti_report result. */
+/* Parse one JSON text with the iterator's limits. Returns TI_OK (root
+ * set); on invalid JSON it reports the error (position = line, offset +
+ * the error's offset) and returns TI_SKIP (skip the record and go on) or,
+ * in strict mode, the negative error code (return it from next()). */
+#define TI_SKIP 2
 TI_API int ti_input_parse(ti_plugin_ctx *ctx, const char *buf, size_t len,
                           uint64_t line, uint64_t offset, ti_jv *root);
 

@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: MIT */
+/* Input sources and the record reader: mapped files, caller memory, and
+ * file descriptors read as a stream (pipes: nothing is seeked; the probe
+ * window stays buffered and is replayed to the reader). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core.h"
+
+#define TI_STREAM_CHUNK (256 * 1024)
+#define TI_DONTNEED_STEP (64u * 1024 * 1024)
+
+static const char bom[3] = {'\xEF', '\xBB', '\xBF'};
+
+void ti_input_open_memory(ti_input *in, const void *buf, size_t len) {
+  memset(in, 0, sizeof(*in));
+  in->fd = -1;
+  in->base = buf ? buf : "";
+  in->len = buf ? len : 0;
+}
+
+void ti_input_open_fd(ti_input *in, int fd) {
+  memset(in, 0, sizeof(*in));
+  in->fd = fd;
+  in->stream = 1;
+}
+
+/* Read a whole regular file into memory (no mmap). */
+static int read_fd_all(int fd, char **out, size_t *len, size_t hint) {
+  size_t cap = hint + 1 > 4096 ? hint + 1 : 4096, n = 0;
+  char *b = ti_mem_alloc(cap);
+  if (!b) return TI_ERR_NOMEM;
+  for (;;) {
+    if (n == cap) {
+      if (cap > SIZE_MAX / 2) { ti_mem_free(b); return TI_ERR_NOMEM; }
+      char *nb = ti_mem_realloc(b, cap * 2);
+      if (!nb) { ti_mem_free(b); return TI_ERR_NOMEM; }
+      b = nb;
+      cap *= 2;
+    }
+    ssize_t r = read(fd, b + n, cap - n);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      ti_mem_free(b);
+      return TI_ERR_IO;
+    }
+    if (r == 0) break;
+    n += (size_t)r;
+  }
+  *out = b;
+  *len = n;
+  return TI_OK;
+}
+
+static int map_file(const char *path, int no_mmap, char **buf, size_t *len, int *mapped,
+                    char *err, size_t errlen) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (err) snprintf(err, errlen, "cannot open: %s", strerror(errno));
+    return TI_ERR_IO;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+    if (err) snprintf(err, errlen, "cannot read: %s", S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+    close(fd);
+    return TI_ERR_IO;
+  }
+  *mapped = 0;
+  if (!no_mmap && S_ISREG(st.st_mode) && st.st_size > 0) {
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p != MAP_FAILED) {
+      close(fd);
+      *buf = p;
+      *len = (size_t)st.st_size;
+      *mapped = 1;
+      return TI_OK;
+    }
+  }
+  int rc = read_fd_all(fd, buf, len, S_ISREG(st.st_mode) ? (size_t)st.st_size : 0);
+  if (rc == TI_ERR_IO && err) snprintf(err, errlen, "read failed: %s", strerror(errno));
+  close(fd);
+  return rc;
+}
+
+int ti_input_open_path(ti_input *in, const char *path, int no_mmap, char *err, size_t errlen) {
+  memset(in, 0, sizeof(*in));
+  in->fd = -1;
+  in->path = path;
+  char *buf = NULL;
+  size_t len = 0;
+  int mapped = 0;
+  int rc = map_file(path, no_mmap, &buf, &len, &mapped, err, errlen);
+  if (rc) return rc;
+  in->base = buf;
+  in->len = len;
+  in->mapped = mapped;
+  in->owned = !mapped;
+  if (mapped) madvise(buf, len, MADV_SEQUENTIAL);
+  return TI_OK;
+}
+
+void ti_input_close(ti_input *in) {
+  if (in->mapped) munmap((void *)in->base, in->len);
+  else if (in->owned) ti_mem_free((void *)in->base);
+  ti_mem_free(in->sbuf);
+  memset(in, 0, sizeof(*in));
+  in->fd = -1;
+}
+
+/* Stream mode: make at least `want` bytes available after spos (or EOF). */
+static int stream_fill(ti_input *in, size_t want) {
+  while (!in->eof && in->send - in->spos < want) {
+    if (in->spos > 0 && in->spos == in->send) {
+      in->stream_base += in->spos;
+      in->spos = in->send = 0;
+    }
+    if (in->send == in->scap) {
+      if (in->spos > in->scap / 2) { /* compact */
+        memmove(in->sbuf, in->sbuf + in->spos, in->send - in->spos);
+        in->stream_base += in->spos;
+        in->send -= in->spos;
+        in->spos = 0;
+      } else {
+        size_t cap = in->scap ? in->scap * 2 : TI_STREAM_CHUNK;
+        char *nb = ti_mem_realloc(in->sbuf, cap);
+        if (!nb) return TI_ERR_NOMEM;
+        in->sbuf = nb;
+        in->scap = cap;
+      }
+      continue;
+    }
+    ssize_t r = read(in->fd, in->sbuf + in->send, in->scap - in->send);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return TI_ERR_IO;
+    }
+    if (r == 0) in->eof = 1;
+    in->send += (size_t)r;
+  }
+  return TI_OK;
+}
+
+int ti_input_peek(ti_input *in, size_t want, const unsigned char **p, size_t *n, int *eof) {
+  if (in->stream) {
+    int rc = stream_fill(in, want);
+    if (rc) return rc;
+    *p = (const unsigned char *)in->sbuf + in->spos;
+    *n = in->send - in->spos;
+    *eof = in->eof && *n <= want;
+    if (*n > want) *n = want;
+    if (!in->sbuf) *p = (const unsigned char *)"";
+    return TI_OK;
+  }
+  *p = (const unsigned char *)in->base;
+  *n = in->len < want ? in->len : want;
+  *eof = in->len <= want;
+  return TI_OK;
+}
+
+/* ---- plugin-facing reader ---------------------------------------------------- */
+static int only_space(const char *p, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r') return 0;
+  return 1;
+}
+
+TI_API const char *ti_input_path(const ti_plugin_ctx *ctx) { return ctx ? ctx->path : NULL; }
+TI_API int ti_input_is_dir(const ti_plugin_ctx *ctx) { return ctx ? ctx->in.is_dir : 0; }
+
+/* Find the next line in contiguous mode. */
+static int next_line_contig(ti_input *in, ti_record *rec) {
+  if (in->pos >= in->len) return TI_DONE;
+  const char *s = in->base + in->pos;
+  size_t rest = in->len - in->pos;
+  const char *nl = memchr(s, '\n', rest);
+  size_t n = nl ? (size_t)(nl - s) : rest;
+  rec->p = s;
+  rec->len = n;
+  rec->offset = in->pos;
+  rec->torn = nl == NULL;
+  in->pos += n + (nl ? 1 : 0);
+  if (in->mapped && in->pos - in->dontneed_mark > TI_DONTNEED_STEP) {
+    /* keep resident memory bounded on huge files: drop consumed pages */
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t upto = (rec->offset / page) * page;
+    if (upto > in->dontneed_mark) {
+      madvise((char *)in->base + in->dontneed_mark, upto - in->dontneed_mark, MADV_DONTNEED);
+      in->dontneed_mark = upto;
+    }
+  }
+  return TI_OK;
+}
+
+/* Stream mode; lines longer than `limit` are discarded up to their end
+ * and returned with len = SIZE_MAX as a marker. */
+static int next_line_stream(ti_input *in, ti_record *rec, uint64_t limit) {
+  size_t scanned = 0;
+  int overlong = 0;
+  uint64_t start_off = in->stream_base + in->spos;
+  for (;;) {
+    char *s = in->sbuf ? in->sbuf + in->spos : NULL;
+    size_t avail = in->send - in->spos;
+    char *nl = avail > scanned ? memchr(s + scanned, '\n', avail - scanned) : NULL;
+    if (nl) {
+      size_t n = (size_t)(nl - s);
+      rec->p = s;
+      rec->len = overlong ? SIZE_MAX : n;
+      rec->offset = start_off;
+      rec->torn = 0;
+      in->spos += n + 1;
+      return TI_OK;
+    }
+    if (in->eof) {
+      if (avail == 0 && !overlong) return TI_DONE;
+      rec->p = s ? s : "";
+      rec->len = overlong ? SIZE_MAX : avail;
+      rec->offset = start_off;
+      rec->torn = 1;
+      in->spos = in->send;
+      return TI_OK;
+    }
+    scanned = avail;
+    if (avail > limit) { /* drop what we have of an overlong line */
+      overlong = 1;
+      in->stream_base += in->send;
+      in->spos = in->send = 0;
+      scanned = 0;
+    }
+    int rc = stream_fill(in, avail + 1);
+    if (rc) return rc;
+  }
+}
+
+TI_API int ti_input_next_line(ti_plugin_ctx *ctx, ti_record *rec) {
+  if (!ctx || !rec || ctx->in.is_dir || ctx->in.whole_used) return TI_ERR_MISUSE;
+  ti_input *in = &ctx->in;
+  ti_iter *it = ctx->it;
+  for (;;) {
+    int rc = in->stream ? next_line_stream(in, rec, it->max_record) : next_line_contig(in, rec);
+    if (rc) {
+      if (rc < 0) return ti_fail(ctx, rc, in->line + 1, in->stream_base + in->spos,
+                                 "read failed: %s", ti_strerror(rc));
+      return rc;
+    }
+    rec->line = ++in->line;
+    if (!in->started) {
+      in->started = 1;
+      if (rec->len != SIZE_MAX && rec->len >= 3 && memcmp(rec->p, bom, 3) == 0) {
+        rec->p += 3;
+        rec->len -= 3;
+        rec->offset += 3;
+      }
+    }
+    if (rec->len == SIZE_MAX || rec->len > it->max_record) {
+      it->n_records++;
+      rc = ti_report(ctx, TI_ERR_LIMIT, rec->line, rec->offset,
+                     "record longer than the limit of %llu bytes",
+                     (unsigned long long)it->max_record);
+      if (rc) return rc;
+      continue;
+    }
+    if (rec->len && rec->p[rec->len - 1] == '\r') rec->len--;
+    if (only_space(rec->p, rec->len)) continue;
+    it->n_records++;
+    return TI_OK;
+  }
+}
+
+TI_API int ti_input_whole(ti_plugin_ctx *ctx, const char **buf, size_t *len) {
+  if (!ctx || !buf || !len || ctx->in.is_dir) return TI_ERR_MISUSE;
+  ti_input *in = &ctx->in;
+  if (in->started && !in->whole_used) return TI_ERR_MISUSE;
+  in->whole_used = in->started = 1;
+  const char *p;
+  size_t n;
+  if (in->stream) {
+    int rc = stream_fill(in, SIZE_MAX / 2);
+    if (rc) return ti_fail(ctx, rc, 0, in->stream_base + in->send, "read failed");
+    p = in->sbuf ? in->sbuf + in->spos : "";
+    n = in->send - in->spos;
+  } else {
+    p = in->base;
+    n = in->len;
+  }
+  if (n >= 3 && memcmp(p, bom, 3) == 0) {
+    p += 3;
+    n -= 3;
+  }
+  if (n > ctx->it->max_record)
+    return ti_fail(ctx, TI_ERR_LIMIT, 1, 0, "input of %zu bytes is over the record limit of %llu",
+                   n, (unsigned long long)ctx->it->max_record);
+  *buf = p;
+  *len = n;
+  return TI_OK;
+}
+
+/* Resolve `path` against the input: absolute stays; else relative to the
+ * input directory (dir traces) or the input file's directory. */
+static char *resolve(const ti_plugin_ctx *ctx, const char *path) {
+  if (path[0] == '/' || !ctx->path) return ti_strdup(path);
+  ti_buf b = {0};
+  if (ctx->in.is_dir) {
+    ti_buf_puts(&b, ctx->path);
+  } else {
+    const char *slash = strrchr(ctx->path, '/');
+    if (slash) ti_buf_append(&b, ctx->path, (size_t)(slash - ctx->path));
+    else ti_buf_puts(&b, ".");
+  }
+  ti_buf_puts(&b, "/");
+  if (ti_buf_puts(&b, path)) {
+    ti_buf_free(&b);
+    return NULL;
+  }
+  return b.p;
+}
+
+TI_API int ti_input_read_file(ti_plugin_ctx *ctx, const char *path, const char **buf,
+                              size_t *len) {
+  if (!ctx || !path || !buf || !len) return TI_ERR_INVALID;
+  char *full = resolve(ctx, path);
+  if (!full) return TI_ERR_NOMEM;
+  ti_loaded_file *f = ti_mem_calloc(1, sizeof(*f));
+  if (!f) {
+    ti_mem_free(full);
+    return TI_ERR_NOMEM;
+  }
+  int rc = map_file(full, (ctx->it->flags & TI_OPEN_NO_MMAP) != 0, &f->buf, &f->len,
+                    &f->mapped, NULL, 0);
+  ti_mem_free(full);
+  if (rc) {
+    ti_mem_free(f);
+    return rc;
+  }
+  if (f->len > ctx->it->max_record) {
+    if (f->mapped) munmap(f->buf, f->len);
+    else ti_mem_free(f->buf);
+    ti_mem_free(f);
+    return TI_ERR_LIMIT;
+  }
+  f->next = ctx->files;
+  ctx->files = f;
+  *buf = f->buf ? f->buf : "";
+  *len = f->len;
+  return TI_OK;
+}
+
+TI_API void ti_input_release(ti_plugin_ctx *ctx, const char *buf) {
+  if (!ctx || !buf) return;
+  for (ti_loaded_file **pp = &ctx->files; *pp; pp = &(*pp)->next) {
+    ti_loaded_file *f = *pp;
+    if (f->buf == buf) {
+      *pp = f->next;
+      if (f->mapped) munmap(f->buf, f->len);
+      else ti_mem_free(f->buf);
+      ti_mem_free(f);
+      return;
+    }
+  }
+}
+
+static int cmp_names(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted directory listing; names owned by the caller (ti_mem_free each
+ * and the array). is_dir from stat (symlinks followed). */
+int ti_list_dir_sorted(const char *dir, char ***names_out, size_t *n_out) {
+  DIR *d = opendir(dir);
+  if (!d) return TI_ERR_IO;
+  char **names = NULL;
+  size_t n = 0, cap = 0;
+  int rc = TI_OK;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+    if (n == cap) {
+      size_t nc = cap ? cap * 2 : 32;
+      char **nn = ti_mem_realloc(names, nc * sizeof(*nn));
+      if (!nn) { rc = TI_ERR_NOMEM; break; }
+      names = nn;
+      cap = nc;
+    }
+    if (!(names[n] = ti_strdup(e->d_name))) { rc = TI_ERR_NOMEM; break; }
+    n++;
+  }
+  closedir(d);
+  if (rc) {
+    for (size_t i = 0; i < n; i++) ti_mem_free(names[i]);
+    ti_mem_free(names);
+    return rc;
+  }
+  if (n) qsort(names, n, sizeof(*names), cmp_names);
+  *names_out = names;
+  *n_out = n;
+  return TI_OK;
+}
+
+int ti_path_is_dir(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+TI_API int ti_input_list_dir(ti_plugin_ctx *ctx, const char *path, ti_dir_fn cb, void *user) {
+  if (!ctx || !path || !cb) return TI_ERR_INVALID;
+  char *full = resolve(ctx, path);
+  if (!full) return TI_ERR_NOMEM;
+  char **names = NULL;
+  size_t n = 0;
+  int rc = ti_list_dir_sorted(full, &names, &n);
+  ti_buf p = {0};
+  for (size_t i = 0; i < n && rc == TI_OK; i++) {
+    ti_buf_reset(&p);
+    ti_buf_puts(&p, full);
+    ti_buf_puts(&p, "/");
+    if (ti_buf_puts(&p, names[i])) { rc = TI_ERR_NOMEM; break; }
+    rc = cb(user, names[i], ti_path_is_dir(p.p));
+  }
+  for (size_t i = 0; i < n; i++) ti_mem_free(names[i]);
+  ti_mem_free(names);
+  ti_buf_free(&p);
+  ti_mem_free(full);
+  return rc;
+}
+
+TI_API int ti_input_parse(ti_plugin_ctx *ctx, const char *buf, size_t len, uint64_t line,
+                          uint64_t offset, ti_jv *root) {
+  if (!ctx || !root) return TI_ERR_INVALID;
+  ti_json_error e;
+  int rc = ti_json_parse(buf, len, ctx->it->max_depth, root, &e);
+  if (rc == TI_OK) return TI_OK;
+  int r = ti_report(ctx, rc, line, offset + e.offset, "%s at byte %zu of the record",
+                    e.text, e.offset);
+  return r ? r : TI_SKIP;
+}

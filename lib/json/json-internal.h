@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal helpers shared by the JSON core (lib/json/): byte classes, the
+ * SSE2 string scanners, UTF-8 sequence checks and escape decoding. */
+#ifndef TI_JSON_INTERNAL_H
+#define TI_JSON_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <traceingest/ti-format.h>
+
+#if defined(__SSE2__) && !defined(TI_JSON_NO_SIMD)
+#include <emmintrin.h>
+#define TI_JSON_SSE2 1
+#else
+#define TI_JSON_SSE2 0
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define TI_LIKELY(x) __builtin_expect(!!(x), 1)
+#define TI_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define TI_INLINE static inline __attribute__((always_inline))
+#define TI_CTZ(x) ((unsigned)__builtin_ctz((unsigned)(x)))
+#else
+#define TI_LIKELY(x) (x)
+#define TI_UNLIKELY(x) (x)
+#define TI_INLINE static inline
+static inline unsigned ti_ctz_portable(unsigned x) {
+  unsigned n = 0;
+  while (!(x & 1u)) { x >>= 1; n++; }
+  return n;
+}
+#define TI_CTZ(x) ti_ctz_portable((unsigned)(x))
+#endif
+
+typedef unsigned char ti_u8;
+
+/* JSON whitespace: space, \t, \n, \r. */
+TI_INLINE int ti_json_is_ws(ti_u8 c) {
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+TI_INLINE const ti_u8 *ti_json_skip_ws(const ti_u8 *p, const ti_u8 *end) {
+  while (p < end && *p <= ' ' && ti_json_is_ws(*p)) p++;
+  return p;
+}
+
+/* Type of the value starting with byte c (validated input). */
+TI_INLINE int ti_json_type_of(ti_u8 c) {
+  switch (c) {
+  case '{': return TI_JSON_OBJECT;
+  case '[': return TI_JSON_ARRAY;
+  case '"': return TI_JSON_STRING;
+  case 't': return TI_JSON_TRUE;
+  case 'f': return TI_JSON_FALSE;
+  case 'n': return TI_JSON_NULL;
+  default: return (c == '-' || (c >= '0' && c <= '9')) ? TI_JSON_NUMBER : TI_JSON_INVALID;
+  }
+}
+
+/* First byte at or after p that is '"', '\\', < 0x20 or >= 0x80 (or end).
+ * One signed compare catches both < 0x20 and >= 0x80. */
+TI_INLINE const ti_u8 *ti_json_find_str_special(const ti_u8 *p, const ti_u8 *end) {
+#if TI_JSON_SSE2
+  const __m128i q = _mm_set1_epi8('"');
+  const __m128i bs = _mm_set1_epi8('\\');
+  const __m128i sp = _mm_set1_epi8(0x20);
+  while (end - p >= 32) {
+    __m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+    __m128i ma = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(a, q), _mm_cmpeq_epi8(a, bs)),
+                              _mm_cmplt_epi8(a, sp));
+    __m128i mb = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(b, q), _mm_cmpeq_epi8(b, bs)),
+                              _mm_cmplt_epi8(b, sp));
+    unsigned m = (unsigned)_mm_movemask_epi8(ma) | ((unsigned)_mm_movemask_epi8(mb) << 16);
+    if (m) return p + TI_CTZ(m);
+    p += 32;
+  }
+  if (end - p >= 16) {
+    __m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i ma = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(a, q), _mm_cmpeq_epi8(a, bs)),
+                              _mm_cmplt_epi8(a, sp));
+    unsigned m = (unsigned)_mm_movemask_epi8(ma);
+    if (m) return p + TI_CTZ(m);
+    p += 16;
+  }
+#endif
+  while (p < end && *p != '"' && *p != '\\' && *p >= 0x20 && *p < 0x80) p++;
+  return p;
+}
+
+/* First '"' or '\\' at or after p (validated strings), or end. */
+TI_INLINE const ti_u8 *ti_json_find_quote_bs(const ti_u8 *p, const ti_u8 *end) {
+#if TI_JSON_SSE2
+  const __m128i q = _mm_set1_epi8('"');
+  const __m128i bs = _mm_set1_epi8('\\');
+  while (end - p >= 16) {
+    __m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
+    unsigned m = (unsigned)_mm_movemask_epi8(
+        _mm_or_si128(_mm_cmpeq_epi8(a, q), _mm_cmpeq_epi8(a, bs)));
+    if (m) return p + TI_CTZ(m);
+    p += 16;
+  }
+#endif
+  while (p < end && *p != '"' && *p != '\\') p++;
+  return p;
+}
+
+/* First '"', '[', ']', '{' or '}' at or after p, or end. */
+TI_INLINE const ti_u8 *ti_json_find_structural(const ti_u8 *p, const ti_u8 *end) {
+#if TI_JSON_SSE2
+  const __m128i q = _mm_set1_epi8('"');
+  const __m128i b20 = _mm_set1_epi8(0x20);
+  const __m128i ob = _mm_set1_epi8('{');
+  const __m128i cb = _mm_set1_epi8('}');
+  while (end - p >= 16) {
+    __m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i l = _mm_or_si128(a, b20); /* '[' -> '{', ']' -> '}' */
+    unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+        _mm_cmpeq_epi8(a, q), _mm_or_si128(_mm_cmpeq_epi8(l, ob), _mm_cmpeq_epi8(l, cb))));
+    if (m) return p + TI_CTZ(m);
+    p += 16;
+  }
+#endif
+  while (p < end) {
+    ti_u8 l = (ti_u8)(*p | 0x20);
+    if (*p == '"' || l == '{' || l == '}') break;
+    p++;
+  }
+  return p;
+}
+
+/* UTF-8 sequence at p (p < end, *p >= 0x80 or not): returns its length
+ * (1..4) when valid, else -k where k >= 1 is the length of the maximal
+ * invalid subpart (Unicode "substitution of maximal subparts"). Rejects
+ * overlongs, UTF-8-encoded surrogates and code points above U+10FFFF. */
+TI_INLINE int ti_utf8_seq(const ti_u8 *p, const ti_u8 *end) {
+  ti_u8 c = p[0];
+  size_t avail = (size_t)(end - p);
+  ti_u8 lo = 0x80, hi = 0xBF;
+  if (c < 0x80) return 1;
+  if (c < 0xC2) return -1;
+  if (c < 0xE0) {
+    if (avail < 2 || (p[1] & 0xC0) != 0x80) return -1;
+    return 2;
+  }
+  if (c < 0xF0) {
+    if (c == 0xE0) lo = 0xA0;
+    else if (c == 0xED) hi = 0x9F;
+    if (avail < 2 || p[1] < lo || p[1] > hi) return -1;
+    if (avail < 3 || (p[2] & 0xC0) != 0x80) return -2;
+    return 3;
+  }
+  if (c < 0xF5) {
+    if (c == 0xF0) lo = 0x90;
+    else if (c == 0xF4) hi = 0x8F;
+    if (avail < 2 || p[1] < lo || p[1] > hi) return -1;
+    if (avail < 3 || (p[2] & 0xC0) != 0x80) return -2;
+    if (avail < 4 || (p[3] & 0xC0) != 0x80) return -3;
+    return 4;
+  }
+  return -1;
+}
+
+TI_INLINE int ti_hexval(ti_u8 c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  c |= 0x20;
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+/* Four hex digits at p (p + 4 <= end checked by caller); -1 if not hex. */
+TI_INLINE long ti_hex4(const ti_u8 *p) {
+  int a = ti_hexval(p[0]), b = ti_hexval(p[1]), c = ti_hexval(p[2]), d = ti_hexval(p[3]);
+  if ((a | b | c | d) < 0) return -1;
+  return (long)((a << 12) | (b << 8) | (c << 4) | d);
+}
+
+TI_INLINE int ti_utf8_put(unsigned long cp, char *out) {
+  if (cp < 0x80) { out[0] = (char)cp; return 1; }
+  if (cp < 0x800) {
+    out[0] = (char)(0xC0 | (cp >> 6));
+    out[1] = (char)(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    out[0] = (char)(0xE0 | (cp >> 12));
+    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  out[0] = (char)(0xF0 | (cp >> 18));
+  out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+  out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+  out[3] = (char)(0x80 | (cp & 0x3F));
+  return 4;
+}
+
+/* Decode one escape at *pp (which points at a backslash, *pp < end) into
+ * the code point it stands for; a surrogate pair is one escape, a lone
+ * surrogate gives U+FFFD. Advances *pp. Bounded on malformed input (gives
+ * U+FFFD and consumes what is there). */
+TI_INLINE unsigned long ti_json_unescape(const ti_u8 **pp, const ti_u8 *end) {
+  const ti_u8 *p = *pp;
+  if (end - p < 2) { *pp = end; return 0xFFFD; }
+  switch (p[1]) {
+  case '"': *pp = p + 2; return '"';
+  case '\\': *pp = p + 2; return '\\';
+  case '/': *pp = p + 2; return '/';
+  case 'b': *pp = p + 2; return '\b';
+  case 'f': *pp = p + 2; return '\f';
+  case 'n': *pp = p + 2; return '\n';
+  case 'r': *pp = p + 2; return '\r';
+  case 't': *pp = p + 2; return '\t';
+  case 'u': {
+    long u;
+    if (end - p < 6 || (u = ti_hex4(p + 2)) < 0) { *pp = p + 2; return 0xFFFD; }
+    *pp = p + 6;
+    if (u >= 0xD800 && u <= 0xDBFF) {
+      long lo;
+      if (end - p >= 12 && p[6] == '\\' && p[7] == 'u' && (lo = ti_hex4(p + 8)) >= 0xDC00 &&
+          lo <= 0xDFFF) {
+        *pp = p + 12;
+        return 0x10000ul + (((unsigned long)u - 0xD800) << 10) + ((unsigned long)lo - 0xDC00);
+      }
+      return 0xFFFD;
+    }
+    if (u >= 0xDC00 && u <= 0xDFFF) return 0xFFFD;
+    return (unsigned long)u;
+  }
+  default: *pp = p + 2; return 0xFFFD;
+  }
+}
+
+/* Internal (not exported): end of the value starting at p (validated
+ * input, p < end); *flags gets TI_JV_ESCAPES for strings with escapes. */
+const ti_u8 *ti_json__value_end(const ti_u8 *p, const ti_u8 *end, int *flags);
+/* 1 if the raw string body [s, e) (without quotes) decodes to key[0..n). */
+int ti_json__body_eq(const ti_u8 *s, const ti_u8 *e, int escapes, const char *key, size_t n);
+
+#endif

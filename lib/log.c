@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: MIT */
+/* The message log of one trajectory: an arena holding interned messages,
+ * and spines (arrays of message pointers) whose prefixes are the states'
+ * histories. A state is (spine, count): O(1) to create, no history copy.
+ * A spine is copied only when the history is rewritten below a prefix that
+ * an emitted state references, or when a pinned spine must grow. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core.h"
+
+struct ti_arena_chunk {
+  struct ti_arena_chunk *next;
+  size_t size;
+  /* data follows, 16-byte aligned */
+  _Alignas(16) char data[];
+};
+
+#define TI_ARENA_CHUNK (64 * 1024)
+
+void *ti_arena_alloc(ti_arena *a, size_t n) {
+  n = (n + 7) & ~(size_t)7;
+  if (n == 0) n = 8;
+  if ((size_t)(a->end - a->pos) >= n && a->pos) {
+    void *p = a->pos;
+    a->pos += n;
+    return p;
+  }
+  size_t sz = n > TI_ARENA_CHUNK / 4 ? n : TI_ARENA_CHUNK;
+  if (sz > SIZE_MAX - sizeof(ti_arena_chunk)) return NULL;
+  ti_arena_chunk *c = ti_mem_alloc(sizeof(*c) + sz);
+  if (!c) return NULL;
+  c->size = sz;
+  if (sz == n && a->head) {
+    /* a large block: keep the current chunk's free space for later */
+    c->next = a->head->next;
+    a->head->next = c;
+    return c->data;
+  }
+  c->next = a->head;
+  a->head = c;
+  a->pos = c->data + n;
+  a->end = c->data + sz;
+  return c->data;
+}
+
+void ti_arena_free(ti_arena *a) {
+  ti_arena_chunk *c = a->head;
+  while (c) {
+    ti_arena_chunk *n = c->next;
+    ti_mem_free(c);
+    c = n;
+  }
+  a->head = NULL;
+  a->pos = a->end = NULL;
+}
+
+static char *arena_strndup(ti_arena *a, const char *s, size_t n) {
+  if (!s) return NULL;
+  char *d = ti_arena_alloc(a, n + 1);
+  if (!d) return NULL;
+  memcpy(d, s, n);
+  d[n] = '\0';
+  return d;
+}
+
+ti_log *ti_log_new(const char *traj_id, size_t len) {
+  ti_log *l = ti_mem_calloc(1, sizeof(*l));
+  if (!l) return NULL;
+  atomic_init(&l->refs, 1);
+  l->traj_id = ti_strndup(traj_id ? traj_id : "", traj_id ? len : 0);
+  l->nbuckets = 64;
+  l->buckets = ti_mem_calloc(l->nbuckets, sizeof(*l->buckets));
+  l->cur = ti_mem_calloc(1, sizeof(*l->cur));
+  if (!l->traj_id || !l->buckets || !l->cur) {
+    ti_mem_free(l->traj_id);
+    ti_mem_free(l->buckets);
+    ti_mem_free(l->cur);
+    ti_mem_free(l);
+    return NULL;
+  }
+  l->spines = l->cur;
+  return l;
+}
+
+void ti_log_ref(ti_log *l) { atomic_fetch_add_explicit(&l->refs, 1, memory_order_relaxed); }
+
+void ti_log_unref(ti_log *l) {
+  if (!l) return;
+  if (atomic_fetch_sub_explicit(&l->refs, 1, memory_order_acq_rel) != 1) return;
+  ti_spine *s = l->spines;
+  while (s) {
+    ti_spine *n = s->next;
+    ti_mem_free(s->v);
+    ti_mem_free(s);
+    s = n;
+  }
+  ti_arena_free(&l->arena);
+  ti_mem_free(l->buckets);
+  ti_mem_free(l->traj_id);
+  ti_mem_free(l);
+}
+
+static int grow_buckets(ti_log *l) {
+  size_t nb = l->nbuckets * 2;
+  ti_message **b = ti_mem_calloc(nb, sizeof(*b));
+  if (!b) return TI_ERR_NOMEM;
+  for (size_t i = 0; i < l->nbuckets; i++) {
+    ti_message *m = l->buckets[i];
+    while (m) {
+      ti_message *n = m->hnext;
+      size_t k = (size_t)(m->hash & (nb - 1));
+      m->hnext = b[k];
+      b[k] = m;
+      m = n;
+    }
+  }
+  ti_mem_free(l->buckets);
+  l->buckets = b;
+  l->nbuckets = nb;
+  return TI_OK;
+}
+
+/* Copy `t` (whose strings live in the plugin context's buffers) into the
+ * arena. The canonical JSON decides identity. */
+const ti_message *ti_log_intern(ti_log *l, const ti_message *t, int *is_new) {
+  uint64_t h = ti_hash(t->json, t->json_len);
+  size_t k = (size_t)(h & (l->nbuckets - 1));
+  for (ti_message *m = l->buckets[k]; m; m = m->hnext) {
+    if (m->hash == h && m->json_len == t->json_len && memcmp(m->json, t->json, t->json_len) == 0) {
+      *is_new = 0;
+      return m;
+    }
+  }
+  *is_new = 1;
+  if (l->nmessages >= l->nbuckets && grow_buckets(l)) return NULL;
+  ti_arena *a = &l->arena;
+  ti_message *m = ti_arena_alloc(a, sizeof(*m));
+  if (!m) return NULL;
+  *m = *t;
+  m->hash = h;
+  m->json = arena_strndup(a, t->json, t->json_len);
+  m->role = arena_strndup(a, t->role, strlen(t->role));
+  if (!m->json || !m->role) return NULL;
+  if (t->content_kind == TI_CONTENT_TEXT) {
+    m->content = arena_strndup(a, t->content, t->content_len);
+    if (!m->content) return NULL;
+  }
+  if (t->ntools) {
+    ti_tool_call *tc = ti_arena_alloc(a, t->ntools * sizeof(*tc));
+    if (!tc) return NULL;
+    for (size_t i = 0; i < t->ntools; i++) {
+      tc[i].id = arena_strndup(a, t->tools[i].id, strlen(t->tools[i].id));
+      tc[i].name = arena_strndup(a, t->tools[i].name, strlen(t->tools[i].name));
+      tc[i].args = arena_strndup(a, t->tools[i].args, strlen(t->tools[i].args));
+      if (!tc[i].id || !tc[i].name || !tc[i].args) return NULL;
+    }
+    m->tools = tc;
+  }
+  if (t->tool_call_id && !(m->tool_call_id = arena_strndup(a, t->tool_call_id, strlen(t->tool_call_id))))
+    return NULL;
+  if (t->name && !(m->name = arena_strndup(a, t->name, strlen(t->name)))) return NULL;
+  if (t->reasoning && !(m->reasoning = arena_strndup(a, t->reasoning, t->reasoning_len)))
+    return NULL;
+  m->hnext = l->buckets[k];
+  l->buckets[k] = m;
+  l->nmessages++;
+  return m;
+}
+
+static ti_spine *spine_copy(ti_log *l, size_t keep, size_t cap) {
+  ti_spine *s = ti_mem_calloc(1, sizeof(*s));
+  if (!s) return NULL;
+  if (cap < 16) cap = 16;
+  s->v = ti_mem_alloc(cap * sizeof(*s->v));
+  if (!s->v) {
+    ti_mem_free(s);
+    return NULL;
+  }
+  if (keep) memcpy(s->v, l->cur->v, keep * sizeof(*s->v));
+  s->len = keep;
+  s->cap = cap;
+  s->next = l->spines;
+  l->spines = s;
+  return s;
+}
+
+int ti_log_push(ti_log *l, const ti_message *m) {
+  ti_spine *s = l->cur;
+  size_t at = l->cur_len;
+  if (at < s->len) {
+    if (s->v[at] == m) { /* re-pushing the same path: free */
+      l->cur_len++;
+      return TI_OK;
+    }
+    if (at < s->shared) { /* rewriting history a state sees: branch */
+      ti_spine *n = spine_copy(l, at, s->cap);
+      if (!n) return TI_ERR_NOMEM;
+      l->cur = s = n;
+    }
+    s->len = at;
+  }
+  if (s->len == s->cap) {
+    size_t cap = s->cap ? s->cap * 2 : 16;
+    if (s->pinned) {
+      ti_spine *n = spine_copy(l, s->len, cap);
+      if (!n) return TI_ERR_NOMEM;
+      l->cur = s = n;
+    } else {
+      const ti_message **v = ti_mem_realloc(s->v, cap * sizeof(*v));
+      if (!v) return TI_ERR_NOMEM;
+      s->v = v;
+      s->cap = cap;
+    }
+  }
+  s->v[s->len++] = m;
+  l->cur_len = s->len;
+  return TI_OK;
+}
+
+void ti_log_truncate(ti_log *l, size_t n) {
+  if (n < l->cur_len) l->cur_len = n;
+}
+
+size_t ti_log_mark_state(ti_log *l, ti_spine **spine, size_t *count) {
+  ti_spine *s = l->cur;
+  size_t n = l->cur_len;
+  if (n > s->shared) s->shared = n;
+  size_t off = 0;
+  if (l->last_spine) {
+    size_t lim = n < l->last_count ? n : l->last_count;
+    if (l->last_spine == s) {
+      off = lim;
+    } else {
+      while (off < lim && l->last_spine->v[off] == s->v[off]) off++;
+    }
+  }
+  l->last_spine = s;
+  l->last_count = n;
+  *spine = s;
+  *count = n;
+  return off;
+}
