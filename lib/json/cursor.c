@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/* Lazy navigation over validated JSON: member lookup, iteration, counting.
+ * These re-walk the bytes with a non-validating skip (quote and bracket
+ * counting, SSE2); every read stays inside the value's span, so a bogus
+ * ti_jv cannot make them read out of bounds. */
+#include <stdarg.h>
+#include <string.h>
+
+#include "json-internal.h"
+
+static const ti_u8 *skip_string_body(const ti_u8 *p, const ti_u8 *end, int *flags) {
+  for (;;) {
+    p = ti_json_find_quote_bs(p, end);
+    if (p >= end) return end;
+    if (*p == '"') return p + 1;
+    *flags |= TI_JV_ESCAPES;
+    p += 2;
+    if (p > end) return end;
+  }
+}
+
+static const ti_u8 *skip_container(const ti_u8 *p, const ti_u8 *end) {
+  size_t depth = 0;
+  int dummy = 0;
+  while (p < end) {
+    p = ti_json_find_structural(p, end);
+    if (p >= end) break;
+    ti_u8 c = *p;
+    if (c == '"') {
+      p = skip_string_body(p + 1, end, &dummy);
+      continue;
+    }
+    p++;
+    if (c == '[' || c == '{') {
+      depth++;
+    } else if (--depth == 0) {
+      return p;
+    }
+  }
+  return end;
+}
+
+const ti_u8 *ti_json__value_end(const ti_u8 *p, const ti_u8 *end, int *flags) {
+  *flags = 0;
+  switch (*p) {
+  case '"': return skip_string_body(p + 1, end, flags);
+  case '{': case '[': return skip_container(p, end);
+  default:
+    while (p < end && *p != ',' && *p != ']' && *p != '}' && *p != ':' && !ti_json_is_ws(*p))
+      p++;
+    return p;
+  }
+}
+
+int ti_json__body_eq(const ti_u8 *s, const ti_u8 *e, int escapes, const char *key, size_t n) {
+  const ti_u8 *k = (const ti_u8 *)key, *kend = k + n;
+  if (!escapes) return (size_t)(e - s) == n && memcmp(s, key, n) == 0;
+  while (s < e) {
+    const ti_u8 *bs = memchr(s, '\\', (size_t)(e - s));
+    size_t run = (size_t)((bs ? bs : e) - s);
+    if ((size_t)(kend - k) < run || memcmp(s, k, run) != 0) return 0;
+    s += run;
+    k += run;
+    if (!bs) break;
+    char tmp[4];
+    unsigned long cp = ti_json_unescape(&s, e);
+    int m = ti_utf8_put(cp, tmp);
+    if ((kend - k) < m || memcmp(tmp, k, (size_t)m) != 0) return 0;
+    k += m;
+  }
+  return k == kend;
+}
+
+static void set_jv(ti_jv *out, const ti_u8 *p, const ti_u8 *e, int flags) {
+  out->p = (const char *)p;
+  out->n = (size_t)(e - p);
+  out->type = ti_json_type_of(*p);
+  out->flags = flags;
+}
+
+static void set_absent(ti_jv *out) {
+  if (!out) return;
+  out->p = NULL;
+  out->n = 0;
+  out->type = TI_JSON_INVALID;
+  out->flags = 0;
+}
+
+TI_API void ti_json_iter_init(ti_json_iter *it, const ti_jv *c) {
+  if (!it) return;
+  it->p = it->end = NULL;
+  it->kind = 0;
+  if (!c || !c->p || c->n < 2 || (c->type != TI_JSON_ARRAY && c->type != TI_JSON_OBJECT))
+    return;
+  const ti_u8 *p = (const ti_u8 *)c->p + 1;
+  const ti_u8 *end = (const ti_u8 *)c->p + c->n - 1; /* the closing bracket */
+  p = ti_json_skip_ws(p, end);
+  if (p >= end) return; /* empty */
+  it->p = (const char *)p;
+  it->end = (const char *)end;
+  it->kind = c->type;
+}
+
+/* After a value: skip whitespace and one comma; mark the end. */
+static void advance(ti_json_iter *it, const ti_u8 *p) {
+  const ti_u8 *end = (const ti_u8 *)it->end;
+  p = ti_json_skip_ws(p, end);
+  if (p < end && *p == ',') {
+    p = ti_json_skip_ws(p + 1, end);
+  } else {
+    it->kind = 0;
+  }
+  if (p >= end) it->kind = 0;
+  it->p = (const char *)p;
+}
+
+TI_API int ti_json_next(ti_json_iter *it, ti_jv *val) {
+  if (!it || it->kind != TI_JSON_ARRAY) {
+    set_absent(val);
+    return 0;
+  }
+  const ti_u8 *p = (const ti_u8 *)it->p, *end = (const ti_u8 *)it->end;
+  int flags;
+  const ti_u8 *e = ti_json__value_end(p, end, &flags);
+  if (val) set_jv(val, p, e, flags);
+  advance(it, e);
+  return 1;
+}
+
+TI_API int ti_json_next_member(ti_json_iter *it, ti_jv *key, ti_jv *val) {
+  if (!it || it->kind != TI_JSON_OBJECT) {
+    set_absent(key);
+    set_absent(val);
+    return 0;
+  }
+  const ti_u8 *p = (const ti_u8 *)it->p, *end = (const ti_u8 *)it->end;
+  int kflags = 0, vflags;
+  if (*p != '"') { /* not validated input */
+    it->kind = 0;
+    set_absent(key);
+    set_absent(val);
+    return 0;
+  }
+  const ti_u8 *ke = skip_string_body(p + 1, end, &kflags);
+  if (key) set_jv(key, p, ke, kflags);
+  const ti_u8 *v = ti_json_skip_ws(ke, end);
+  if (v < end && *v == ':') v = ti_json_skip_ws(v + 1, end);
+  if (v >= end) {
+    it->kind = 0;
+    set_absent(val);
+    return 1;
+  }
+  const ti_u8 *e = ti_json__value_end(v, end, &vflags);
+  if (val) set_jv(val, v, e, vflags);
+  advance(it, e);
+  return 1;
+}
+
+static int get_n(const ti_jv *obj, const char *key, size_t klen, ti_jv *out) {
+  ti_json_iter it;
+  ti_jv k, v;
+  ti_json_iter_init(&it, obj);
+  if (it.kind != TI_JSON_OBJECT) {
+    set_absent(out);
+    return 0;
+  }
+  while (ti_json_next_member(&it, &k, &v)) {
+    if (k.n >= 2 &&
+        ti_json__body_eq((const ti_u8 *)k.p + 1, (const ti_u8 *)k.p + k.n - 1,
+                         k.flags & TI_JV_ESCAPES, key, klen)) {
+      if (out) *out = v;
+      return v.type != TI_JSON_INVALID;
+    }
+  }
+  set_absent(out);
+  return 0;
+}
+
+TI_API int ti_json_get(const ti_jv *obj, const char *key, ti_jv *out) {
+  if (!key) {
+    set_absent(out);
+    return 0;
+  }
+  return get_n(obj, key, strlen(key), out);
+}
+
+TI_API int ti_json_getv(const ti_jv *obj, ti_jv *out, ...) {
+  va_list ap;
+  ti_jv cur, next;
+  const char *key;
+  if (!obj) {
+    set_absent(out);
+    return 0;
+  }
+  cur = *obj;
+  va_start(ap, out);
+  while ((key = va_arg(ap, const char *)) != NULL) {
+    if (!get_n(&cur, key, strlen(key), &next)) {
+      va_end(ap);
+      set_absent(out);
+      return 0;
+    }
+    cur = next;
+  }
+  va_end(ap);
+  if (out) *out = cur;
+  return cur.type != TI_JSON_INVALID;
+}
+
+TI_API size_t ti_json_count(const ti_jv *c) {
+  ti_json_iter it;
+  size_t n = 0;
+  ti_json_iter_init(&it, c);
+  if (it.kind == TI_JSON_ARRAY) {
+    while (ti_json_next(&it, NULL)) n++;
+  } else if (it.kind == TI_JSON_OBJECT) {
+    while (ti_json_next_member(&it, NULL, NULL)) n++;
+  }
+  return n;
+}

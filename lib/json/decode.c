@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/* Scalar accessors: decoded strings (zero-copy when there are no escapes),
+ * integers, doubles, literals. */
+#include <errno.h>
+#include <locale.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json-internal.h"
+
+static int is_string(const ti_jv *v) {
+  return v && v->type == TI_JSON_STRING && v->p && v->n >= 2;
+}
+
+TI_API int ti_json_str_eq(const ti_jv *v, const char *s) {
+  if (!is_string(v) || !s) return 0;
+  return ti_json__body_eq((const ti_u8 *)v->p + 1, (const ti_u8 *)v->p + v->n - 1,
+                          v->flags & TI_JV_ESCAPES, s, strlen(s));
+}
+
+/* Decode the body [s, e) into dst (room for e - s bytes); returns length. */
+static size_t decode_body(const ti_u8 *s, const ti_u8 *e, char *dst) {
+  char *d = dst;
+  while (s < e) {
+    const ti_u8 *bs = memchr(s, '\\', (size_t)(e - s));
+    size_t run = (size_t)((bs ? bs : e) - s);
+    memcpy(d, s, run);
+    d += run;
+    s += run;
+    if (!bs) break;
+    d += ti_utf8_put(ti_json_unescape(&s, e), d);
+  }
+  return (size_t)(d - dst);
+}
+
+/* Decoding never grows valid input (\n: 2 -> 1, \uXXXX: 6 -> <= 3, a pair:
+ * 12 -> 4). On unvalidated input a malformed escape of 2 bytes gives U+FFFD
+ * (3 bytes), a lone trailing backslash 1 -> 3: bound by raw * 3 / 2 + 3. */
+static int append_decoded(const ti_jv *v, ti_buf *out) {
+  const ti_u8 *s = (const ti_u8 *)v->p + 1, *e = (const ti_u8 *)v->p + v->n - 1;
+  size_t raw = (size_t)(e - s);
+  if (ti_buf_reserve(out, raw + raw / 2 + 3)) return TI_ERR_NOMEM;
+  out->len += decode_body(s, e, out->p + out->len);
+  out->p[out->len] = '\0';
+  return TI_OK;
+}
+
+TI_API int ti_json_str(const ti_jv *v, ti_buf *scratch, const char **s, size_t *n) {
+  if (!is_string(v) || !s || !n) return TI_ERR_INVALID;
+  if (!(v->flags & TI_JV_ESCAPES)) {
+    *s = v->p + 1;
+    *n = v->n - 2;
+    return TI_OK;
+  }
+  if (!scratch) return TI_ERR_INVALID;
+  ti_buf_reset(scratch);
+  int rc = append_decoded(v, scratch);
+  if (rc) return rc;
+  *s = scratch->p;
+  *n = scratch->len;
+  return TI_OK;
+}
+
+TI_API int ti_json_str_append(const ti_jv *v, ti_buf *out) {
+  if (!is_string(v) || !out) return TI_ERR_INVALID;
+  if (!(v->flags & TI_JV_ESCAPES)) return ti_buf_append(out, v->p + 1, v->n - 2);
+  return append_decoded(v, out);
+}
+
+TI_API int ti_json_int(const ti_jv *v, int64_t *out) {
+  if (!v || v->type != TI_JSON_NUMBER || !v->p || v->n == 0) return TI_ERR_INVALID;
+  const ti_u8 *p = (const ti_u8 *)v->p, *end = p + v->n;
+  int neg = 0;
+  uint64_t acc = 0;
+  if (*p == '-') {
+    neg = 1;
+    p++;
+  }
+  if (p >= end) return TI_ERR_INVALID;
+  for (; p < end; p++) {
+    if (*p < '0' || *p > '9') return TI_ERR_INVALID;
+    unsigned d = (unsigned)(*p - '0');
+    if (acc > (UINT64_MAX - d) / 10) return TI_ERR_INVALID;
+    acc = acc * 10 + d;
+  }
+  if (neg) {
+    if (acc > (uint64_t)INT64_MAX + 1) return TI_ERR_INVALID;
+    if (out) *out = acc == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)acc;
+  } else {
+    if (acc > (uint64_t)INT64_MAX) return TI_ERR_INVALID;
+    if (out) *out = (int64_t)acc;
+  }
+  return TI_OK;
+}
+
+TI_API int ti_json_double(const ti_jv *v, double *out) {
+  if (!v || v->type != TI_JSON_NUMBER || !v->p || v->n == 0) return TI_ERR_INVALID;
+  char stack[64];
+  char *tmp = stack;
+  if (v->n >= sizeof stack) {
+    tmp = ti_mem_alloc(v->n + 1);
+    if (!tmp) return TI_ERR_NOMEM;
+  }
+  memcpy(tmp, v->p, v->n);
+  tmp[v->n] = '\0';
+  /* strtod honours LC_NUMERIC: use the locale's decimal point. */
+  const char *dp = localeconv()->decimal_point;
+  if (dp && dp[0] != '.' && dp[0] && !dp[1]) {
+    char *dot = strchr(tmp, '.');
+    if (dot) *dot = dp[0];
+  }
+  char *endp;
+  errno = 0;
+  double d = strtod(tmp, &endp);
+  int ok = endp == tmp + v->n && !(errno == ERANGE && isinf(d));
+  if (tmp != stack) ti_mem_free(tmp);
+  if (!ok) return TI_ERR_INVALID;
+  if (out) *out = d;
+  return TI_OK;
+}
+
+TI_API int ti_json_is_true(const ti_jv *v) { return v && v->type == TI_JSON_TRUE; }
+
+TI_API int ti_json_is_null_or_absent(const ti_jv *v) {
+  return !v || v->type == TI_JSON_INVALID || v->type == TI_JSON_NULL;
+}
