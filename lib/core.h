@@ -80,6 +80,7 @@ typedef struct ti_log {
   size_t cur_len;
   ti_spine *last_spine; /* previous emitted state, for messages_offset */
   size_t last_count;
+  uint64_t nstates; /* states emitted, for default ids */
 } ti_log;
 
 ti_log *ti_log_new(const char *traj_id, size_t len);
@@ -142,7 +143,7 @@ struct ti_registry {
 #define TI_REGISTRY_MAGIC 0x54495247u
 const ti_registry *ti_registry_builtin(void);
 const ti_format_ops *ti_registry_find(const ti_registry *r, const char *name);
-int ti_registry_knows_option(const ti_registry *r, const char *key);
+int ti_registry_knows_option(const ti_registry *r, const char *key, size_t klen);
 /* Probe a window. Fills best score and the index of the winner, or -1; on
  * a tie at the top *tie is set (the candidates are those with best). */
 void ti_registry_probe(const ti_registry *r, const ti_probe_input *in,
@@ -240,6 +241,7 @@ struct ti_iter {
   void *parser;
   ti_plugin_ctx *ctx;
   int probe_score;
+  const char *last_format; /* name of the latest format used */
   /* output */
   ti_state state;
   int have_state;
@@ -266,6 +268,11 @@ void ti_input_open_fd(ti_input *in, int fd);
 /* Make the first `want` bytes available for probing; sets *p, *n, *eof. */
 int ti_input_peek(ti_input *in, size_t want, const unsigned char **p, size_t *n, int *eof);
 void ti_input_close(ti_input *in);
+int ti_list_dir_sorted(const char *dir, char ***names, size_t *n);
+int ti_path_is_dir(const char *path);
+/* registry.c: probe with a doubling window up to max_bytes. */
+int ti_probe_input_grow(const ti_registry *r, ti_input *in, const char *hint, uint64_t max_bytes,
+                        int min_score, int *scores, int *best, int *winner, int *tie);
 /* emit.c */
 ti_plugin_ctx *ti_ctx_new(struct ti_iter *it, const ti_format_ops *ops, const char *path);
 void ti_ctx_free(ti_plugin_ctx *ctx);

@@ -207,7 +207,9 @@ TI_API void ti_state_free(ti_state *s);
 TI_API const char *ti_message_role(const ti_message *m); /* system|user|assistant|tool */
 /* Text content; NULL if content is null or a part list. */
 TI_API const char *ti_message_content(const ti_message *m, size_t *len);
-/* Content as compact JSON: a string, null, or an array of parts. */
+/* Content as compact JSON: a string, null, or an array of parts. The bytes
+ * are a view into ti_message_json and are NOT NUL-terminated: `len` is
+ * required (NULL len gives NULL). */
 TI_API const char *ti_message_content_json(const ti_message *m, size_t *len);
 TI_API size_t ti_message_tool_call_count(const ti_message *m);
 /* Tool call i: id, name, arguments (a JSON text). Out pointers may be NULL.

@@ -1,0 +1,467 @@
+/* SPDX-License-Identifier: MIT */
+/* The plugin context: how a format plugin builds messages, histories and
+ * states, reports errors and reads its options. */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core.h"
+
+ti_plugin_ctx *ti_ctx_new(ti_iter *it, const ti_format_ops *ops, const char *path) {
+  ti_plugin_ctx *ctx = ti_mem_calloc(1, sizeof(*ctx));
+  if (!ctx) return NULL;
+  ctx->it = it;
+  ctx->ops = ops;
+  ctx->path = path;
+  ctx->in.fd = -1;
+  return ctx;
+}
+
+void ti_ctx_free(ti_plugin_ctx *ctx) {
+  if (!ctx) return;
+  while (ctx->files) ti_input_release(ctx, ctx->files->buf ? ctx->files->buf : "");
+  ti_input_close(&ctx->in);
+  ti_log_unref(ctx->log);
+  ti_buf *bufs[] = {&ctx->mrole, &ctx->mcontent, &ctx->mtools, &ctx->mtcid, &ctx->mname,
+                    &ctx->mreason, &ctx->scratch, &ctx->sid, &ctx->sstudent, &ctx->smodel,
+                    &ctx->sfile, &ctx->smeta};
+  for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) ti_buf_free(bufs[i]);
+  ti_mem_free(ctx);
+}
+
+/* ---- options, errors, counters -------------------------------------------- */
+TI_API const char *ti_option(const ti_plugin_ctx *ctx, const char *key) {
+  if (!ctx || !key || !ctx->it->fopts) return NULL;
+  size_t kl = strlen(key);
+  const char *found = NULL;
+  for (char **o = ctx->it->fopts; *o; o++) { /* the last one given wins */
+    if (strncmp(*o, key, kl) == 0 && ((*o)[kl] == '=' || (*o)[kl] == '\0'))
+      found = (*o)[kl] ? *o + kl + 1 : *o + kl;
+  }
+  return found;
+}
+
+TI_API int ti_option_bool(const ti_plugin_ctx *ctx, const char *key, int dflt) {
+  const char *v = ti_option(ctx, key);
+  if (!v) return dflt;
+  if (!*v || !strcasecmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "yes") ||
+      !strcasecmp(v, "on"))
+    return 1;
+  if (!strcasecmp(v, "0") || !strcasecmp(v, "false") || !strcasecmp(v, "no") ||
+      !strcasecmp(v, "off"))
+    return 0;
+  return dflt;
+}
+
+TI_API int ti_strict(const ti_plugin_ctx *ctx) {
+  return ctx && (ctx->it->flags & TI_OPEN_STRICT) != 0;
+}
+
+TI_API uint32_t ti_max_depth(const ti_plugin_ctx *ctx) { return ctx ? ctx->it->max_depth : 512; }
+
+static const char *ctx_file(const ti_plugin_ctx *ctx) {
+  if (ctx->path) return ctx->path;
+  return ctx->it->src == TI_SRC_FD ? "<fd>" : "<memory>";
+}
+
+static int vreport(ti_plugin_ctx *ctx, const char *file, int code, uint64_t line,
+                   uint64_t offset, const char *fmt, va_list ap) {
+  if (code >= 0) code = TI_ERR_PARSE;
+  ctx->it->n_skipped++;
+  ti_iter_set_error(ctx->it, code, file, line, offset, fmt, ap);
+  return ti_strict(ctx) || code == TI_ERR_NOMEM ? code : TI_OK;
+}
+
+TI_API int ti_report(ti_plugin_ctx *ctx, int code, uint64_t line, uint64_t offset,
+                     const char *fmt, ...) {
+  if (!ctx || !fmt) return TI_ERR_INVALID;
+  va_list ap;
+  va_start(ap, fmt);
+  int rc = vreport(ctx, ctx_file(ctx), code, line, offset, fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+TI_API int ti_report_file(ti_plugin_ctx *ctx, const char *file, int code, uint64_t line,
+                          uint64_t offset, const char *fmt, ...) {
+  if (!ctx || !fmt) return TI_ERR_INVALID;
+  va_list ap;
+  va_start(ap, fmt);
+  int rc = vreport(ctx, file ? file : ctx_file(ctx), code, line, offset, fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+TI_API int ti_fail(ti_plugin_ctx *ctx, int code, uint64_t line, uint64_t offset,
+                   const char *fmt, ...) {
+  if (!ctx || !fmt) return TI_ERR_INVALID;
+  if (code >= 0) code = TI_ERR_PARSE;
+  va_list ap;
+  va_start(ap, fmt);
+  ti_iter_set_error(ctx->it, code, ctx_file(ctx), line, offset, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+TI_API int ti_count(ti_plugin_ctx *ctx, const char *name, uint64_t delta) {
+  if (!ctx || !name) return TI_ERR_INVALID;
+  if (strcmp(name, "records") == 0) {
+    ctx->it->n_records += delta;
+    return TI_OK;
+  }
+  return ti_counter_add(&ctx->it->counters, name, delta);
+}
+
+/* ---- trajectories ------------------------------------------------------------ */
+TI_API int ti_emit_trajectory(ti_plugin_ctx *ctx, const char *id, size_t len) {
+  if (!ctx || (!id && len)) return TI_ERR_INVALID;
+  ti_log *l = ti_log_new(id, len);
+  if (!l) return TI_ERR_NOMEM;
+  ti_log_unref(ctx->log);
+  ctx->log = l;
+  ctx->in_msg = ctx->in_state = 0;
+  ctx->it->n_trajectories++;
+  return TI_OK;
+}
+
+/* A plugin that emits without naming a trajectory gets one named after the
+ * input file (without directory and extension). */
+static int ensure_log(ti_plugin_ctx *ctx) {
+  if (ctx->log) return TI_OK;
+  const char *p = ctx->path ? ctx->path : ctx_file(ctx);
+  const char *b = strrchr(p, '/');
+  b = b && b[1] ? b + 1 : p;
+  const char *dot = strchr(b, '.');
+  size_t n = dot && dot != b ? (size_t)(dot - b) : strlen(b);
+  return ti_emit_trajectory(ctx, b, n);
+}
+
+/* ---- messages ------------------------------------------------------------------ */
+TI_API int ti_emit_msg_begin(ti_plugin_ctx *ctx, const char *role) {
+  if (!ctx || !role) return TI_ERR_INVALID;
+  int rc = ensure_log(ctx);
+  if (rc) return rc;
+  ti_buf_reset(&ctx->mrole);
+  ti_buf_reset(&ctx->mcontent);
+  ti_buf_reset(&ctx->mtools);
+  ti_buf_reset(&ctx->mtcid);
+  ti_buf_reset(&ctx->mname);
+  ti_buf_reset(&ctx->mreason);
+  memset(&ctx->mb, 0, sizeof(ctx->mb));
+  ctx->has_tcid = ctx->has_name = ctx->has_reason = 0;
+  ctx->in_msg = 1;
+  return ti_buf_puts(&ctx->mrole, role);
+}
+
+TI_API int ti_emit_msg_content(ti_plugin_ctx *ctx, const char *s, size_t len) {
+  if (!ctx || !ctx->in_msg || (!s && len)) return TI_ERR_MISUSE;
+  ti_buf_reset(&ctx->mcontent);
+  ctx->mb.content_kind = TI_CONTENT_TEXT;
+  return ti_buf_append(&ctx->mcontent, s ? s : "", len);
+}
+
+TI_API int ti_emit_msg_content_json(ti_plugin_ctx *ctx, const char *json, size_t len) {
+  if (!ctx || !ctx->in_msg || !json) return TI_ERR_MISUSE;
+  ti_jv v;
+  if (ti_json_parse(json, len, ctx->it->max_depth, &v, NULL)) return TI_ERR_INVALID;
+  if (v.type == TI_JSON_STRING) { /* a plain string is text content */
+    int rc = ti_json_str(&v, &ctx->scratch, &json, &len);
+    return rc ? rc : ti_emit_msg_content(ctx, json, len);
+  }
+  if (v.type == TI_JSON_NULL) {
+    ctx->mb.content_kind = TI_CONTENT_NULL;
+    return TI_OK;
+  }
+  ti_buf_reset(&ctx->mcontent);
+  ctx->mb.content_kind = TI_CONTENT_PARTS;
+  return ti_json_write_compact(&v, &ctx->mcontent);
+}
+
+static int put_str(ti_buf *b, const char *s, size_t n) {
+  int rc = ti_buf_append(b, s ? s : "", s ? n : 0);
+  return rc ? rc : ti_buf_append(b, "", 1); /* keep the NUL as separator */
+}
+
+TI_API int ti_emit_msg_tool_call(ti_plugin_ctx *ctx, const char *id, size_t id_len,
+                                 const char *name, size_t name_len, const char *arguments,
+                                 size_t args_len) {
+  if (!ctx || !ctx->in_msg) return TI_ERR_MISUSE;
+  int rc = put_str(&ctx->mtools, id, id_len);
+  if (!rc) rc = put_str(&ctx->mtools, name, name_len);
+  if (!rc) rc = put_str(&ctx->mtools, arguments ? arguments : "{}", arguments ? args_len : 2);
+  if (!rc) ctx->mb.ntools++;
+  return rc;
+}
+
+TI_API int ti_emit_msg_tool_call_id(ti_plugin_ctx *ctx, const char *s, size_t len) {
+  if (!ctx || !ctx->in_msg || !s) return TI_ERR_MISUSE;
+  ti_buf_reset(&ctx->mtcid);
+  ctx->has_tcid = 1;
+  return ti_buf_append(&ctx->mtcid, s, len);
+}
+
+TI_API int ti_emit_msg_name(ti_plugin_ctx *ctx, const char *s, size_t len) {
+  if (!ctx || !ctx->in_msg || !s) return TI_ERR_MISUSE;
+  ti_buf_reset(&ctx->mname);
+  ctx->has_name = 1;
+  return ti_buf_append(&ctx->mname, s, len);
+}
+
+TI_API int ti_emit_msg_reasoning(ti_plugin_ctx *ctx, const char *s, size_t len) {
+  if (!ctx || !ctx->in_msg || !s) return TI_ERR_MISUSE;
+  ti_buf_reset(&ctx->mreason);
+  ctx->has_reason = 1;
+  return ti_buf_append(&ctx->mreason, s, len);
+}
+
+/* Canonical JSON of the message under construction, into ctx->scratch. */
+static int build_message_json(ti_plugin_ctx *ctx, ti_tool_call *tc) {
+  ti_buf *b = &ctx->scratch;
+  ti_message *m = &ctx->mb;
+  ti_buf_reset(b);
+  int rc = ti_buf_puts(b, "{\"role\":");
+  if (!rc) rc = ti_buf_json_string(b, ctx->mrole.p, ctx->mrole.len);
+  if (!rc) rc = ti_buf_puts(b, ",\"content\":");
+  m->content_json_off = b->len;
+  if (rc) return rc;
+  if (m->content_kind == TI_CONTENT_TEXT)
+    rc = ti_buf_json_string(b, ctx->mcontent.p ? ctx->mcontent.p : "", ctx->mcontent.len);
+  else if (m->content_kind == TI_CONTENT_PARTS)
+    rc = ti_buf_append(b, ctx->mcontent.p, ctx->mcontent.len);
+  else
+    rc = ti_buf_puts(b, "null");
+  m->content_json_len = b->len - m->content_json_off;
+  if (!rc && m->ntools) {
+    rc = ti_buf_puts(b, ",\"tool_calls\":[");
+    for (size_t i = 0; i < m->ntools && !rc; i++) {
+      rc = ti_buf_puts(b, i ? ",{\"id\":" : "{\"id\":");
+      if (!rc) rc = ti_buf_json_string(b, tc[i].id, strlen(tc[i].id));
+      if (!rc) rc = ti_buf_puts(b, ",\"type\":\"function\",\"function\":{\"name\":");
+      if (!rc) rc = ti_buf_json_string(b, tc[i].name, strlen(tc[i].name));
+      if (!rc) rc = ti_buf_puts(b, ",\"arguments\":");
+      if (!rc) rc = ti_buf_json_string(b, tc[i].args, strlen(tc[i].args));
+      if (!rc) rc = ti_buf_puts(b, "}}");
+    }
+    if (!rc) rc = ti_buf_puts(b, "]");
+  }
+  if (!rc && ctx->has_tcid) {
+    rc = ti_buf_puts(b, ",\"tool_call_id\":");
+    if (!rc) rc = ti_buf_json_string(b, ctx->mtcid.p ? ctx->mtcid.p : "", ctx->mtcid.len);
+  }
+  if (!rc && ctx->has_name) {
+    rc = ti_buf_puts(b, ",\"name\":");
+    if (!rc) rc = ti_buf_json_string(b, ctx->mname.p ? ctx->mname.p : "", ctx->mname.len);
+  }
+  if (!rc && ctx->has_reason) {
+    rc = ti_buf_puts(b, ",\"reasoning_content\":");
+    if (!rc) rc = ti_buf_json_string(b, ctx->mreason.p ? ctx->mreason.p : "", ctx->mreason.len);
+  }
+  if (!rc) rc = ti_buf_puts(b, "}");
+  return rc;
+}
+
+TI_API int ti_emit_msg_end(ti_plugin_ctx *ctx, const ti_message **out) {
+  if (!ctx || !out || !ctx->in_msg) return TI_ERR_MISUSE;
+  ctx->in_msg = 0;
+  ti_message *m = &ctx->mb;
+  ti_tool_call stack_tc[8], *tc = stack_tc;
+  if (m->ntools > 8 && !(tc = ti_mem_alloc(m->ntools * sizeof(*tc)))) return TI_ERR_NOMEM;
+  const char *p = ctx->mtools.p;
+  for (size_t i = 0; i < m->ntools; i++) {
+    tc[i].id = p;
+    p += strlen(p) + 1;
+    tc[i].name = p;
+    p += strlen(p) + 1;
+    tc[i].args = p;
+    p += strlen(p) + 1;
+  }
+  int rc = build_message_json(ctx, tc);
+  if (rc == TI_OK) {
+    m->role = ctx->mrole.p;
+    m->content = m->content_kind == TI_CONTENT_TEXT ? (ctx->mcontent.p ? ctx->mcontent.p : "") : NULL;
+    m->content_len = m->content_kind == TI_CONTENT_TEXT ? ctx->mcontent.len : 0;
+    m->json = ctx->scratch.p;
+    m->json_len = ctx->scratch.len;
+    m->tools = tc;
+    m->tool_call_id = ctx->has_tcid ? (ctx->mtcid.p ? ctx->mtcid.p : "") : NULL;
+    m->name = ctx->has_name ? (ctx->mname.p ? ctx->mname.p : "") : NULL;
+    m->reasoning = ctx->has_reason ? (ctx->mreason.p ? ctx->mreason.p : "") : NULL;
+    m->reasoning_len = ctx->mreason.len;
+    int is_new = 0;
+    *out = ti_log_intern(ctx->log, m, &is_new);
+    if (!*out) rc = TI_ERR_NOMEM;
+    else if (is_new) ctx->it->n_messages++;
+  }
+  if (tc != stack_tc) ti_mem_free(tc);
+  return rc;
+}
+
+/* ---- history --------------------------------------------------------------------- */
+TI_API int ti_emit_push(ti_plugin_ctx *ctx, const ti_message *m) {
+  if (!ctx || !m || !ctx->log) return TI_ERR_MISUSE;
+  return ti_log_push(ctx->log, m);
+}
+
+TI_API int ti_emit_truncate(ti_plugin_ctx *ctx, size_t n) {
+  if (!ctx) return TI_ERR_MISUSE;
+  if (ctx->log) ti_log_truncate(ctx->log, n);
+  return TI_OK;
+}
+
+TI_API size_t ti_emit_history_len(const ti_plugin_ctx *ctx) {
+  return ctx && ctx->log ? ctx->log->cur_len : 0;
+}
+
+TI_API const ti_message *ti_emit_history_at(const ti_plugin_ctx *ctx, size_t i) {
+  if (!ctx || !ctx->log || i >= ctx->log->cur_len) return NULL;
+  return ctx->log->cur->v[i];
+}
+
+/* ---- states ------------------------------------------------------------------------ */
+TI_API int ti_emit_state_begin(ti_plugin_ctx *ctx) {
+  if (!ctx) return TI_ERR_MISUSE;
+  int rc = ensure_log(ctx);
+  if (rc) return rc;
+  ctx->in_state = 1;
+  ctx->saction = NULL;
+  ctx->has_sid = ctx->has_student = ctx->has_model = ctx->has_file = 0;
+  ctx->sfirst = ctx->slast = 0;
+  ti_buf_reset(&ctx->sid);
+  ti_buf_reset(&ctx->sstudent);
+  ti_buf_reset(&ctx->smodel);
+  ti_buf_reset(&ctx->sfile);
+  ti_buf_reset(&ctx->smeta);
+  return TI_OK;
+}
+
+static int set_str(ti_plugin_ctx *ctx, ti_buf *b, int *flag, const char *s, size_t len) {
+  if (!ctx || !ctx->in_state || (!s && len)) return TI_ERR_MISUSE;
+  ti_buf_reset(b);
+  *flag = 1;
+  return ti_buf_append(b, s ? s : "", len);
+}
+
+TI_API int ti_emit_state_id(ti_plugin_ctx *ctx, const char *s, size_t len) {
+  return ctx ? set_str(ctx, &ctx->sid, &ctx->has_sid, s, len) : TI_ERR_MISUSE;
+}
+
+TI_API int ti_emit_state_student_action(ti_plugin_ctx *ctx, const char *s, size_t len) {
+  return ctx ? set_str(ctx, &ctx->sstudent, &ctx->has_student, s, len) : TI_ERR_MISUSE;
+}
+
+TI_API int ti_emit_state_model(ti_plugin_ctx *ctx, const char *s, size_t len) {
+  return ctx ? set_str(ctx, &ctx->smodel, &ctx->has_model, s, len) : TI_ERR_MISUSE;
+}
+
+TI_API int ti_emit_state_file(ti_plugin_ctx *ctx, const char *path) {
+  if (!path) return TI_ERR_INVALID;
+  return ctx ? set_str(ctx, &ctx->sfile, &ctx->has_file, path, strlen(path)) : TI_ERR_MISUSE;
+}
+
+TI_API int ti_emit_state_action(ti_plugin_ctx *ctx, const ti_message *m) {
+  if (!ctx || !ctx->in_state || !m) return TI_ERR_MISUSE;
+  ctx->saction = m;
+  return TI_OK;
+}
+
+TI_API int ti_emit_state_lines(ti_plugin_ctx *ctx, uint64_t first, uint64_t last) {
+  if (!ctx || !ctx->in_state) return TI_ERR_MISUSE;
+  ctx->sfirst = first;
+  ctx->slast = last;
+  return TI_OK;
+}
+
+static int meta_key(ti_plugin_ctx *ctx, const char *key) {
+  if (!ctx || !ctx->in_state || !key) return TI_ERR_MISUSE;
+  int rc = ctx->smeta.len ? ti_buf_puts(&ctx->smeta, ",") : TI_OK;
+  if (!rc) rc = ti_buf_json_string(&ctx->smeta, key, strlen(key));
+  if (!rc) rc = ti_buf_puts(&ctx->smeta, ":");
+  return rc;
+}
+
+TI_API int ti_emit_meta_str(ti_plugin_ctx *ctx, const char *key, const char *s, size_t len) {
+  int rc = meta_key(ctx, key);
+  if (rc) return rc;
+  return s ? ti_buf_json_string(&ctx->smeta, s, len) : ti_buf_puts(&ctx->smeta, "null");
+}
+
+TI_API int ti_emit_meta_int(ti_plugin_ctx *ctx, const char *key, int64_t v) {
+  int rc = meta_key(ctx, key);
+  return rc ? rc : ti_buf_printf(&ctx->smeta, "%lld", (long long)v);
+}
+
+TI_API int ti_emit_meta_bool(ti_plugin_ctx *ctx, const char *key, int v) {
+  int rc = meta_key(ctx, key);
+  return rc ? rc : ti_buf_puts(&ctx->smeta, v ? "true" : "false");
+}
+
+TI_API int ti_emit_meta_json(ti_plugin_ctx *ctx, const char *key, const char *json, size_t len) {
+  if (!ctx || !json) return TI_ERR_MISUSE;
+  ti_jv v;
+  if (ti_json_parse(json, len, ctx->it->max_depth, &v, NULL)) return TI_ERR_INVALID;
+  int rc = meta_key(ctx, key);
+  return rc ? rc : ti_json_write_compact(&v, &ctx->smeta);
+}
+
+static int add_str(ti_buf *b, size_t *off, const char *s, size_t n) {
+  *off = b->len;
+  int rc = ti_buf_append(b, s, n);
+  return rc ? rc : ti_buf_append(b, "", 1);
+}
+
+TI_API int ti_emit_state_end(ti_plugin_ctx *ctx) {
+  if (!ctx || !ctx->in_state) return TI_ERR_MISUSE;
+  ctx->in_state = 0;
+  if (!ctx->saction)
+    return ti_fail(ctx, TI_ERR_MISUSE, 0, 0, "format %s emitted a state without an action",
+                   ctx->ops->name);
+  ti_iter *it = ctx->it;
+  ti_state *s = &it->state;
+  ti_state_clear(s);
+  ti_log *l = ctx->log;
+  ti_buf *b = &s->strs;
+  int rc = TI_OK;
+  if (ctx->has_sid) {
+    rc = add_str(b, &s->id, ctx->sid.p ? ctx->sid.p : "", ctx->sid.len);
+  } else {
+    s->id = b->len;
+    rc = ti_buf_printf(b, "%s:%llu", l->traj_id, (unsigned long long)l->nstates);
+    if (!rc) rc = ti_buf_append(b, "", 1);
+  }
+  if (!rc) rc = add_str(b, &s->traj, l->traj_id, strlen(l->traj_id));
+  if (!rc) rc = add_str(b, &s->format, ctx->ops->name, strlen(ctx->ops->name));
+  if (!rc && ctx->has_model) rc = add_str(b, &s->model, ctx->smodel.p ? ctx->smodel.p : "", ctx->smodel.len);
+  if (!rc && (ctx->has_file || ctx->path)) {
+    const char *f = ctx->has_file ? ctx->sfile.p : ctx->path;
+    rc = add_str(b, &s->file, f ? f : "", f ? strlen(f) : 0);
+  }
+  if (!rc) {
+    const ti_message *a = ctx->saction;
+    if (ctx->has_student) rc = add_str(b, &s->student, ctx->sstudent.p ? ctx->sstudent.p : "", ctx->sstudent.len);
+    else if (a->content_kind == TI_CONTENT_TEXT) rc = add_str(b, &s->student, a->content, a->content_len);
+    else rc = add_str(b, &s->student, "", 0);
+    s->student_len = b->len - s->student - 1;
+  }
+  if (!rc) {
+    s->meta = b->len;
+    rc = ti_buf_puts(b, "{");
+    if (!rc) rc = ti_buf_append(b, ctx->smeta.p ? ctx->smeta.p : "", ctx->smeta.len);
+    if (!rc) rc = ti_buf_append(b, "}", 2);
+    s->meta_len = b->len - s->meta - 1;
+  }
+  if (rc) {
+    ti_state_clear(s);
+    return ti_fail(ctx, TI_ERR_NOMEM, 0, 0, "out of memory");
+  }
+  ti_log_ref(l);
+  s->log = l;
+  s->offset = ti_log_mark_state(l, &s->spine, &s->count);
+  s->action = ctx->saction;
+  s->first_line = ctx->sfirst;
+  s->last_line = ctx->slast;
+  l->nstates++;
+  it->have_state = 1;
+  ctx->emitted = 1;
+  it->n_states++;
+  return TI_OK;
+}

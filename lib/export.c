@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/* JSON export of a state: one compact object, fixed key order. Messages
+ * are spliced from their cached canonical JSON. */
+#include <string.h>
+
+#include "core.h"
+
+static int put_key(ti_buf *b, const char *key) { return ti_buf_puts(b, key); }
+
+static int put_opt_str(ti_buf *b, const char *s) {
+  return s ? ti_buf_json_string(b, s, strlen(s)) : ti_buf_puts(b, "null");
+}
+
+static int render(ti_buf *b, const ti_state *s, uint32_t flags) {
+  ti_buf_reset(b);
+  const char *id = ti_state_str(s, s->id);
+  int rc = put_key(b, "{\"state_id\":");
+  if (!rc) rc = ti_buf_json_string(b, id, strlen(id));
+  if (!rc) rc = put_key(b, ",\"messages\":[");
+  size_t from = (flags & TI_JSON_DELTA) ? s->offset : 0;
+  /* Reserve once for the messages: splicing is then plain copies. */
+  size_t need = 0;
+  for (size_t i = from; i < s->count; i++) need += s->spine->v[i]->json_len + 1;
+  if (!rc) rc = ti_buf_reserve(b, need + s->action->json_len + s->student_len + 256);
+  for (size_t i = from; i < s->count && !rc; i++) {
+    const ti_message *m = s->spine->v[i];
+    if (i > from) b->p[b->len++] = ',';
+    memcpy(b->p + b->len, m->json, m->json_len);
+    b->len += m->json_len;
+  }
+  if (!rc) rc = put_key(b, "],\"action\":");
+  if (!rc) rc = ti_buf_append(b, s->action->json, s->action->json_len);
+  if (!rc) rc = put_key(b, ",\"student_action\":");
+  if (!rc) rc = ti_buf_json_string(b, ti_state_str(s, s->student), s->student_len);
+  if (!rc && (flags & TI_JSON_DELTA))
+    rc = ti_buf_printf(b, ",\"messages_offset\":%zu", s->offset);
+  if (!rc) rc = put_key(b, ",\"trajectory_id\":");
+  if (!rc) rc = put_opt_str(b, ti_state_str(s, s->traj));
+  if (!rc) rc = put_key(b, ",\"format\":");
+  if (!rc) rc = put_opt_str(b, ti_state_str(s, s->format));
+  if (!rc) rc = put_key(b, ",\"source_model\":");
+  if (!rc) rc = put_opt_str(b, ti_state_str(s, s->model));
+  if (!rc) rc = put_key(b, ",\"file\":");
+  if (!rc) rc = put_opt_str(b, ti_state_str(s, s->file));
+  if (!rc)
+    rc = ti_buf_printf(b, ",\"first_line\":%llu,\"last_line\":%llu,\"metadata\":",
+                       (unsigned long long)s->first_line, (unsigned long long)s->last_line);
+  if (!rc) rc = ti_buf_append(b, ti_state_str(s, s->meta), s->meta_len);
+  if (!rc) rc = ti_buf_puts(b, "}");
+  return rc ? TI_ERR_NOMEM : TI_OK;
+}
+
+static int check(const ti_state *s, uint32_t flags) {
+  if (!s || s->magic != TI_STATE_MAGIC || !s->action) return TI_ERR_INVALID;
+  if (flags & ~TI_JSON_FLAGS_ALL) return TI_ERR_INVALID;
+  return TI_OK;
+}
+
+TI_API int ti_state_json(const char **out, size_t *len, const ti_state *s, uint32_t flags) {
+  if (!out) return TI_ERR_INVALID;
+  *out = NULL;
+  int rc = check(s, flags);
+  if (rc) return rc;
+  ti_buf *b = (ti_buf *)&s->json; /* export scratch owned by the state */
+  rc = render(b, s, flags);
+  if (rc) return rc;
+  *out = b->p;
+  if (len) *len = b->len;
+  return TI_OK;
+}
+
+TI_API int ti_state_dup_json(char **out, size_t *len, const ti_state *s, uint32_t flags) {
+  if (!out) return TI_ERR_INVALID;
+  *out = NULL;
+  int rc = check(s, flags);
+  if (rc) return rc;
+  ti_buf b = {0};
+  rc = render(&b, s, flags);
+  if (rc) {
+    ti_buf_free(&b);
+    return rc;
+  }
+  *out = b.p;
+  if (len) *len = b.len;
+  return TI_OK;
+}
+
+TI_API void ti_string_free(char *p) { ti_mem_free(p); }
