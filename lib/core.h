@@ -266,7 +266,7 @@ int ti_input_open_path(ti_input *in, const char *path, int no_mmap, char *err, s
 void ti_input_open_memory(ti_input *in, const void *buf, size_t len);
 void ti_input_open_fd(ti_input *in, int fd);
 /* Make the first `want` bytes available for probing; sets *p, *n, *eof. */
-int ti_input_peek(ti_input *in, size_t want, const unsigned char **p, size_t *n, int *eof);
+int ti_input_peek_raw(ti_input *in, size_t want, const unsigned char **p, size_t *n, int *eof);
 void ti_input_close(ti_input *in);
 int ti_list_dir_sorted(const char *dir, char ***names, size_t *n);
 int ti_path_is_dir(const char *path);

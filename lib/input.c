@@ -147,7 +147,7 @@ static int stream_fill(ti_input *in, size_t want) {
   return TI_OK;
 }
 
-int ti_input_peek(ti_input *in, size_t want, const unsigned char **p, size_t *n, int *eof) {
+int ti_input_peek_raw(ti_input *in, size_t want, const unsigned char **p, size_t *n, int *eof) {
   if (in->stream) {
     int rc = stream_fill(in, want);
     if (rc) return rc;
@@ -438,4 +438,16 @@ TI_API int ti_input_parse(ti_plugin_ctx *ctx, const char *buf, size_t len, uint6
   int r = ti_report(ctx, rc, line, offset + e.offset, "%s at byte %zu of the record",
                     e.text, e.offset);
   return r ? r : TI_SKIP;
+}
+
+TI_API int ti_input_peek(ti_plugin_ctx *ctx, size_t want, const char **buf, size_t *len,
+                         int *at_eof) {
+  if (!ctx || !buf || !len || ctx->in.is_dir) return TI_ERR_MISUSE;
+  const unsigned char *p;
+  int eof = 0;
+  int rc = ti_input_peek_raw(&ctx->in, want, &p, len, &eof);
+  if (rc) return rc;
+  *buf = (const char *)p;
+  if (at_eof) *at_eof = eof;
+  return TI_OK;
 }

@@ -133,7 +133,7 @@ int ti_probe_input_grow(const ti_registry *r, ti_input *in, const char *hint, ui
   for (;;) {
     if (want > max_bytes) want = (size_t)max_bytes;
     ti_probe_input pi;
-    int rc = ti_input_peek(in, want, &pi.buf, &pi.len, &pi.at_eof);
+    int rc = ti_input_peek_raw(in, want, &pi.buf, &pi.len, &pi.at_eof);
     if (rc) return rc;
     pi.name_hint = hint;
     ti_registry_probe(r, &pi, scores, best, winner, tie);

@@ -172,6 +172,11 @@ TI_API int ti_input_is_dir(const ti_plugin_ctx *ctx);
  * reported (TI_ERR_LIMIT) and skipped. Returns TI_OK, TI_DONE, or a
  * negative error (fatal: IO/NOMEM; or the limit error in strict mode). */
 TI_API int ti_input_next_line(ti_plugin_ctx *ctx, ti_record *rec);
+/* Look at the first `want` bytes (or fewer at the end) without consuming
+ * anything: to choose between line and whole-input reading. Valid until
+ * the next ti_input_* call. Returns TI_OK or a negative error. */
+TI_API int ti_input_peek(ti_plugin_ctx *ctx, size_t want, const char **buf, size_t *len,
+                         int *at_eof);
 /* The whole input as one buffer (mapped or read). Valid until destroy().
  * Must not be mixed with ti_input_next_line. */
 TI_API int ti_input_whole(ti_plugin_ctx *ctx, const char **buf, size_t *len);
