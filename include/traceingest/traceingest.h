@@ -107,11 +107,8 @@ typedef struct ti_open_options {
   void *on_error_user;
 } ti_open_options;
 
-#ifdef __cplusplus
+/* Every field spelled out, so -Wmissing-field-initializers stays quiet. */
 #define TI_OPEN_OPTIONS_INIT {sizeof(ti_open_options), 0, 0, NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL}
-#else
-#define TI_OPEN_OPTIONS_INIT {sizeof(ti_open_options)}
-#endif
 
 /* Fill `opts` (of `size` bytes, the caller's sizeof) with defaults.
  * Returns TI_OK, or TI_ERR_INVALID if opts is NULL or size is too small. */
