@@ -1,0 +1,758 @@
+/* SPDX-License-Identifier: MIT */
+/* Case tables for the JSON core: validation (with error offsets),
+ * decoding, the canonical encoder, the cursor and the number accessors. */
+#include <check.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <traceingest/ti-format.h>
+
+#ifdef TI_TESTING
+#include "core.h"
+#endif
+
+#define S(lit) lit, sizeof(lit) - 1
+
+/* ---------------------------------------------------------------- valid */
+static const struct {
+  const char *s;
+  size_t n;
+  int type;
+} valid[] = {
+    {S("0"), TI_JSON_NUMBER},
+    {S("-0"), TI_JSON_NUMBER},
+    {S("-0.0e-0"), TI_JSON_NUMBER},
+    {S("123.456E+78"), TI_JSON_NUMBER},
+    {S("1e5"), TI_JSON_NUMBER},
+    {S("99999999999999999999999"), TI_JSON_NUMBER},
+    {S("1e400"), TI_JSON_NUMBER},
+    {S("true"), TI_JSON_TRUE},
+    {S("false"), TI_JSON_FALSE},
+    {S("null"), TI_JSON_NULL},
+    {S("\"\""), TI_JSON_STRING},
+    {S(" \t\r\n\"x\" \t\r\n"), TI_JSON_STRING},
+    {S("\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u0000\\uFFFF\\uabcd\""), TI_JSON_STRING},
+    {S("\"\\ud83d\\ude00\""), TI_JSON_STRING},
+    {S("\"\\ud800\""), TI_JSON_STRING},          /* lone surrogate: accepted */
+    {S("\"\\udc00\\ud800x\""), TI_JSON_STRING},  /* reversed pair: accepted */
+    {S("\"\xc2\x80\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\""),
+     TI_JSON_STRING},
+    {S("\"\x7f\""), TI_JSON_STRING},
+    {S("[]"), TI_JSON_ARRAY},
+    {S("[ ]"), TI_JSON_ARRAY},
+    {S("{}"), TI_JSON_OBJECT},
+    {S("{ \n}"), TI_JSON_OBJECT},
+    {S("[1,\"a\",null,true,false,[],{},{\"k\":[{}]}]"), TI_JSON_ARRAY},
+    {S("{\"a\":1,\"a\":2}"), TI_JSON_OBJECT},
+    {S("{ \"a\" : [ 1 , 2 ] , \"b\" : { } }"), TI_JSON_OBJECT},
+    {S("\"with\\u0000nul\""), TI_JSON_STRING},
+    {S("{\"\\u0000\":0}"), TI_JSON_OBJECT},
+};
+
+START_TEST(test_valid) {
+  ti_jv v;
+  ti_json_error e;
+  int rc = ti_json_parse(valid[_i].s, valid[_i].n, 0, &v, &e);
+  ck_assert_msg(rc == TI_OK, "case %d (%s): rc %d at %zu: %s", _i, valid[_i].s, rc, e.offset,
+                e.text);
+  ck_assert_int_eq(v.type, valid[_i].type);
+  /* the value span excludes surrounding whitespace */
+  ck_assert(v.p >= valid[_i].s && v.p + v.n <= valid[_i].s + valid[_i].n);
+  ck_assert(v.p[0] != ' ' && v.p[v.n - 1] != ' ' && v.p[v.n - 1] != '\n');
+}
+END_TEST
+
+/* -------------------------------------------------------------- invalid */
+static const struct {
+  const char *s;
+  size_t n;
+  int code;
+  size_t off;
+  const char *why;
+} invalid[] = {
+    {S(""), TI_ERR_PARSE, 0, "unexpected end of input"},
+    {S("   "), TI_ERR_PARSE, 3, "unexpected end of input"},
+    {S("[1,"), TI_ERR_PARSE, 3, "unexpected end of input"},
+    {S("{\"a\":"), TI_ERR_PARSE, 5, "unexpected end of input"},
+    {S("[1,]"), TI_ERR_PARSE, 3, "unexpected character"},
+    {S("[,1]"), TI_ERR_PARSE, 1, "unexpected character"},
+    {S("x"), TI_ERR_PARSE, 0, "unexpected character"},
+    {S("\xef\xbb\xbf{}"), TI_ERR_PARSE, 0, "unexpected character"}, /* BOM */
+    {S("\v1"), TI_ERR_PARSE, 0, "unexpected character"},           /* not JSON ws */
+    {S("\xa0" "1"), TI_ERR_PARSE, 0, "unexpected character"},
+    {S("'a'"), TI_ERR_PARSE, 0, "unexpected character"},
+    {S("+1"), TI_ERR_PARSE, 0, "unexpected character"},
+    {S(".5"), TI_ERR_PARSE, 0, "unexpected character"},
+    {S("1 2"), TI_ERR_PARSE, 2, "trailing characters"},
+    {S("{} x"), TI_ERR_PARSE, 3, "trailing characters"},
+    {S("[1]\0"), TI_ERR_PARSE, 3, "trailing characters"},
+    {S("[1]]"), TI_ERR_PARSE, 3, "trailing characters"},
+    {S("\"abc"), TI_ERR_PARSE, 0, "unterminated string"},
+    {S("[\"abc\\\""), TI_ERR_PARSE, 1, "unterminated string"},
+    {S("\"\\u12"), TI_ERR_PARSE, 0, "unterminated string"},
+    {S("\"abc\\"), TI_ERR_PARSE, 0, "unterminated string"},
+    {S("\"a\nb\""), TI_ERR_PARSE, 2, "control character in string"},
+    {S("\"a\tb\""), TI_ERR_PARSE, 2, "control character in string"},
+    {S("\"\0\""), TI_ERR_PARSE, 1, "control character in string"},
+    {S("\"0123456789abcdef0123456789\x1f\""), TI_ERR_PARSE, 27, "control character in string"},
+    {S("\"\\x\""), TI_ERR_PARSE, 1, "invalid escape"},
+    {S("\"ab\\'\""), TI_ERR_PARSE, 3, "invalid escape"},
+    {S("\"\\u12g4\""), TI_ERR_PARSE, 1, "invalid escape"},
+    {S("\"\\U0041\""), TI_ERR_PARSE, 1, "invalid escape"},
+    {S("\"\x80\""), TI_ERR_PARSE, 1, "invalid UTF-8"},        /* lone continuation */
+    {S("\"\xc0\xaf\""), TI_ERR_PARSE, 1, "invalid UTF-8"},    /* overlong '/' */
+    {S("\"\xc1\xbf\""), TI_ERR_PARSE, 1, "invalid UTF-8"},    /* overlong */
+    {S("\"\xe0\x9f\xbf\""), TI_ERR_PARSE, 1, "invalid UTF-8"}, /* overlong 3-byte */
+    {S("\"\xf0\x8f\xbf\xbf\""), TI_ERR_PARSE, 1, "invalid UTF-8"}, /* overlong 4-byte */
+    {S("\"\xed\xa0\x80\""), TI_ERR_PARSE, 1, "invalid UTF-8"}, /* UTF-8 surrogate */
+    {S("\"\xed\xbf\xbf\""), TI_ERR_PARSE, 1, "invalid UTF-8"},
+    {S("\"\xf4\x90\x80\x80\""), TI_ERR_PARSE, 1, "invalid UTF-8"}, /* > U+10FFFF */
+    {S("\"\xf5\x80\x80\x80\""), TI_ERR_PARSE, 1, "invalid UTF-8"},
+    {S("\"\xff\""), TI_ERR_PARSE, 1, "invalid UTF-8"},
+    {S("\"ab\xe2\x82\""), TI_ERR_PARSE, 3, "invalid UTF-8"}, /* truncated */
+    {S("\"\xe2\x82"), TI_ERR_PARSE, 1, "invalid UTF-8"},     /* truncated at end */
+    {S("\"0123456789abcdef0123456789abcdef0123\xc3\x28\""), TI_ERR_PARSE, 37, "invalid UTF-8"},
+    {S("01"), TI_ERR_PARSE, 1, "invalid number"},
+    {S("-01"), TI_ERR_PARSE, 2, "invalid number"},
+    {S("-"), TI_ERR_PARSE, 1, "invalid number"},
+    {S("-a"), TI_ERR_PARSE, 1, "invalid number"},
+    {S("1."), TI_ERR_PARSE, 2, "invalid number"},
+    {S("1.e5"), TI_ERR_PARSE, 2, "invalid number"},
+    {S("1e"), TI_ERR_PARSE, 2, "invalid number"},
+    {S("1e+"), TI_ERR_PARSE, 3, "invalid number"},
+    {S("[1.5e-x]"), TI_ERR_PARSE, 6, "invalid number"},
+    {S("1.5.3"), TI_ERR_PARSE, 3, "trailing characters"},
+    {S("tru"), TI_ERR_PARSE, 0, "invalid literal"},
+    {S("[truE]"), TI_ERR_PARSE, 1, "invalid literal"},
+    {S("nul"), TI_ERR_PARSE, 0, "invalid literal"},
+    {S("fals"), TI_ERR_PARSE, 0, "invalid literal"},
+    {S("truex"), TI_ERR_PARSE, 4, "trailing characters"},
+    {S("{1:2}"), TI_ERR_PARSE, 1, "expected string key"},
+    {S("{\"a\":1,}"), TI_ERR_PARSE, 7, "expected string key"},
+    {S("{\"a\" 1}"), TI_ERR_PARSE, 5, "expected ':'"},
+    {S("{\"a\":1 \"b\":2}"), TI_ERR_PARSE, 7, "expected ',' or '}'"},
+    {S("{\"a\":1]"), TI_ERR_PARSE, 6, "expected ',' or '}'"},
+    {S("[1 2]"), TI_ERR_PARSE, 3, "expected ',' or ']'"},
+    {S("[1}"), TI_ERR_PARSE, 2, "expected ',' or ']'"},
+    {S("[1:2]"), TI_ERR_PARSE, 2, "expected ',' or ']'"},
+};
+
+START_TEST(test_invalid) {
+  ti_jv v;
+  ti_json_error e;
+  memset(&e, 0, sizeof e);
+  int rc = ti_json_parse(invalid[_i].s, invalid[_i].n, 0, &v, &e);
+  ck_assert_msg(rc == invalid[_i].code, "case %d: rc %d", _i, rc);
+  ck_assert_int_eq(e.code, invalid[_i].code);
+  ck_assert_msg(e.offset == invalid[_i].off, "case %d: offset %zu, want %zu (%s)", _i, e.offset,
+                invalid[_i].off, e.text);
+  ck_assert_str_eq(e.text, invalid[_i].why);
+  ck_assert_int_eq(v.type, TI_JSON_INVALID);
+  ck_assert_ptr_null(v.p);
+}
+END_TEST
+
+START_TEST(test_null_args) {
+  ti_json_error e;
+  ck_assert_int_eq(ti_json_parse(NULL, 0, 0, NULL, &e), TI_ERR_PARSE);
+  ck_assert_int_eq(ti_json_parse(NULL, 5, 0, NULL, NULL), TI_ERR_PARSE);
+  ck_assert_int_eq(ti_json_parse("[1]", 3, 0, NULL, NULL), TI_OK);
+  /* len bounds the input: bytes after it are not looked at */
+  ck_assert_int_eq(ti_json_parse("[1]garbage", 3, 0, NULL, NULL), TI_OK);
+  ck_assert_int_eq(ti_json_parse("\"ab\"", 3, 0, NULL, NULL), TI_ERR_PARSE);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- depth */
+static char *nest(size_t depth, char open, char close) {
+  char *s = malloc(2 * depth + 1);
+  memset(s, open, depth);
+  memset(s + depth, close, depth);
+  s[2 * depth] = 0;
+  return s;
+}
+
+START_TEST(test_depth) {
+  ti_json_error e;
+  char *s = nest(512, '[', ']');
+  ck_assert_int_eq(ti_json_parse(s, 1024, 0, NULL, &e), TI_OK);
+  free(s);
+  s = nest(513, '[', ']');
+  ck_assert_int_eq(ti_json_parse(s, 1026, 0, NULL, &e), TI_ERR_LIMIT);
+  ck_assert_int_eq(e.code, TI_ERR_LIMIT);
+  ck_assert_uint_eq(e.offset, 512);
+  ck_assert_int_eq(ti_json_parse(s, 1026, 513, NULL, &e), TI_OK);
+  free(s);
+  ck_assert_int_eq(ti_json_parse(S("[[1]]"), 1, NULL, &e), TI_ERR_LIMIT);
+  ck_assert_uint_eq(e.offset, 1);
+  ck_assert_int_eq(ti_json_parse(S("[1]"), 1, NULL, &e), TI_OK);
+  ck_assert_int_eq(ti_json_parse(S("{\"a\":{\"b\":[]}}"), 3, NULL, &e), TI_OK);
+  ck_assert_int_eq(ti_json_parse(S("{\"a\":{\"b\":[]}}"), 2, NULL, &e), TI_ERR_LIMIT);
+  ck_assert_uint_eq(e.offset, 10);
+  ck_assert_int_eq(ti_json_parse(S("{\"a\":{\"b\":3}}"), 2, NULL, &e), TI_OK);
+  /* deep but huge limit: the cap (65536) still bounds it without crashing */
+  size_t big = 100000;
+  s = nest(big, '[', ']');
+  ck_assert_int_eq(ti_json_parse(s, 2 * big, UINT32_MAX, NULL, &e), TI_ERR_LIMIT);
+  ck_assert_uint_eq(e.offset, 65536);
+  free(s);
+  /* mixed object/array nesting keeps track of which closer is expected */
+  const char *mix = "[{\"a\":[{\"b\":[]}]}]";
+  ck_assert_int_eq(ti_json_parse(mix, strlen(mix), 0, NULL, &e), TI_OK);
+  const char *bad = "[{\"a\":[{\"b\":[]]}]}]";
+  ck_assert_int_eq(ti_json_parse(bad, strlen(bad), 0, NULL, &e), TI_ERR_PARSE);
+  ck_assert_uint_eq(e.offset, 14);
+}
+END_TEST
+
+START_TEST(test_prefix) {
+  const char *s = "  {\"a\":1} [2]\n\"x\"3 ";
+  size_t len = strlen(s), used = 99, pos = 0;
+  ti_jv v;
+  ti_json_error e;
+  ck_assert_int_eq(ti_json_parse_prefix(s, len, 0, &v, &used, &e), TI_OK);
+  ck_assert_uint_eq(used, 9);
+  ck_assert_int_eq(v.type, TI_JSON_OBJECT);
+  ck_assert_uint_eq(v.n, 7);
+  pos += used;
+  ck_assert_int_eq(ti_json_parse_prefix(s + pos, len - pos, 0, &v, &used, &e), TI_OK);
+  ck_assert_int_eq(v.type, TI_JSON_ARRAY);
+  ck_assert_uint_eq(used, 4);
+  pos += used;
+  ck_assert_int_eq(ti_json_parse_prefix(s + pos, len - pos, 0, &v, &used, &e), TI_OK);
+  ck_assert_int_eq(v.type, TI_JSON_STRING);
+  ck_assert_uint_eq(used, 4);
+  pos += used;
+  ck_assert_int_eq(ti_json_parse_prefix(s + pos, len - pos, 0, &v, &used, &e), TI_OK);
+  ck_assert_int_eq(v.type, TI_JSON_NUMBER);
+  ck_assert_uint_eq(used, 1);
+  pos += used;
+  ck_assert_int_eq(ti_json_parse_prefix(s + pos, len - pos, 0, &v, &used, &e), TI_ERR_PARSE);
+  ck_assert_str_eq(e.text, "unexpected end of input");
+  ck_assert_uint_eq(e.offset, 1);
+  ck_assert_int_eq(ti_json_parse_prefix(S("[1,x]"), 0, &v, &used, &e), TI_ERR_PARSE);
+  ck_assert_uint_eq(e.offset, 3);
+}
+END_TEST
+
+/* -------------------------------------------------------------- decoding */
+static const struct {
+  const char *in;
+  size_t n;
+  const char *out;
+  size_t outn;
+  int escapes;
+} strs[] = {
+    {S("\"\""), S(""), 0},
+    {S("\"plain ascii\""), S("plain ascii"), 0},
+    {S("\"caf\xc3\xa9\""), S("caf\xc3\xa9"), 0},
+    {S("\"a\\\"b\""), S("a\"b"), 1},
+    {S("\"\\\\\\/\\b\\f\\n\\r\\t\""), S("\\/\b\f\n\r\t"), 1},
+    {S("\"\\u0041\\u00e9\\u20AC\""), S("A\xc3\xa9\xe2\x82\xac"), 1},
+    {S("\"\\u0000x\""), S("\0x"), 1},
+    {S("\"\\ud83d\\ude00\""), S("\xf0\x9f\x98\x80"), 1},
+    {S("\"\\uDBFF\\uDFFF\""), S("\xf4\x8f\xbf\xbf"), 1},
+    {S("\"\\ud800\""), S("\xef\xbf\xbd"), 1},
+    {S("\"\\udc00\""), S("\xef\xbf\xbd"), 1},
+    {S("\"\\ud800x\""), S("\xef\xbf\xbdx"), 1},
+    {S("\"\\ud800\\u0041\""), S("\xef\xbf\xbd" "A"), 1},
+    {S("\"\\ud800\\ud800\\udc00\""), S("\xef\xbf\xbd\xf0\x90\x80\x80"), 1},
+    {S("\"\\udc00\\ud800\""), S("\xef\xbf\xbd\xef\xbf\xbd"), 1},
+    {S("\"\\ud800\\n\""), S("\xef\xbf\xbd\n"), 1},
+    {S("\"x\\u007f\\u0080\\u07ff\\u0800\\uffff\""),
+     S("x\x7f\xc2\x80\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf"), 1},
+};
+
+START_TEST(test_decode) {
+  ti_jv v;
+  ti_buf scratch = {0}, app = {0};
+  const char *s;
+  size_t n;
+  ck_assert_int_eq(ti_json_parse(strs[_i].in, strs[_i].n, 0, &v, NULL), TI_OK);
+  ck_assert_int_eq(v.type, TI_JSON_STRING);
+  ck_assert_int_eq(v.flags & TI_JV_ESCAPES, strs[_i].escapes ? TI_JV_ESCAPES : 0);
+  ck_assert_int_eq(ti_json_str(&v, &scratch, &s, &n), TI_OK);
+  ck_assert_uint_eq(n, strs[_i].outn);
+  ck_assert(memcmp(s, strs[_i].out, n) == 0);
+  if (!strs[_i].escapes) {
+    ck_assert_ptr_eq(s, strs[_i].in + 1); /* zero-copy */
+  } else {
+    ck_assert_ptr_eq(s, scratch.p);
+    ck_assert_int_eq(s[n], '\0');
+  }
+  ck_assert_int_eq(ti_buf_append(&app, "<", 1), TI_OK);
+  ck_assert_int_eq(ti_json_str_append(&v, &app), TI_OK);
+  ck_assert_uint_eq(app.len, n + 1);
+  ck_assert(memcmp(app.p + 1, strs[_i].out, n) == 0);
+  if (!memchr(strs[_i].out, 0, strs[_i].outn)) {
+    ck_assert(ti_json_str_eq(&v, strs[_i].out));
+    char longer[64];
+    snprintf(longer, sizeof longer, "%sz", strs[_i].out);
+    ck_assert(!ti_json_str_eq(&v, longer));
+    if (strs[_i].outn) {
+      longer[strs[_i].outn - 1] = 0;
+      ck_assert(!ti_json_str_eq(&v, longer));
+    }
+  }
+  ti_buf_free(&scratch);
+  ti_buf_free(&app);
+}
+END_TEST
+
+START_TEST(test_str_misuse) {
+  ti_jv v;
+  ti_buf b = {0};
+  const char *s;
+  size_t n;
+  ck_assert_int_eq(ti_json_parse(S("12"), 0, &v, NULL), TI_OK);
+  ck_assert_int_eq(ti_json_str(&v, &b, &s, &n), TI_ERR_INVALID);
+  ck_assert_int_eq(ti_json_str_append(&v, &b), TI_ERR_INVALID);
+  ck_assert(!ti_json_str_eq(&v, "12"));
+  ck_assert_int_eq(ti_json_str(NULL, &b, &s, &n), TI_ERR_INVALID);
+  ck_assert(!ti_json_str_eq(NULL, ""));
+  /* escapes need a scratch buffer */
+  ck_assert_int_eq(ti_json_parse(S("\"\\n\""), 0, &v, NULL), TI_OK);
+  ck_assert_int_eq(ti_json_str(&v, NULL, &s, &n), TI_ERR_INVALID);
+  ti_buf_free(&b);
+}
+END_TEST
+
+/* ------------------------------------------------------------- numbers */
+static const struct {
+  const char *in;
+  int rc;
+  int64_t v;
+} ints[] = {
+    {"0", TI_OK, 0},
+    {"-0", TI_OK, 0},
+    {"42", TI_OK, 42},
+    {"-17", TI_OK, -17},
+    {"9223372036854775807", TI_OK, INT64_MAX},
+    {"-9223372036854775808", TI_OK, INT64_MIN},
+    {"9223372036854775808", TI_ERR_INVALID, 0},
+    {"-9223372036854775809", TI_ERR_INVALID, 0},
+    {"18446744073709551616", TI_ERR_INVALID, 0},
+    {"184467440737095516160", TI_ERR_INVALID, 0},
+    {"1.0", TI_ERR_INVALID, 0},
+    {"1e3", TI_ERR_INVALID, 0},
+    {"1E3", TI_ERR_INVALID, 0},
+    {"\"1\"", TI_ERR_INVALID, 0},
+    {"true", TI_ERR_INVALID, 0},
+};
+
+START_TEST(test_int) {
+  ti_jv v;
+  int64_t x = 12345;
+  ck_assert_int_eq(ti_json_parse(ints[_i].in, strlen(ints[_i].in), 0, &v, NULL), TI_OK);
+  ck_assert_int_eq(ti_json_int(&v, &x), ints[_i].rc);
+  if (ints[_i].rc == TI_OK) ck_assert(x == ints[_i].v);
+}
+END_TEST
+
+START_TEST(test_double) {
+  static const struct {
+    const char *in;
+    int rc;
+    double v;
+  } d[] = {
+      {"0", TI_OK, 0.0},
+      {"-1.5", TI_OK, -1.5},
+      {"1e3", TI_OK, 1000.0},
+      {"2.5E-3", TI_OK, 0.0025},
+      {"123456789012345678901234567890", TI_OK, 1.2345678901234568e29},
+      {"1e-400", TI_OK, 0.0},
+      {"1e400", TI_ERR_INVALID, 0},
+      {"-1e400", TI_ERR_INVALID, 0},
+      {"0.1000000000000000000000000000000000000000000000000000000000000000000001", TI_OK, 0.1},
+      {"null", TI_ERR_INVALID, 0},
+  };
+  for (size_t i = 0; i < sizeof d / sizeof d[0]; i++) {
+    ti_jv v;
+    double x = -99;
+    ck_assert_int_eq(ti_json_parse(d[i].in, strlen(d[i].in), 0, &v, NULL), TI_OK);
+    ck_assert_msg(ti_json_double(&v, &x) == d[i].rc, "%s", d[i].in);
+    if (d[i].rc == TI_OK) ck_assert_msg(x == d[i].v, "%s: %.17g", d[i].in, x);
+  }
+  ti_jv v;
+  double x;
+  ck_assert_int_eq(ti_json_parse(S("-0.0"), 0, &v, NULL), TI_OK);
+  ck_assert_int_eq(ti_json_double(&v, &x), TI_OK);
+  ck_assert(x == 0.0 && signbit(x));
+}
+END_TEST
+
+START_TEST(test_literals) {
+  ti_jv v;
+  ck_assert_int_eq(ti_json_parse(S("true"), 0, &v, NULL), TI_OK);
+  ck_assert(ti_json_is_true(&v));
+  ck_assert(!ti_json_is_null_or_absent(&v));
+  ck_assert_int_eq(ti_json_parse(S("false"), 0, &v, NULL), TI_OK);
+  ck_assert(!ti_json_is_true(&v));
+  ck_assert(!ti_json_is_null_or_absent(&v));
+  ck_assert_int_eq(ti_json_parse(S("null"), 0, &v, NULL), TI_OK);
+  ck_assert(ti_json_is_null_or_absent(&v));
+  ck_assert(!ti_json_is_true(&v));
+  ck_assert(ti_json_is_null_or_absent(NULL));
+  ck_assert(!ti_json_is_true(NULL));
+  ck_assert_int_eq(ti_json_parse(S("{}"), 0, &v, NULL), TI_OK);
+  ck_assert(!ti_json_get(&v, "x", &v));
+  ck_assert(ti_json_is_null_or_absent(&v));
+  ck_assert_int_eq(ti_json_parse(S("\"true\""), 0, &v, NULL), TI_OK);
+  ck_assert(!ti_json_is_true(&v));
+}
+END_TEST
+
+/* -------------------------------------------------------------- encoder */
+static const struct {
+  const char *in;
+  size_t n;
+  const char *out;
+} enc[] = {
+    {S(""), "\"\""},
+    {S("hello"), "\"hello\""},
+    {S("a\"b\\c/d"), "\"a\\\"b\\\\c/d\""},
+    {S("\b\f\n\r\t"), "\"\\b\\f\\n\\r\\t\""},
+    {S("\x01\x1f\x0b\0"), "\"\\u0001\\u001f\\u000b\\u0000\""},
+    {S("\x7f"), "\"\x7f\""},
+    {S("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""},
+    {S("\xff"), "\"\xef\xbf\xbd\""},
+    {S("a\x80z"), "\"a\xef\xbf\xbdz\""},
+    {S("\xc0\xaf"), "\"\xef\xbf\xbd\xef\xbf\xbd\""},         /* overlong: 2 bad bytes */
+    {S("\xe2\x82x"), "\"\xef\xbf\xbdx\""},                   /* maximal subpart */
+    {S("\xe2\x82"), "\"\xef\xbf\xbd\""},                     /* truncated at end */
+    {S("\xed\xa0\x80"), "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""}, /* surrogate */
+    {S("\xf4\x90\x80\x80"), "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\""},
+    {S("\xf0\x9f\x98"), "\"\xef\xbf\xbd\""},
+    {S("0123456789abcdef0123456789abcdef\"0123456789abcdef\n"),
+     "\"0123456789abcdef0123456789abcdef\\\"0123456789abcdef\\n\""},
+    {S("0123456789abcdef0123456789abcdef\xc3\xa9xyz0123456789abcdef0123456789abcdef\xc3"),
+     "\"0123456789abcdef0123456789abcdef\xc3\xa9xyz0123456789abcdef0123456789abcdef\xef\xbf\xbd\""},
+};
+
+START_TEST(test_encode) {
+  ti_buf b = {0};
+  ck_assert_int_eq(ti_buf_append(&b, "x", 1), TI_OK);
+  ck_assert_int_eq(ti_buf_json_string(&b, enc[_i].in, enc[_i].n), TI_OK);
+  ck_assert_uint_eq(b.len, strlen(enc[_i].out) + 1);
+  ck_assert_str_eq(b.p + 1, enc[_i].out);
+  /* the output is valid JSON decoding back to the input (for valid UTF-8) */
+  ti_jv v;
+  ck_assert_int_eq(ti_json_parse(b.p + 1, b.len - 1, 0, &v, NULL), TI_OK);
+  ti_buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_encode_all_bytes) {
+  /* every single byte: ASCII round-trips, >= 0x80 alone becomes U+FFFD */
+  for (int c = 0; c < 256; c++) {
+    ti_buf b = {0}, d = {0};
+    char ch = (char)c;
+    ti_jv v;
+    const char *s;
+    size_t n;
+    ck_assert_int_eq(ti_buf_json_string(&b, &ch, 1), TI_OK);
+    ck_assert_int_eq(ti_json_parse(b.p, b.len, 0, &v, NULL), TI_OK);
+    ck_assert_int_eq(ti_json_str(&v, &d, &s, &n), TI_OK);
+    if (c < 0x80) {
+      ck_assert_uint_eq(n, 1);
+      ck_assert_int_eq((unsigned char)s[0], c);
+      ck_assert_int_eq(b.len, c < 0x20 ? (c == 8 || c == 9 || c == 10 || c == 12 || c == 13 ? 4 : 8)
+                                       : (c == '"' || c == '\\' ? 4 : 3));
+    } else {
+      ck_assert_uint_eq(n, 3);
+      ck_assert(memcmp(s, "\xef\xbf\xbd", 3) == 0);
+    }
+    ti_buf_free(&b);
+    ti_buf_free(&d);
+  }
+}
+END_TEST
+
+/* -------------------------------------------------------------- compact */
+static const struct {
+  const char *in;
+  const char *out;
+} compact[] = {
+    {" { \"a\" : [ 1 , 2.50 , -0 ] ,\n\t\"b\" : { } , \"c\":[ ] } ",
+     "{\"a\":[1,2.50,-0],\"b\":{},\"c\":[]}"},
+    {"\"\\/\\u00e9\\u0041\"", "\"/\xc3\xa9" "A\""},
+    {"\"\\u001F\\u0000\\b\\u000a\\\"\\u005c\"", "\"\\u001f\\u0000\\b\\n\\\"\\\\\""},
+    {"\"\\ud800\\ud83d\\ude00\"", "\"\xef\xbf\xbd\xf0\x9f\x98\x80\""},
+    {"{\"k\\u0065y\" : \"v\", \"key\":1}", "{\"key\":\"v\",\"key\":1}"},
+    {"[ \"a b\" , \" \" , \"\\t\" ]", "[\"a b\",\" \",\"\\t\"]"},
+    {"1E+2", "1E+2"},
+    {" true ", "true"},
+    {"[null,false,true]", "[null,false,true]"},
+    {"\"\x7f\xc3\xa9\"", "\"\x7f\xc3\xa9\""},
+};
+
+START_TEST(test_compact) {
+  ti_jv v;
+  ti_buf b = {0};
+  ck_assert_int_eq(ti_json_parse(compact[_i].in, strlen(compact[_i].in), 0, &v, NULL), TI_OK);
+  ck_assert_int_eq(ti_buf_puts(&b, ">"), TI_OK);
+  ck_assert_int_eq(ti_json_write_compact(&v, &b), TI_OK);
+  ck_assert_str_eq(b.p + 1, compact[_i].out);
+  /* idempotent */
+  ti_jv v2;
+  ti_buf b2 = {0};
+  ck_assert_int_eq(ti_json_parse(b.p + 1, b.len - 1, 0, &v2, NULL), TI_OK);
+  ck_assert_int_eq(ti_json_write_compact(&v2, &b2), TI_OK);
+  ck_assert_str_eq(b2.p, b.p + 1);
+  ti_buf_free(&b);
+  ti_buf_free(&b2);
+}
+END_TEST
+
+START_TEST(test_compact_invalid) {
+  ti_jv v = {NULL, 0, TI_JSON_INVALID, 0};
+  ti_buf b = {0};
+  ck_assert_int_eq(ti_json_write_compact(&v, &b), TI_ERR_INVALID);
+  ck_assert_int_eq(ti_json_write_compact(NULL, &b), TI_ERR_INVALID);
+  ti_buf_free(&b);
+}
+END_TEST
+
+/* --------------------------------------------------------------- cursor */
+static const char doc[] =
+    "{ \"type\" : \"assistant\", \"n\": 3, \"t\\u0079pe\": \"shadow\",\n"
+    "  \"message\": {\"role\": \"assistant\", \"content\": [\n"
+    "     {\"type\": \"text\", \"text\": \"hi \\\"there\\\" [not] {a} bracket\"},\n"
+    "     {\"type\": \"tool_use\", \"id\": \"toolu_1\", \"input\": {\"cmd\": \"ls\", \"a\": [1, [2, 3]]}},\n"
+    "     [], {}, \"s\", -1.5e3, null, true, false ]},\n"
+    "  \"e\\u0301\": 1, \"\\u00e9\": 2, \"a\\\\b\": 3, \"q\\\"\": 4,\n"
+    "  \"empty\": {}, \"emptya\": [ ], \"last\": \"end\" }";
+
+static ti_jv parse_doc(void) {
+  ti_jv root;
+  ti_json_error e;
+  ck_assert_int_eq(ti_json_parse(doc, sizeof doc - 1, 0, &root, &e), TI_OK);
+  ck_assert_int_eq(root.type, TI_JSON_OBJECT);
+  return root;
+}
+
+START_TEST(test_get) {
+  ti_jv root = parse_doc(), v, w;
+  ck_assert(ti_json_get(&root, "type", &v));
+  ck_assert(ti_json_str_eq(&v, "assistant")); /* first match wins */
+  ck_assert(ti_json_get(&root, "n", &v));
+  ck_assert_int_eq(v.type, TI_JSON_NUMBER);
+  ck_assert_uint_eq(v.n, 1);
+  ck_assert(ti_json_get(&root, "last", &v));
+  ck_assert(ti_json_str_eq(&v, "end"));
+  ck_assert(!ti_json_get(&root, "typ", &v));
+  ck_assert_int_eq(v.type, TI_JSON_INVALID);
+  ck_assert(!ti_json_get(&root, "types", &v));
+  ck_assert(!ti_json_get(&root, "", &v));
+  /* escaped keys compare decoded */
+  ck_assert(ti_json_get(&root, "\xc3\xa9", &v));
+  ck_assert(ti_json_str_eq(&v, "2") == 0);
+  int64_t x;
+  ck_assert_int_eq(ti_json_int(&v, &x), TI_OK);
+  ck_assert(x == 2);
+  ck_assert(ti_json_get(&root, "e\xcc\x81", &v));
+  ck_assert_int_eq(ti_json_int(&v, &x), TI_OK);
+  ck_assert(x == 1);
+  ck_assert(ti_json_get(&root, "a\\b", &v));
+  ck_assert_int_eq(ti_json_int(&v, &x), TI_OK);
+  ck_assert(x == 3);
+  ck_assert(ti_json_get(&root, "q\"", &v));
+  ck_assert_int_eq(ti_json_int(&v, &x), TI_OK);
+  ck_assert(x == 4);
+  /* nested */
+  ck_assert(ti_json_getv(&root, &v, "message", "role", NULL));
+  ck_assert(ti_json_str_eq(&v, "assistant"));
+  ck_assert(!ti_json_getv(&root, &v, "message", "nope", NULL));
+  ck_assert_int_eq(v.type, TI_JSON_INVALID);
+  ck_assert(!ti_json_getv(&root, &v, "type", "x", NULL)); /* through a string */
+  ck_assert(ti_json_getv(&root, &v, NULL));
+  ck_assert(v.p == root.p && v.n == root.n);
+  ck_assert(ti_json_get(&root, "empty", &v));
+  ck_assert_int_eq(v.type, TI_JSON_OBJECT);
+  ck_assert_uint_eq(ti_json_count(&v), 0);
+  ck_assert(!ti_json_get(&v, "x", &w));
+  ck_assert(ti_json_get(&root, "emptya", &v));
+  ck_assert_int_eq(v.type, TI_JSON_ARRAY);
+  ck_assert_uint_eq(v.n, 3);
+  ck_assert_uint_eq(ti_json_count(&v), 0);
+  /* not an object */
+  ck_assert(!ti_json_get(&v, "x", &w));
+  ck_assert(!ti_json_get(NULL, "x", &w));
+  ck_assert(!ti_json_get(&root, NULL, &w));
+  /* out may alias obj */
+  v = root;
+  ck_assert(ti_json_get(&v, "message", &v));
+  ck_assert(ti_json_get(&v, "role", &v));
+  ck_assert(ti_json_str_eq(&v, "assistant"));
+}
+END_TEST
+
+START_TEST(test_iter) {
+  ti_jv root = parse_doc(), content, v, k;
+  ti_json_iter it;
+  ck_assert(ti_json_getv(&root, &content, "message", "content", NULL));
+  ck_assert_int_eq(content.type, TI_JSON_ARRAY);
+  ck_assert_uint_eq(ti_json_count(&content), 9);
+  static const int types[] = {TI_JSON_OBJECT, TI_JSON_OBJECT, TI_JSON_ARRAY, TI_JSON_OBJECT,
+                              TI_JSON_STRING, TI_JSON_NUMBER, TI_JSON_NULL,  TI_JSON_TRUE,
+                              TI_JSON_FALSE};
+  int i = 0;
+  ti_json_iter_init(&it, &content);
+  while (ti_json_next(&it, &v)) {
+    ck_assert_int_lt(i, 9);
+    ck_assert_int_eq(v.type, types[i]);
+    if (i == 0) {
+      ck_assert(ti_json_get(&v, "text", &k));
+      ck_assert_int_eq(k.flags, TI_JV_ESCAPES);
+      ti_buf b = {0};
+      const char *s;
+      size_t n;
+      ck_assert_int_eq(ti_json_str(&k, &b, &s, &n), TI_OK);
+      ck_assert_str_eq(s, "hi \"there\" [not] {a} bracket");
+      ti_buf_free(&b);
+    }
+    if (i == 1) {
+      ti_jv a;
+      ck_assert(ti_json_getv(&v, &a, "input", "a", NULL));
+      ck_assert_uint_eq(ti_json_count(&a), 2);
+      ck_assert_uint_eq(a.n, 11);
+    }
+    if (i == 5) {
+      double d;
+      ck_assert_int_eq(ti_json_double(&v, &d), TI_OK);
+      ck_assert(d == -1500.0);
+    }
+    i++;
+  }
+  ck_assert_int_eq(i, 9);
+  ck_assert(!ti_json_next(&it, &v)); /* stays exhausted */
+  ck_assert_int_eq(v.type, TI_JSON_INVALID);
+  /* members of the root in order */
+  static const char *keys[] = {"type", "n", "type", "message", "e\xcc\x81", "\xc3\xa9",
+                               "a\\b", "q\"", "empty", "emptya", "last"};
+  ti_json_iter_init(&it, &root);
+  ck_assert(!ti_json_next(&it, &v)); /* wrong kind */
+  ti_json_iter_init(&it, &root);
+  i = 0;
+  while (ti_json_next_member(&it, &k, &v)) {
+    ck_assert_int_lt(i, 11);
+    ck_assert_int_eq(k.type, TI_JSON_STRING);
+    ck_assert_msg(ti_json_str_eq(&k, keys[i]), "key %d", i);
+    i++;
+  }
+  ck_assert_int_eq(i, 11);
+  ck_assert_uint_eq(ti_json_count(&root), 11);
+  /* scalars and NULL iterate nothing */
+  ti_json_iter_init(&it, &k);
+  ck_assert(!ti_json_next(&it, &v));
+  ck_assert(!ti_json_next_member(&it, &k, &v));
+  ti_json_iter_init(&it, NULL);
+  ck_assert_int_eq(it.kind, 0);
+  ck_assert_uint_eq(ti_json_count(NULL), 0);
+}
+END_TEST
+
+START_TEST(test_iter_whitespace) {
+  const char *s = " [ 1 ,\n\"a\" , [ ] , { \"k\" : [ 2 ] } ] ";
+  ti_jv root, v, k;
+  ti_json_iter it, it2;
+  ck_assert_int_eq(ti_json_parse(s, strlen(s), 0, &root, NULL), TI_OK);
+  ti_json_iter_init(&it, &root);
+  ck_assert(ti_json_next(&it, &v));
+  ck_assert_uint_eq(v.n, 1);
+  ck_assert(ti_json_next(&it, &v));
+  ck_assert(ti_json_str_eq(&v, "a"));
+  ck_assert(ti_json_next(&it, &v));
+  ck_assert_int_eq(v.type, TI_JSON_ARRAY);
+  ck_assert_uint_eq(v.n, 3);
+  ck_assert(ti_json_next(&it, &v));
+  ck_assert_int_eq(v.type, TI_JSON_OBJECT);
+  ti_json_iter_init(&it2, &v);
+  ck_assert(ti_json_next_member(&it2, &k, &v));
+  ck_assert(ti_json_str_eq(&k, "k"));
+  ck_assert_uint_eq(v.n, 5);
+  ck_assert(!ti_json_next_member(&it2, &k, &v));
+  ck_assert(!ti_json_next(&it, &v));
+}
+END_TEST
+
+#ifdef TI_TESTING
+START_TEST(test_nomem) {
+  ti_jv v;
+  ti_buf b = {0};
+  const char *s;
+  size_t n;
+  ck_assert_int_eq(ti_json_parse(S("[\"a\\nb\", \"x\\u00e9\"]"), 0, &v, NULL), TI_OK);
+  ti_test_fail_after(0);
+  ck_assert_int_eq(ti_json_write_compact(&v, &b), TI_ERR_NOMEM);
+  ti_test_fail_after(0);
+  ck_assert_int_eq(ti_buf_json_string(&b, "abc", 3), TI_ERR_NOMEM);
+  ti_jv e;
+  ti_json_iter it;
+  ti_json_iter_init(&it, &v);
+  ck_assert(ti_json_next(&it, &e));
+  ti_test_fail_after(0);
+  ck_assert_int_eq(ti_json_str(&e, &b, &s, &n), TI_ERR_NOMEM);
+  ti_test_fail_after(0);
+  ck_assert_int_eq(ti_json_str_append(&e, &b), TI_ERR_NOMEM);
+  ti_test_fail_after(-1);
+  /* every possible failure point of a larger write: error or success, no crash */
+  for (long k = 0; k < 20; k++) {
+    ti_buf o = {0};
+    ti_test_fail_after(k);
+    int rc = ti_json_write_compact(&v, &o);
+    ti_test_fail_after(-1);
+    ck_assert(rc == TI_OK || rc == TI_ERR_NOMEM);
+    if (rc == TI_OK) ck_assert_str_eq(o.p, "[\"a\\nb\",\"x\xc3\xa9\"]");
+    ti_buf_free(&o);
+  }
+  ti_buf_free(&b);
+}
+END_TEST
+#endif
+
+#define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
+
+static Suite *json_suite(void) {
+  Suite *s = suite_create("json");
+  TCase *tc = tcase_create("validate");
+  tcase_add_loop_test(tc, test_valid, 0, N(valid));
+  tcase_add_loop_test(tc, test_invalid, 0, N(invalid));
+  tcase_add_test(tc, test_null_args);
+  tcase_add_test(tc, test_depth);
+  tcase_add_test(tc, test_prefix);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("decode");
+  tcase_add_loop_test(tc, test_decode, 0, N(strs));
+  tcase_add_test(tc, test_str_misuse);
+  tcase_add_loop_test(tc, test_int, 0, N(ints));
+  tcase_add_test(tc, test_double);
+  tcase_add_test(tc, test_literals);
+  suite_add_tcase(s, tc);
+  tc = tcase_create("encode");
+  tcase_add_loop_test(tc, test_encode, 0, N(enc));
+  tcase_add_test(tc, test_encode_all_bytes);
+  tcase_add_loop_test(tc, test_compact, 0, N(compact));
+  tcase_add_test(tc, test_compact_invalid);
+#ifdef TI_TESTING
+  tcase_add_test(tc, test_nomem);
+#endif
+  suite_add_tcase(s, tc);
+  tc = tcase_create("cursor");
+  tcase_add_test(tc, test_get);
+  tcase_add_test(tc, test_iter);
+  tcase_add_test(tc, test_iter_whitespace);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+int main(void) {
+  SRunner *sr = srunner_create(json_suite());
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
