@@ -30,10 +30,16 @@ static int escape_ascii(ti_u8 c, char *out) {
 
 static const char fffd[3] = {(char)0xEF, (char)0xBF, (char)0xBD};
 
+/* Room for `extra` more bytes (plus the NUL) without a call when it fits. */
+static inline int ensure(ti_buf *b, size_t extra) {
+  if (TI_LIKELY(b->p && b->cap - b->len > extra)) return TI_OK;
+  return ti_buf_reserve(b, extra);
+}
+
 TI_API int ti_buf_json_string(ti_buf *b, const char *s, size_t n) {
   if (!b || (!s && n)) return TI_ERR_INVALID;
   const ti_u8 *p = (const ti_u8 *)s, *end = p + n, *run = p;
-  char esc[6];
+  /* Invariant: room for the rest of the input verbatim plus the quote. */
   if (ti_buf_reserve(b, n + 2)) return TI_ERR_NOMEM;
   b->p[b->len++] = '"';
   while (p < end) {
@@ -45,35 +51,49 @@ TI_API int ti_buf_json_string(ti_buf *b, const char *s, size_t n) {
         p = q + k;
         continue;
       }
-      if (ti_buf_append(b, run, (size_t)(q - run)) || ti_buf_append(b, fffd, 3))
-        return TI_ERR_NOMEM;
+      /* k invalid bytes become 3: keep the invariant */
+      memcpy(b->p + b->len, run, (size_t)(q - run));
+      b->len += (size_t)(q - run);
+      if (ensure(b, (size_t)(end - q) + 3 + 1)) return TI_ERR_NOMEM;
+      memcpy(b->p + b->len, fffd, 3);
+      b->len += 3;
       p = run = q - k;
       continue;
     }
-    int m = escape_ascii(*q, esc);
-    if (ti_buf_append(b, run, (size_t)(q - run)) || ti_buf_append(b, esc, (size_t)m))
-      return TI_ERR_NOMEM;
+    memcpy(b->p + b->len, run, (size_t)(q - run));
+    b->len += (size_t)(q - run);
+    if (ensure(b, (size_t)(end - q) + 6 + 1)) return TI_ERR_NOMEM;
+    b->len += (size_t)escape_ascii(*q, b->p + b->len);
     p = run = q + 1;
   }
-  if (ti_buf_append(b, run, (size_t)(end - run)) || ti_buf_append(b, "\"", 1))
-    return TI_ERR_NOMEM;
+  memcpy(b->p + b->len, run, (size_t)(end - run));
+  b->len += (size_t)(end - run);
+  b->p[b->len++] = '"';
+  b->p[b->len] = '\0';
   return TI_OK;
 }
 
-/* Re-encode a string body with escapes [s, e) (validated) canonically. */
+/* Re-encode a string body with escapes [s, e) canonically. On validated
+ * input the output is never longer than the input (\uXXXX -> at most 6,
+ * a pair 12 -> 4, \X -> 2); malformed escapes (2 bytes, or a lone trailing
+ * backslash) give U+FFFD (3): bound by raw * 3 / 2 + 3. */
 static int reencode_body(const ti_u8 *s, const ti_u8 *e, ti_buf *out) {
-  char tmp[6];
+  size_t raw = (size_t)(e - s);
+  if (ensure(out, raw + raw / 2 + 3)) return TI_ERR_NOMEM;
+  char *d = out->p + out->len;
   while (s < e) {
     const ti_u8 *bs = memchr(s, '\\', (size_t)(e - s));
-    const ti_u8 *re = bs ? bs : e;
-    if (ti_buf_append(out, s, (size_t)(re - s))) return TI_ERR_NOMEM;
-    s = re;
-    if (!bs) break;
+    if (!bs) bs = e;
+    memcpy(d, s, (size_t)(bs - s));
+    d += bs - s;
+    s = bs;
+    if (s >= e) break;
     unsigned long cp = ti_json_unescape(&s, e);
-    int m = (cp < 0x20 || cp == '"' || cp == '\\') ? escape_ascii((ti_u8)cp, tmp)
-                                                   : ti_utf8_put(cp, tmp);
-    if (ti_buf_append(out, tmp, (size_t)m)) return TI_ERR_NOMEM;
+    d += (cp < 0x20 || cp == '"' || cp == '\\') ? escape_ascii((ti_u8)cp, d)
+                                                 : ti_utf8_put(cp, d);
   }
+  out->len = (size_t)(d - out->p);
+  out->p[out->len] = '\0';
   return TI_OK;
 }
 

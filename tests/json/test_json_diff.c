@@ -407,7 +407,20 @@ static void mutate(ti_buf *b) {
   for (int i = 0; i < n; i++) {
     size_t pos = b->len ? below((uint32_t)b->len) : 0;
     unsigned char c = below(3) ? interesting[below(sizeof interesting)] : (unsigned char)below(256);
-    switch (below(5)) {
+    switch (below(6)) {
+    case 5: { /* insert a multi-byte sequence: a lead byte and 1..3 bytes, mostly 0x80..0xBF */
+      unsigned char seq[4];
+      int k = 2 + (int)below(3);
+      seq[0] = (unsigned char)(0xC0 + below(0x38));
+      for (int t = 1; t < k; t++)
+        seq[t] = below(8) ? (unsigned char)(0x80 + below(0x40)) : (unsigned char)below(256);
+      for (int t = 0; t < k; t++) {
+        ti_buf_append(b, "", 1);
+        memmove(b->p + pos + t + 1, b->p + pos + t, b->len - 1 - pos - t);
+        b->p[pos + t] = (char)seq[t];
+      }
+      break;
+    }
     case 0: case 1: /* replace */
       if (b->len) b->p[pos] = (char)c;
       break;
