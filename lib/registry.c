@@ -135,6 +135,10 @@ int ti_probe_input_grow(const ti_registry *r, ti_input *in, const char *hint, ui
     ti_probe_input pi;
     int rc = ti_input_peek_raw(in, want, &pi.buf, &pi.len, &pi.at_eof);
     if (rc) return rc;
+    if (pi.len >= 3 && memcmp(pi.buf, "\xEF\xBB\xBF", 3) == 0) { /* probes never see a BOM */
+      pi.buf += 3;
+      pi.len -= 3;
+    }
     pi.name_hint = hint;
     ti_registry_probe(r, &pi, scores, best, winner, tie);
     if (*best >= min_score || pi.at_eof || want >= max_bytes) return TI_OK;

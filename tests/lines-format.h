@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/* "test-lines": a line-oriented plugin used by the core tests to drive the
+ * iterator, the message log and the error paths precisely. Lines:
+ *   #traj ID        start a trajectory
+ *   S text | U text | T id text    system, user, tool message (pushed)
+ *   A text          assistant turn: emits a state, then joins the history
+ *   C id name args  adds a tool call to the next A line
+ *   R n             rewrite: keep the first n messages of the history
+ *   X reason        a malformed record (reported, skipped)
+ *   F reason        a fatal error for this input
+ * Probe: 100 when the input starts with "#traj". */
+#ifndef TI_TEST_LINES_FORMAT_H
+#define TI_TEST_LINES_FORMAT_H
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <traceingest/ti-format.h>
+
+typedef struct lines_calls {
+  ti_buf ids, names, args;
+  size_t n;
+  size_t off_id[16], off_name[16], off_args[16];
+} lines_calls;
+
+static int lines_probe(const ti_probe_input *in) {
+  return in->len >= 5 && memcmp(in->buf, "#traj", 5) == 0 ? TI_PROBE_CERTAIN : TI_PROBE_NONE;
+}
+
+static int lines_probe_dir(const char *path) {
+  size_t n = strlen(path);
+  return n >= 6 && strcmp(path + n - 6, ".lines") == 0 ? TI_PROBE_CERTAIN : TI_PROBE_NONE;
+}
+
+static int lines_create(void **parser, ti_plugin_ctx *ctx) {
+  (void)ctx;
+  lines_calls *c = ti_mem_calloc(1, sizeof *c);
+  if (!c) return TI_ERR_NOMEM;
+  *parser = c;
+  return TI_OK;
+}
+
+static void lines_destroy(void *parser) {
+  lines_calls *c = parser;
+  ti_buf_free(&c->ids);
+  ti_buf_free(&c->names);
+  ti_buf_free(&c->args);
+  ti_mem_free(c);
+}
+
+static int lines_msg(ti_plugin_ctx *ctx, const char *role, const char *text, size_t n,
+                     const char *tcid, size_t tcid_len, lines_calls *calls,
+                     const ti_message **out) {
+  int rc = ti_emit_msg_begin(ctx, role);
+  if (!rc) rc = ti_emit_msg_content(ctx, text, n);
+  if (!rc && tcid) rc = ti_emit_msg_tool_call_id(ctx, tcid, tcid_len);
+  for (size_t i = 0; calls && i < calls->n && !rc; i++) {
+    const char *id = calls->ids.p + calls->off_id[i], *nm = calls->names.p + calls->off_name[i],
+               *ar = calls->args.p + calls->off_args[i];
+    rc = ti_emit_msg_tool_call(ctx, id, strlen(id), nm, strlen(nm), ar, strlen(ar));
+  }
+  if (!rc) rc = ti_emit_msg_end(ctx, out);
+  return rc;
+}
+
+static int lines_next(void *parser, ti_plugin_ctx *ctx) {
+  lines_calls *calls = parser;
+  ti_record r;
+  int rc;
+  if (ti_input_is_dir(ctx)) { /* a claimed directory: one state, once */
+    if (calls->n == 99) return TI_DONE;
+    calls->n = 99;
+    const ti_message *m;
+    rc = lines_msg(ctx, "assistant", "dir", 3, NULL, 0, NULL, &m);
+    if (!rc) rc = ti_emit_state_begin(ctx);
+    if (!rc) rc = ti_emit_state_action(ctx, m);
+    if (!rc) rc = ti_emit_state_end(ctx);
+    return rc;
+  }
+  while ((rc = ti_input_next_line(ctx, &r)) == TI_OK) {
+    const char *s = r.p, *rest = r.len > 2 ? r.p + 2 : r.p + r.len;
+    size_t rn = r.len > 2 ? r.len - 2 : 0;
+    const ti_message *m;
+    if (r.len >= 6 && memcmp(s, "#traj ", 6) == 0) {
+      rc = ti_emit_trajectory(ctx, s + 6, r.len - 6);
+      if (rc) return rc;
+      continue;
+    }
+    switch (s[0]) {
+    case 'S':
+    case 'U':
+      rc = lines_msg(ctx, s[0] == 'S' ? "system" : "user", rest, rn, NULL, 0, NULL, &m);
+      if (!rc) rc = ti_emit_push(ctx, m);
+      break;
+    case 'T': {
+      const char *sp = memchr(rest, ' ', rn);
+      size_t idl = sp ? (size_t)(sp - rest) : rn;
+      rc = lines_msg(ctx, "tool", sp ? sp + 1 : rest + rn, sp ? rn - idl - 1 : 0, rest, idl, NULL, &m);
+      if (!rc) rc = ti_emit_push(ctx, m);
+      break;
+    }
+    case 'C': {
+      char tmp[512];
+      size_t k = rn < sizeof tmp - 1 ? rn : sizeof tmp - 1;
+      memcpy(tmp, rest, k);
+      tmp[k] = '\0';
+      char *id = strtok(tmp, " "), *nm = strtok(NULL, " "), *ar = strtok(NULL, "");
+      if (!id || !nm || calls->n == 16) {
+        rc = ti_report(ctx, TI_ERR_PARSE, r.line, r.offset, "bad C line");
+        break;
+      }
+      calls->off_id[calls->n] = calls->ids.len;
+      calls->off_name[calls->n] = calls->names.len;
+      calls->off_args[calls->n] = calls->args.len;
+      if (ti_buf_append(&calls->ids, id, strlen(id) + 1) ||
+          ti_buf_append(&calls->names, nm, strlen(nm) + 1) ||
+          ti_buf_append(&calls->args, ar ? ar : "{}", strlen(ar ? ar : "{}") + 1))
+        return TI_ERR_NOMEM;
+      calls->n++;
+      break;
+    }
+    case 'A':
+      rc = lines_msg(ctx, "assistant", rest, rn, NULL, 0, calls, &m);
+      calls->n = 0;
+      ti_buf_reset(&calls->ids);
+      ti_buf_reset(&calls->names);
+      ti_buf_reset(&calls->args);
+      if (!rc) rc = ti_emit_state_begin(ctx);
+      if (!rc) rc = ti_emit_state_action(ctx, m);
+      if (!rc) rc = ti_emit_state_lines(ctx, r.line, r.line);
+      if (!rc) rc = ti_emit_meta_int(ctx, "line", (int64_t)r.line);
+      if (!rc) rc = ti_emit_state_model(ctx, "test-model", 10);
+      if (!rc) rc = ti_emit_state_end(ctx);
+      if (!rc) rc = ti_emit_push(ctx, m);
+      if (!rc) return TI_OK;
+      break;
+    case 'R':
+      rc = ti_emit_truncate(ctx, (size_t)strtoul(rest, NULL, 10));
+      break;
+    case 'X':
+      rc = ti_report(ctx, TI_ERR_PARSE, r.line, r.offset, "malformed: %.*s", (int)rn, rest);
+      break;
+    case 'F':
+      return ti_fail(ctx, TI_ERR_PARSE, r.line, r.offset, "fatal: %.*s", (int)rn, rest);
+    default:
+      rc = ti_report(ctx, TI_ERR_PARSE, r.line, r.offset, "unknown line kind '%c'", s[0]);
+    }
+    if (rc) return rc;
+  }
+  return rc;
+}
+
+static const char *const lines_option_keys[] = {"lines_flag", NULL};
+
+static const ti_format_ops lines_format = {
+    TI_FORMAT_ABI_VERSION, sizeof(ti_format_ops), "test-lines", "core test format",
+    lines_option_keys, lines_probe, lines_probe_dir, lines_create, lines_next, lines_destroy,
+};
+
+#endif

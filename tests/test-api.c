@@ -1,0 +1,506 @@
+/* SPDX-License-Identifier: MIT */
+/* The public API as a consumer uses it: options and their ABI rules,
+ * opening, iteration, states, detaching, JSON export, errors, registries,
+ * probing and directory walks. Links the shared library. */
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lines-format.h"
+#include <traceingest/traceingest.h>
+
+static ti_registry *reg;
+
+static void setup(void) {
+  ck_assert_int_eq(ti_registry_new(&reg), TI_OK);
+  ck_assert_int_eq(ti_registry_add(reg, &lines_format), TI_OK);
+}
+static void teardown(void) { ti_registry_free(reg); }
+
+static ti_open_options opts_with_reg(void) {
+  ti_open_options o = TI_OPEN_OPTIONS_INIT;
+  o.registry = reg;
+  return o;
+}
+
+static const char SAMPLE[] =
+    "#traj t1\n"
+    "S be brief\n"
+    "U fix it\n"
+    "C c1 bash {\"cmd\":\"ls\"}\n"
+    "A looking\n"
+    "T c1 a.txt\n"
+    "A done\n";
+
+/* Collect all JSON lines of an iterator. */
+static char *drain(ti_iter *it, uint32_t flags, int *status, size_t *nstates) {
+  ti_buf b = {0};
+  const ti_state *s;
+  int rc;
+  size_t n = 0;
+  while ((rc = ti_next(&s, it)) == TI_OK) {
+    const char *js;
+    size_t len;
+    ck_assert_int_eq(ti_state_json(&js, &len, s, flags), TI_OK);
+    ti_buf_append(&b, js, len);
+    ti_buf_append(&b, "\n", 1);
+    n++;
+  }
+  if (status) *status = rc;
+  if (nstates) *nstates = n;
+  if (!b.p) ti_buf_append(&b, "", 0);
+  return b.p;
+}
+
+/* ---- options ------------------------------------------------------------ */
+START_TEST(options_init_and_size_rules) {
+  ti_open_options o;
+  ck_assert_int_eq(ti_open_options_init(&o, sizeof o), TI_OK);
+  ck_assert_uint_eq(o.size, sizeof o);
+  ck_assert_int_eq(ti_open_options_init(&o, sizeof o - 1), TI_ERR_INVALID);
+  ck_assert_int_eq(ti_open_options_init(NULL, sizeof o), TI_ERR_INVALID);
+
+  ti_iter *it = NULL;
+  o.size = 8; /* an older or uninitialised struct */
+  ck_assert_int_eq(ti_open_memory(&it, SAMPLE, sizeof SAMPLE - 1, &o), TI_ERR_VERSION);
+  ck_assert_ptr_nonnull(it);
+  ck_assert_ptr_nonnull(strstr(ti_errmsg(it), "options.size"));
+  const ti_state *s;
+  ck_assert_int_eq(ti_next(&s, it), TI_ERR_VERSION); /* sticky */
+  ti_free(it);
+
+  /* a caller built against a newer header: zero tail accepted, non-zero refused */
+  struct {
+    ti_open_options o;
+    uint64_t future[4];
+  } big;
+  memset(&big, 0, sizeof big);
+  big.o.size = sizeof big;
+  big.o.registry = reg;
+  ck_assert_int_eq(ti_open_memory(&it, SAMPLE, sizeof SAMPLE - 1, &big.o), TI_OK);
+  ti_free(it);
+  big.future[2] = 1;
+  ck_assert_int_eq(ti_open_memory(&it, SAMPLE, sizeof SAMPLE - 1, &big.o), TI_ERR_VERSION);
+  ck_assert_ptr_nonnull(strstr(ti_errmsg(it), "newer"));
+  ti_free(it);
+}
+END_TEST
+
+START_TEST(options_invalid_values) {
+  ti_iter *it = NULL;
+  ti_open_options o = opts_with_reg();
+  o.flags = 1u << 30;
+  ck_assert_int_eq(ti_open_memory(&it, SAMPLE, sizeof SAMPLE - 1, &o), TI_ERR_INVALID);
+  ti_free(it);
+  o = opts_with_reg();
+  o.reserved0 = 7;
+  ck_assert_int_eq(ti_open_memory(&it, SAMPLE, sizeof SAMPLE - 1, &o), TI_ERR_INVALID);
+  ti_free(it);
+  o = opts_with_reg();
+  o.min_probe_score = 101;
+  ck_assert_int_eq(ti_open_memory(&it, SAMPLE, sizeof SAMPLE - 1, &o), TI_ERR_INVALID);
+  ti_free(it);
+  o = opts_with_reg();
+  o.format = "no-such-format";
+  ck_assert_int_eq(ti_open_memory(&it, SAMPLE, sizeof SAMPLE - 1, &o), TI_ERR_FORMAT_UNKNOWN);
+  ck_assert_ptr_nonnull(strstr(ti_errmsg(it), "test-lines"));   /* lists the known names */
+  ck_assert_ptr_nonnull(strstr(ti_errmsg(it), "claude-code"));
+  ti_free(it);
+  const char *bad[] = {"no_such_key=1", NULL};
+  o = opts_with_reg();
+  o.format_options = bad;
+  ck_assert_int_eq(ti_open_memory(&it, SAMPLE, sizeof SAMPLE - 1, &o), TI_ERR_INVALID);
+  ck_assert_ptr_nonnull(strstr(ti_errmsg(it), "no_such_key"));
+  ti_free(it);
+  const char *good[] = {"lines_flag=1", NULL};
+  o.format_options = good;
+  ck_assert_int_eq(ti_open_memory(&it, SAMPLE, sizeof SAMPLE - 1, &o), TI_OK);
+  ti_free(it);
+  ck_assert_int_eq(ti_open_memory(NULL, SAMPLE, 1, NULL), TI_ERR_INVALID);
+}
+END_TEST
+
+/* ---- iteration and states ------------------------------------------------ */
+START_TEST(iterate_states) {
+  ti_open_options o = opts_with_reg();
+  ti_iter *it;
+  ck_assert_int_eq(ti_open_memory(&it, SAMPLE, sizeof SAMPLE - 1, &o), TI_OK);
+  ck_assert_str_eq(ti_format_name(it), "test-lines");
+  const ti_state *s;
+  ck_assert_int_eq(ti_next(&s, it), TI_OK);
+  ck_assert_str_eq(ti_state_id(s), "t1:0");
+  ck_assert_str_eq(ti_state_trajectory_id(s), "t1");
+  ck_assert_str_eq(ti_state_format(s), "test-lines");
+  ck_assert_str_eq(ti_state_source_model(s), "test-model");
+  ck_assert_ptr_null(ti_state_file(s)); /* memory input */
+  ck_assert_uint_eq(ti_state_first_line(s), 5);
+  ck_assert_uint_eq(ti_state_message_count(s), 2);
+  ck_assert_str_eq(ti_message_role(ti_state_message(s, 0)), "system");
+  ck_assert_str_eq(ti_message_content(ti_state_message(s, 1), NULL), "fix it");
+  ck_assert_ptr_null(ti_state_message(s, 2));
+  const ti_message *a = ti_state_action(s);
+  ck_assert_str_eq(ti_message_role(a), "assistant");
+  ck_assert_uint_eq(ti_message_tool_call_count(a), 1);
+  const char *id, *name, *args;
+  ck_assert_int_eq(ti_message_tool_call(a, 0, &id, &name, &args), TI_OK);
+  ck_assert_str_eq(id, "c1");
+  ck_assert_str_eq(name, "bash");
+  ck_assert_str_eq(args, "{\"cmd\":\"ls\"}");
+  ck_assert_int_eq(ti_message_tool_call(a, 1, &id, NULL, NULL), TI_ERR_INVALID);
+  size_t n;
+  ck_assert_str_eq(ti_state_student_action(s, &n), "looking");
+  ck_assert_uint_eq(n, 7);
+  ck_assert_str_eq(ti_state_metadata_json(s, NULL), "{\"line\":5}");
+  const char *cj = ti_message_content_json(ti_state_message(s, 1), &n);
+  ck_assert_int_eq((int)n, 8);
+  ck_assert_int_eq(memcmp(cj, "\"fix it\"", 8), 0);
+  const char *js;
+  ck_assert_int_eq(ti_state_json(&js, &n, s, 0), TI_OK);
+  ck_assert_str_eq(js,
+      "{\"state_id\":\"t1:0\",\"messages\":[{\"role\":\"system\",\"content\":\"be brief\"},"
+      "{\"role\":\"user\",\"content\":\"fix it\"}],\"action\":{\"role\":\"assistant\",\"content\":"
+      "\"looking\",\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\",\"function\":{\"name\":"
+      "\"bash\",\"arguments\":\"{\\\"cmd\\\":\\\"ls\\\"}\"}}]},\"student_action\":\"looking\","
+      "\"trajectory_id\":\"t1\",\"format\":\"test-lines\",\"source_model\":\"test-model\","
+      "\"file\":null,\"first_line\":5,\"last_line\":5,\"metadata\":{\"line\":5}}");
+  ck_assert_uint_eq(strlen(js), n);
+
+  ck_assert_int_eq(ti_next(&s, it), TI_OK);
+  ck_assert_uint_eq(ti_state_message_count(s), 4);
+  ck_assert_str_eq(ti_message_tool_call_id(ti_state_message(s, 3)), "c1");
+  ck_assert_uint_eq(ti_state_messages_offset(s), 2);
+  ck_assert_int_eq(ti_state_json(&js, &n, s, TI_JSON_DELTA), TI_OK);
+  ck_assert_ptr_nonnull(strstr(js, "\"messages\":[{\"role\":\"assistant\""));
+  ck_assert_ptr_nonnull(strstr(js, "\"messages_offset\":2"));
+  ck_assert_int_eq(ti_next(&s, it), TI_DONE);
+  ck_assert_int_eq(ti_next(&s, it), TI_DONE); /* sticky */
+  ck_assert_ptr_null(s);
+  ck_assert_uint_eq(ti_stat(it, "states"), 2);
+  ck_assert_uint_eq(ti_stat(it, "records"), 7);
+  ck_assert_uint_eq(ti_stat(it, "trajectories"), 1);
+  ck_assert_uint_eq(ti_stat(it, "messages"), 5);
+  ck_assert_uint_eq(ti_stat(it, "no-such-counter"), 0);
+  const char *sj;
+  ck_assert_int_eq(ti_stats_json(it, &sj, NULL), TI_OK);
+  ck_assert_ptr_nonnull(strstr(sj, "\"states\":2"));
+  ck_assert_int_eq(ti_state_json(&js, &n, s, 0), TI_ERR_INVALID); /* s is NULL */
+  ti_free(it);
+  ti_free(NULL);
+}
+END_TEST
+
+/* History rewrites: offsets are the common prefix with the previous state. */
+START_TEST(rewrite_and_delta_offsets) {
+  static const char in[] = "#traj r\nU one\nA a1\nU two\nA a2\nR 1\nU three\nA a3\n#traj q\nU x\nA y\n";
+  ti_open_options o = opts_with_reg();
+  ti_iter *it;
+  ck_assert_int_eq(ti_open_memory(&it, in, sizeof in - 1, &o), TI_OK);
+  const ti_state *s;
+  size_t expect_count[] = {1, 3, 2, 1}, expect_off[] = {0, 1, 1, 0};
+  for (int i = 0; i < 4; i++) {
+    ck_assert_int_eq(ti_next(&s, it), TI_OK);
+    ck_assert_uint_eq(ti_state_message_count(s), expect_count[i]);
+    ck_assert_uint_eq(ti_state_messages_offset(s), expect_off[i]);
+  }
+  ck_assert_str_eq(ti_message_content(ti_state_message(s, 0), NULL), "x");
+  ck_assert_str_eq(ti_state_trajectory_id(s), "q");
+  ti_free(it);
+}
+END_TEST
+
+START_TEST(dup_outlives_iterator) {
+  ti_open_options o = opts_with_reg();
+  ti_iter *it;
+  ck_assert_int_eq(ti_open_memory(&it, SAMPLE, sizeof SAMPLE - 1, &o), TI_OK);
+  const ti_state *s;
+  ti_state *d1, *d2;
+  ck_assert_int_eq(ti_next(&s, it), TI_OK);
+  ck_assert_int_eq(ti_state_dup(&d1, s), TI_OK);
+  ti_state_free((ti_state *)s); /* borrowed: refused, s stays valid */
+  ck_assert_str_eq(ti_state_id(s), "t1:0");
+  ck_assert_int_eq(ti_next(&s, it), TI_OK);
+  ck_assert_int_eq(ti_state_dup(&d2, s), TI_OK);
+  char *json1 = NULL;
+  size_t n1;
+  ck_assert_int_eq(ti_state_dup_json(&json1, &n1, d1, 0), TI_OK);
+  ti_free(it);
+  ck_assert_str_eq(ti_state_id(d1), "t1:0");
+  ck_assert_str_eq(ti_state_id(d2), "t1:1");
+  ck_assert_uint_eq(ti_state_message_count(d2), 4);
+  ck_assert_str_eq(ti_message_content(ti_state_message(d2, 2), NULL), "looking");
+  const char *js;
+  size_t n;
+  ck_assert_int_eq(ti_state_json(&js, &n, d1, 0), TI_OK);
+  ck_assert_uint_eq(n, n1);
+  ck_assert_int_eq(memcmp(js, json1, n), 0);
+  ti_string_free(json1);
+  ti_state *d3;
+  ck_assert_int_eq(ti_state_dup(&d3, d2), TI_OK); /* dup of an owned state */
+  ti_state_free(d2);
+  ck_assert_uint_eq(ti_state_message_count(d3), 4);
+  ti_state_free(d3);
+  ti_state_free(d1);
+  ti_state_free(NULL);
+  ck_assert_int_eq(ti_state_dup(&d1, NULL), TI_ERR_INVALID);
+  ck_assert_int_eq(ti_state_dup_json(NULL, NULL, NULL, 0), TI_ERR_INVALID);
+}
+END_TEST
+
+/* ---- errors ---------------------------------------------------------------- */
+typedef struct seen {
+  int n, code;
+  uint64_t line;
+  char file[64];
+} seen;
+
+static void record_error(void *user, int code, const char *msg, const char *file, uint64_t line,
+                         uint64_t off) {
+  (void)msg, (void)off;
+  seen *e = user;
+  e->n++;
+  e->code = code;
+  e->line = line;
+  snprintf(e->file, sizeof e->file, "%s", file);
+}
+
+START_TEST(malformed_records_skipped_or_fatal) {
+  static const char in[] = "#traj e\nU hi\nX broken\nA ok\n";
+  seen e = {0, 0, 0, ""};
+  ti_open_options o = opts_with_reg();
+  o.on_error = record_error;
+  o.on_error_user = &e;
+  ti_iter *it;
+  ck_assert_int_eq(ti_open_memory(&it, in, sizeof in - 1, &o), TI_OK);
+  size_t n;
+  int rc;
+  free(drain(it, 0, &rc, &n));
+  ck_assert_int_eq(rc, TI_DONE);
+  ck_assert_uint_eq(n, 1);
+  ck_assert_int_eq(e.n, 1);
+  ck_assert_int_eq(e.code, TI_ERR_PARSE);
+  ck_assert_uint_eq(e.line, 3);
+  ck_assert_str_eq(e.file, "<memory>");
+  ck_assert_uint_eq(ti_stat(it, "skipped"), 1);
+  uint64_t line, off, rec;
+  ck_assert_int_eq(ti_error_position(it, &rec, &line, &off), TI_ERR_PARSE);
+  ck_assert_uint_eq(line, 3);
+  ck_assert_uint_eq(off, 13);
+  ck_assert_ptr_nonnull(strstr(ti_errmsg(it), "<memory>:3: malformed: broken"));
+  ti_free(it);
+
+  o.flags = TI_OPEN_STRICT;
+  ck_assert_int_eq(ti_open_memory(&it, in, sizeof in - 1, &o), TI_OK);
+  const ti_state *s;
+  ck_assert_int_eq(ti_next(&s, it), TI_ERR_PARSE);
+  ck_assert_int_eq(ti_next(&s, it), TI_ERR_PARSE); /* sticky */
+  ti_free(it);
+
+  static const char fatal[] = "#traj f\nU hi\nA one\nF stop\nA two\n";
+  o.flags = 0;
+  ck_assert_int_eq(ti_open_memory(&it, fatal, sizeof fatal - 1, &o), TI_OK);
+  ck_assert_int_eq(ti_next(&s, it), TI_OK);
+  ck_assert_int_eq(ti_next(&s, it), TI_ERR_PARSE);
+  ck_assert_ptr_nonnull(strstr(ti_errmsg(it), "fatal: stop"));
+  ck_assert_int_eq(ti_next(&s, it), TI_ERR_PARSE);
+  ti_free(it);
+}
+END_TEST
+
+START_TEST(record_limit_bom_crlf) {
+  static const char in[] = "\xEF\xBB\xBF#traj b\r\nU hi\r\nU this line is far too long for the limit\r\nA ok\r\n";
+  seen e = {0, 0, 0, ""};
+  ti_open_options o = opts_with_reg();
+  o.max_record_bytes = 30;
+  o.on_error = record_error;
+  o.on_error_user = &e;
+  ti_iter *it;
+  ck_assert_int_eq(ti_open_memory(&it, in, sizeof in - 1, &o), TI_OK);
+  const ti_state *s;
+  ck_assert_int_eq(ti_next(&s, it), TI_OK);
+  ck_assert_str_eq(ti_state_trajectory_id(s), "b");
+  ck_assert_uint_eq(ti_state_message_count(s), 1);
+  ck_assert_str_eq(ti_message_content(ti_state_message(s, 0), NULL), "hi");
+  ck_assert_int_eq(e.code, TI_ERR_LIMIT);
+  ck_assert_uint_eq(e.line, 3);
+  ck_assert_int_eq(ti_next(&s, it), TI_DONE);
+  ti_free(it);
+}
+END_TEST
+
+START_TEST(open_errors_keep_a_handle) {
+  ti_iter *it = NULL;
+  ck_assert_int_eq(ti_open(&it, "/nonexistent/trace.jsonl", NULL), TI_ERR_IO);
+  ck_assert_ptr_nonnull(it);
+  ck_assert_int_eq(ti_errcode(it), TI_ERR_IO);
+  ck_assert_str_eq(ti_error_file(it), "/nonexistent/trace.jsonl");
+  ti_free(it);
+  ck_assert_int_eq(ti_open(&it, NULL, NULL), TI_ERR_INVALID);
+  ti_free(it);
+  static const char junk[] = "plain text, no format";
+  ck_assert_int_eq(ti_open_memory(&it, junk, sizeof junk - 1, NULL), TI_ERR_FORMAT_UNKNOWN);
+  ck_assert_ptr_nonnull(strstr(ti_errmsg(it), "no format accepted"));
+  const ti_state *s;
+  ck_assert_int_eq(ti_next(&s, it), TI_ERR_FORMAT_UNKNOWN);
+  ti_free(it);
+  ck_assert_int_eq(ti_next(&s, NULL), TI_ERR_MISUSE);
+  ck_assert_int_eq(ti_errcode(NULL), TI_ERR_MISUSE);
+  ck_assert_int_eq(ti_open_fd(&it, -1, NULL), TI_ERR_INVALID);
+  ti_free(it);
+}
+END_TEST
+
+/* ---- sources ------------------------------------------------------------------ */
+START_TEST(fd_pipe_matches_memory) {
+  ti_open_options o = opts_with_reg();
+  ti_iter *it;
+  ck_assert_int_eq(ti_open_memory(&it, SAMPLE, sizeof SAMPLE - 1, &o), TI_OK);
+  char *mem = drain(it, 0, NULL, NULL);
+  ti_free(it);
+  int fds[2];
+  ck_assert_int_eq(pipe(fds), 0);
+  ck_assert_int_eq((int)write(fds[1], SAMPLE, sizeof SAMPLE - 1), (int)sizeof SAMPLE - 1);
+  close(fds[1]);
+  ck_assert_int_eq(ti_open_fd(&it, fds[0], &o), TI_OK);
+  char *fd = drain(it, 0, NULL, NULL);
+  ti_free(it);
+  close(fds[0]);
+  ck_assert_str_eq(mem, fd);
+  free(mem);
+  free(fd);
+}
+END_TEST
+
+static void write_file(const char *path, const char *s) {
+  FILE *f = fopen(path, "wb");
+  ck_assert_ptr_nonnull(f);
+  fputs(s, f);
+  fclose(f);
+}
+
+START_TEST(directory_walk) {
+  char dir[] = "/tmp/ti-walk-XXXXXX";
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  char p[256];
+  snprintf(p, sizeof p, "%s/b.txt", dir);
+  write_file(p, "#traj b\nU q\nA from-b\n");
+  snprintf(p, sizeof p, "%s/a.txt", dir);
+  write_file(p, "#traj a\nU q\nA from-a\n");
+  snprintf(p, sizeof p, "%s/junk.bin", dir);
+  write_file(p, "not a trace");
+  snprintf(p, sizeof p, "%s/sub", dir);
+  ck_assert_int_eq(mkdir(p, 0700), 0);
+  snprintf(p, sizeof p, "%s/sub/c.txt", dir);
+  write_file(p, "#traj c\nU q\nA from-c\n");
+  snprintf(p, sizeof p, "%s/sub/loop", dir);
+  ck_assert_int_eq(symlink("..", p), 0); /* a symlink loop */
+  snprintf(p, sizeof p, "%s/z.lines", dir);
+  ck_assert_int_eq(mkdir(p, 0700), 0); /* claimed as one trace */
+
+  ti_open_options o = opts_with_reg();
+  ti_iter *it;
+  ck_assert_int_eq(ti_open(&it, dir, &o), TI_OK);
+  const ti_state *s;
+  const char *want[] = {"a:0", "b:0", "c:0", "z:0"};
+  for (int i = 0; i < 4; i++) {
+    ck_assert_int_eq(ti_next(&s, it), TI_OK);
+    ck_assert_str_eq(ti_state_id(s), want[i]);
+  }
+  ck_assert_ptr_nonnull(strstr(ti_state_file(s), "z.lines"));
+  ck_assert_int_eq(ti_next(&s, it), TI_DONE);
+  ck_assert_uint_eq(ti_stat(it, "files"), 4);
+  ck_assert_uint_eq(ti_stat(it, "files_skipped"), 1);
+  ti_free(it);
+
+  o.flags = TI_OPEN_NO_RECURSE;
+  ck_assert_int_eq(ti_open(&it, dir, &o), TI_OK);
+  size_t n;
+  free(drain(it, 0, NULL, &n));
+  ck_assert_uint_eq(n, 3); /* a, b and the claimed z.lines */
+  ti_free(it);
+
+  char cmd[300];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+/* ---- registry and probing ------------------------------------------------------ */
+static const ti_format_ops lines_clone = {
+    TI_FORMAT_ABI_VERSION, sizeof(ti_format_ops), "test-lines-clone", "tie", NULL,
+    lines_probe, NULL, lines_create, lines_next, lines_destroy,
+};
+
+START_TEST(registry_rules_and_ambiguity) {
+  ti_format_ops bad = lines_format;
+  bad.name = "other";
+  bad.abi_version = TI_FORMAT_ABI_VERSION + 1;
+  ck_assert_int_eq(ti_registry_add(reg, &bad), TI_ERR_VERSION);
+  bad.abi_version = TI_FORMAT_ABI_VERSION;
+  bad.struct_size = 8;
+  ck_assert_int_eq(ti_registry_add(reg, &bad), TI_ERR_VERSION);
+  bad.struct_size = sizeof bad;
+  bad.probe = NULL;
+  ck_assert_int_eq(ti_registry_add(reg, &bad), TI_ERR_INVALID);
+  ck_assert_int_eq(ti_registry_add(reg, &lines_format), TI_ERR_INVALID); /* duplicate */
+  ck_assert_uint_eq(ti_registry_count(reg), ti_registry_count(NULL) + 1);
+  ck_assert_str_eq(ti_registry_name(reg, ti_registry_count(reg) - 1), "test-lines");
+  ck_assert_ptr_null(ti_registry_name(reg, 99));
+
+  const char *names[8];
+  int scores[8];
+  size_t n;
+  ck_assert_int_eq(ti_probe_scores(reg, NULL, SAMPLE, sizeof SAMPLE - 1, names, scores, 8, &n), TI_OK);
+  ck_assert_uint_eq(n, ti_registry_count(reg));
+  ck_assert_str_eq(names[n - 1], "test-lines");
+  ck_assert_int_eq(scores[n - 1], 100);
+  for (size_t i = 0; i + 1 < n; i++) ck_assert_int_lt(scores[i], 50);
+
+  ck_assert_int_eq(ti_registry_add(reg, &lines_clone), TI_OK);
+  ti_open_options o = opts_with_reg();
+  ti_iter *it;
+  ck_assert_int_eq(ti_open_memory(&it, SAMPLE, sizeof SAMPLE - 1, &o), TI_ERR_FORMAT_AMBIGUOUS);
+  ck_assert_ptr_nonnull(strstr(ti_errmsg(it), "test-lines, test-lines-clone"));
+  ti_free(it);
+  o.format = "test-lines-clone"; /* an explicit name skips probing */
+  ck_assert_int_eq(ti_open_memory(&it, SAMPLE, sizeof SAMPLE - 1, &o), TI_OK);
+  ck_assert_str_eq(ti_format_name(it), "test-lines-clone");
+  ti_free(it);
+}
+END_TEST
+
+START_TEST(version_and_strerror) {
+  ck_assert_uint_eq(ti_version_number(), TI_VERSION_NUMBER);
+  ck_assert_str_eq(ti_version_string(), TI_VERSION_STRING);
+  for (int c = -9; c <= 1; c++) ck_assert_ptr_nonnull(ti_strerror(c));
+  ck_assert_str_eq(ti_strerror(-1000), "unknown status");
+  ck_assert_str_eq(ti_strerror(TI_ERR_FORMAT_AMBIGUOUS), "ambiguous format");
+}
+END_TEST
+
+int main(void) {
+  Suite *s = suite_create("api");
+  TCase *tc = tcase_create("api");
+  tcase_add_checked_fixture(tc, setup, teardown);
+  tcase_add_test(tc, options_init_and_size_rules);
+  tcase_add_test(tc, options_invalid_values);
+  tcase_add_test(tc, iterate_states);
+  tcase_add_test(tc, rewrite_and_delta_offsets);
+  tcase_add_test(tc, dup_outlives_iterator);
+  tcase_add_test(tc, malformed_records_skipped_or_fatal);
+  tcase_add_test(tc, record_limit_bom_crlf);
+  tcase_add_test(tc, open_errors_keep_a_handle);
+  tcase_add_test(tc, fd_pipe_matches_memory);
+  tcase_add_test(tc, directory_walk);
+  tcase_add_test(tc, registry_rules_and_ambiguity);
+  tcase_add_test(tc, version_and_strerror);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? 1 : 0;
+}
