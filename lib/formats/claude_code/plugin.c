@@ -1,0 +1,433 @@
+/* SPDX-License-Identifier: MIT */
+/* Claude Code plugin: the vtable, options, probe and the state emitter. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cc.h"
+#include "plugin.h"
+
+static const char *const option_keys[] = {
+    "subagents", "system_prompt", "thinking_in_student_action", "images", "branches", NULL};
+
+static const char default_system_prompt[] =
+    "You are a coding agent working in a user's repository.";
+
+/* ---- probe ------------------------------------------------------------------ */
+static int has(const unsigned char *p, size_t n, const char *s) {
+  size_t l = strlen(s);
+  if (l > n) return 0;
+  for (size_t i = 0; i + l <= n; i++) {
+    const unsigned char *q = memchr(p + i, s[0], n - i - l + 1);
+    if (!q) return 0;
+    i = (size_t)(q - p);
+    if (!memcmp(q, s, l)) return 1;
+  }
+  return 0;
+}
+
+static int score_line(const unsigned char *p, size_t n, int complete) {
+  ti_jv root, v;
+  if (complete && ti_json_parse((const char *)p, n, 0, &root, NULL) == TI_OK) {
+    if (root.type != TI_JSON_OBJECT || !ti_json_get(&root, "type", &v) ||
+        v.type != TI_JSON_STRING)
+      return 0;
+    int chain = ti_json_get(&root, "parentUuid", &v) && ti_json_get(&root, "uuid", &v);
+    int sess = ti_json_get(&root, "sessionId", &v);
+    if (chain && sess) return 100;
+    if (chain || sess) return 90;
+    ti_jv t;
+    ti_json_get(&root, "type", &t);
+    if (ti_json_str_eq(&t, "summary") && ti_json_get(&root, "leafUuid", &v)) return 90;
+    if (ti_json_str_eq(&t, "file-history-snapshot") && ti_json_get(&root, "snapshot", &v))
+      return 85;
+    return 0;
+  }
+  /* A first line longer than the window: look at how it starts. */
+  if (n >= 14 && (!memcmp(p, "{\"parentUuid\":", 14) ||
+                  (!memcmp(p, "{\"type\":\"", 9) && has(p, n, "\"sessionId\":\""))))
+    return has(p, n, "\"sessionId\":\"") ? 85 : 60;
+  return 0;
+}
+
+static int probe(const ti_probe_input *in) {
+  const unsigned char *p = in->buf, *end = in->buf + in->len;
+  if (in->len >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3)) p += 3;
+  int best = 0;
+  for (int lines = 0; p < end && lines < 8; lines++) {
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) p++;
+    if (p >= end) break;
+    if (*p != '{') return 0;
+    const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
+    size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+    int s = score_line(p, n, nl != NULL || in->at_eof);
+    if (s > best) best = s;
+    if (best >= 90 || !nl) break;
+    p = nl + 1;
+  }
+  return best;
+}
+
+/* ---- create / destroy --------------------------------------------------------- */
+static int create(void **out, ti_plugin_ctx *ctx) {
+  cc_parser *p = ti_mem_calloc(1, sizeof(*p));
+  *out = p;
+  if (!p) return TI_ERR_NOMEM;
+  p->ctx = ctx;
+  p->opts.subagents = ti_option_bool(ctx, "subagents", 0);
+  p->opts.thinking_in_sa = ti_option_bool(ctx, "thinking_in_student_action", 1);
+  const char *im = ti_option(ctx, "images");
+  p->opts.images_placeholder = im && !strcmp(im, "placeholder");
+  const char *br = ti_option(ctx, "branches");
+  p->opts.active_only = br && !strcmp(br, "active");
+  const char *sp = ti_option(ctx, "system_prompt");
+  if (!sp) {
+    p->opts.system_prompt = default_system_prompt;
+    p->opts.system_synthetic = 1;
+  } else if (*sp && strcmp(sp, "none") != 0) {
+    p->opts.system_prompt = sp;
+  }
+  p->rd.arena = &p->arena;
+  p->rd.ctx = ctx;
+  p->map.ctx = ctx;
+  p->map.arena = &p->arena;
+  p->map.opts = &p->opts;
+  return TI_OK;
+}
+
+static void destroy(void *parser) {
+  cc_parser *p = parser;
+  if (!p) return;
+  for (size_t i = 0; i < p->nstreams; i++) {
+    cc_stream_free(p->streams[i]);
+    ti_mem_free(p->streams[i]);
+  }
+  ti_mem_free(p->streams);
+  for (size_t i = 0; i < p->nsrcs; i++) {
+    ti_mem_free(p->srcs[i]->recs);
+    ti_mem_free(p->srcs[i]);
+  }
+  ti_mem_free(p->srcs);
+  ti_mem_free(p->main.recs);
+  ti_mem_free(p->links);
+  cc_map_free(&p->by_agent);
+  cc_map_free(&p->by_prompt);
+  for (size_t i = 0; i < p->ntraj; i++) ti_mem_free(p->trajs[i].groups);
+  ti_mem_free(p->trajs);
+  ti_mem_free(p->cur);
+  ti_mem_free(p->tmp);
+  cc_map_free(&p->emitted);
+  cc_map_free(&p->agent_trajs);
+  cc_reader_free(&p->rd);
+  cc_mapper_free(&p->map);
+  ti_buf_free(&p->b);
+  ti_buf_free(&p->b2);
+  cc_arena_free(&p->arena);
+  ti_mem_free(p);
+}
+
+/* ---- history mirror ---------------------------------------------------------- */
+/* Make the core's history equal to chain h followed by pm (if any). */
+static int sync_history(cc_parser *p, cc_hnode *h, const ti_message *pm) {
+  size_t nnew = 0;
+  cc_hnode *x = h;
+  while (x && (x->len > p->ncur || p->cur[x->len - 1] != x)) {
+    if (nnew == p->captmp) {
+      size_t cap = p->captmp ? p->captmp * 2 : 64;
+      cc_hnode **t = ti_mem_realloc(p->tmp, cap * sizeof(*t));
+      if (!t) return TI_ERR_NOMEM;
+      p->tmp = t;
+      p->captmp = cap;
+    }
+    p->tmp[nnew++] = x;
+    x = x->prev;
+  }
+  size_t common = x ? x->len : 0;
+  if (!nnew && common == p->ncur && pm == p->cur_pm) return TI_OK;
+  int rc = ti_emit_truncate(p->ctx, common);
+  p->ncur = common;
+  p->cur_pm = NULL;
+  size_t need = common + nnew;
+  if (!rc && need > p->capcur) {
+    size_t cap = p->capcur ? p->capcur : 64;
+    while (cap < need) cap *= 2;
+    cc_hnode **t = ti_mem_realloc(p->cur, cap * sizeof(*t));
+    if (!t) return TI_ERR_NOMEM;
+    p->cur = t;
+    p->capcur = cap;
+  }
+  while (!rc && nnew) {
+    cc_hnode *y = p->tmp[--nnew];
+    rc = ti_emit_push(p->ctx, y->msg);
+    if (!rc) p->cur[p->ncur++] = y;
+  }
+  if (!rc && pm) {
+    rc = ti_emit_push(p->ctx, pm);
+    if (!rc) p->cur_pm = pm;
+  }
+  return rc;
+}
+
+/* ---- per-state metadata -------------------------------------------------------- */
+typedef struct env {
+  ti_jv cwd, version, branch, session, request, ts;
+} env;
+
+static void read_env(const cc_rec *r, env *e) {
+  memset(e, 0, sizeof(*e));
+  ti_json_iter it;
+  ti_jv k, v;
+  ti_json_iter_init(&it, &r->root);
+  while (ti_json_next_member(&it, &k, &v)) {
+    if (k.n < 5 || k.n > 11) continue;
+    if (ti_json_str_eq(&k, "cwd")) e->cwd = v;
+    else if (ti_json_str_eq(&k, "version")) e->version = v;
+    else if (ti_json_str_eq(&k, "gitBranch")) e->branch = v;
+    else if (ti_json_str_eq(&k, "sessionId")) e->session = v;
+    else if (ti_json_str_eq(&k, "requestId")) e->request = v;
+    else if (ti_json_str_eq(&k, "timestamp")) e->ts = v;
+  }
+}
+
+static int meta_jv(ti_plugin_ctx *ctx, const char *key, const ti_jv *v) {
+  if (v->type == TI_JSON_INVALID) return ti_emit_meta_json(ctx, key, "null", 4);
+  return ti_emit_meta_json(ctx, key, v->p, v->n);
+}
+
+static const char *family_of(const char *m, size_t n, size_t *fn) {
+  for (size_t i = 0; i + 6 <= n; i++)
+    if (!memcmp(m + i, "claude", 6)) {
+      *fn = 6;
+      return "claude";
+    }
+  if (n == 0 || (n > 0 && m[0] == '<')) {
+    *fn = 0;
+    return NULL;
+  }
+  size_t i = 0;
+  while (i < n && m[i] != '-' && m[i] != '/' && m[i] != ':' && m[i] != '.') i++;
+  *fn = i;
+  return m;
+}
+
+static cc_rec *rec_of(cc_stream *s, int32_t i) { return &s->src->recs[s->nodes[i].rec]; }
+
+static int emit_meta(cc_parser *p, cc_traj *t, cc_group *gr, const cc_node *before) {
+  ti_plugin_ctx *ctx = p->ctx;
+  cc_stream *s = t->st;
+  cc_rec *first = rec_of(s, gr->first);
+  env e;
+  read_env(first, &e);
+  /* model, usage and stop_reason over the fragments: the last wins */
+  ti_jv model = {0}, usage = {0}, stop = {0}, k, v;
+  int active = 0;
+  for (int32_t f = gr->first; f >= 0; f = s->nodes[f].next_frag) {
+    if (s->nodes[f].flags & CC_N_ACTIVE) active = 1;
+    cc_rec *r = rec_of(s, f);
+    ti_json_iter it;
+    ti_json_iter_init(&it, &r->message);
+    while (ti_json_next_member(&it, &k, &v)) {
+      if (ti_json_str_eq(&k, "model")) {
+        if (model.type == TI_JSON_INVALID && v.type == TI_JSON_STRING) model = v;
+      } else if (ti_json_str_eq(&k, "usage")) {
+        if (v.type == TI_JSON_OBJECT) usage = v;
+      } else if (ti_json_str_eq(&k, "stop_reason")) {
+        if (v.type == TI_JSON_STRING) stop = v;
+      }
+    }
+  }
+  const char *ms = NULL;
+  size_t mn = 0;
+  int rc = cc_str(&p->arena, &model, &ms, &mn);
+  if (!rc && ms) rc = ti_emit_state_model(ctx, ms, mn);
+  size_t fn = 0;
+  const char *fam = ms ? family_of(ms, mn, &fn) : NULL;
+  if (!rc) rc = fam ? ti_emit_meta_str(ctx, "model_family", fam, fn)
+                    : ti_emit_meta_json(ctx, "model_family", "null", 4);
+  if (!rc) rc = ti_emit_meta_str(ctx, "message_id", gr->key, gr->key_n);
+  if (!rc) rc = meta_jv(ctx, "request_id", &e.request);
+  if (!rc) rc = meta_jv(ctx, "usage", &usage);
+  if (!rc) {
+    if (stop.type == TI_JSON_STRING) {
+      rc = meta_jv(ctx, "stop_reason", &stop);
+      if (!rc) rc = ti_emit_meta_bool(ctx, "stop_reason_inferred", 0);
+    } else {
+      const char *inf = gr->ncalls ? "tool_use" : "end_turn";
+      rc = ti_emit_meta_str(ctx, "stop_reason", inf, strlen(inf));
+      if (!rc) rc = ti_emit_meta_bool(ctx, "stop_reason_inferred", 1);
+    }
+  }
+  if (!rc) rc = meta_jv(ctx, "timestamp", &e.ts);
+  if (!rc) rc = meta_jv(ctx, "version", &e.version);
+  if (!rc) rc = meta_jv(ctx, "cwd", &e.cwd);
+  if (!rc) rc = meta_jv(ctx, "git_branch", &e.branch);
+  if (!rc) rc = meta_jv(ctx, "session_id", &e.session);
+  if (!rc) rc = t->agent ? ti_emit_meta_str(ctx, "agent_id", t->agent, t->agent_n)
+                         : ti_emit_meta_json(ctx, "agent_id", "null", 4);
+  if (!rc) rc = ti_emit_meta_bool(ctx, "is_sidechain", (first->flags & CC_F_SIDECHAIN) != 0);
+  if (!rc) rc = ti_emit_meta_bool(ctx, "on_active_branch", active);
+  if (!rc) rc = ti_emit_meta_int(ctx, "compactions_before", gr->compactions_before);
+  if (!rc) rc = ti_emit_meta_bool(ctx, "had_thinking",
+                                  gr->thinking_n || gr->had_empty_thinking || gr->had_redacted);
+  if (!rc) rc = ti_emit_meta_bool(ctx, "had_empty_thinking",
+                                  !gr->thinking_n && (gr->had_empty_thinking || gr->had_redacted));
+  if (!rc) rc = ti_emit_meta_bool(ctx, "chain_healed", before->healed || (s->nodes[gr->first].flags & CC_N_HEALED));
+  if (!rc) rc = p->opts.system_prompt
+                    ? ti_emit_meta_bool(ctx, "system_prompt_synthetic", p->opts.system_synthetic)
+                    : ti_emit_meta_json(ctx, "system_prompt_synthetic", "null", 4);
+  if (!rc) rc = ti_emit_meta_int(ctx, "records", gr->nfrags);
+  /* is_error results the turn reacts to (those of the previous turn) */
+  ti_buf *b = &p->b;
+  ti_buf_reset(b);
+  if (!rc) rc = ti_buf_puts(b, "[");
+  if (!rc && before->lastg >= 0) {
+    cc_group *pg = &s->groups[before->lastg];
+    int n = 0;
+    for (size_t i = 0; i < pg->ncalls && !rc; i++) {
+      int32_t ri = pg->calls[i].result;
+      if (ri < 0 || !s->results[ri].is_error) continue;
+      if (n++) rc = ti_buf_puts(b, ",");
+      if (!rc) rc = ti_buf_json_string(b, pg->calls[i].id, pg->calls[i].id_n);
+    }
+  }
+  if (!rc) rc = ti_buf_puts(b, "]");
+  if (!rc) rc = ti_emit_meta_json(ctx, "tool_errors", b->p, b->len);
+  if (!rc && t->agent) {
+    cc_src *src = s->src;
+    rc = src->tool_use_id ? ti_emit_meta_str(ctx, "parent_tool_call_id", src->tool_use_id,
+                                             src->tool_use_id_n)
+         : t->link ? ti_emit_meta_str(ctx, "parent_tool_call_id", t->link, t->link_n)
+                   : ti_emit_meta_json(ctx, "parent_tool_call_id", "null", 4);
+    if (!rc && src->agent_type)
+      rc = ti_emit_meta_str(ctx, "agent_type", src->agent_type, src->agent_type_n);
+    if (!rc && src->agent_desc)
+      rc = ti_emit_meta_str(ctx, "agent_description", src->agent_desc, src->agent_desc_n);
+  }
+  return rc;
+}
+
+/* ---- one state ------------------------------------------------------------------- */
+static int start_trajectory(cc_parser *p, cc_traj *t) {
+  ti_buf *b = &p->b;
+  ti_buf_reset(b);
+  int rc = ti_buf_printf(b, "%.*s:%.*s", (int)p->session_n, p->session,
+                         t->agent ? (int)t->agent_n : 4, t->agent ? t->agent : "main");
+  if (!rc) rc = ti_emit_trajectory(p->ctx, b->p, b->len);
+  if (!rc) rc = ti_emit_truncate(p->ctx, 0);
+  p->ncur = 0;
+  p->cur_pm = NULL;
+  if (!rc) rc = cc_map_begin(&p->map, t->st);
+  t->started = 1;
+  return rc;
+}
+
+static int emit_group(cc_parser *p, cc_traj *t, int32_t g) {
+  cc_stream *s = t->st;
+  cc_group *gr = &s->groups[g];
+  int rc;
+  if (!t->started && (rc = start_trajectory(p, t))) return rc;
+  rc = cc_map_group(&p->map, s, g);
+  if (rc) return rc;
+  cc_node rootst, *before;
+  rc = cc_map_state(&p->map, s, s->nodes[gr->first].parent, &before, &rootst);
+  if (rc) return rc;
+  const ti_message *pm = NULL;
+  if (before->pend) rc = cc_map_pending(&p->map, s, before->pend, &pm);
+  if (!rc) rc = sync_history(p, before->h, pm);
+  if (rc) return rc;
+  cc_rec *first = rec_of(s, gr->first), *last = rec_of(s, gr->last);
+  env e;
+  read_env(first, &e);
+  const char *sess = p->session;
+  size_t sess_n = p->session_n;
+  if (e.session.type == TI_JSON_STRING) {
+    rc = cc_str(&p->arena, &e.session, &sess, &sess_n);
+    if (rc) return rc;
+  }
+  ti_buf *b = &p->b2;
+  ti_buf_reset(b);
+  rc = ti_emit_state_begin(p->ctx);
+  if (!rc) rc = ti_buf_printf(b, "%.*s:%.*s:%.*s", (int)sess_n, sess,
+                              t->agent ? (int)t->agent_n : 4, t->agent ? t->agent : "main",
+                              (int)gr->key_n, gr->key);
+  if (!rc) rc = ti_emit_state_id(p->ctx, b->p, b->len);
+  if (!rc) rc = ti_emit_state_action(p->ctx, gr->action_msg);
+  if (!rc) {
+    ti_buf_reset(b);
+    if (p->opts.thinking_in_sa && gr->thinking_n) {
+      rc = ti_buf_puts(b, "<thinking>");
+      if (!rc) rc = ti_buf_append(b, gr->thinking, gr->thinking_n);
+      if (!rc) rc = ti_buf_puts(b, "</thinking>\n");
+    }
+    if (!rc && gr->text_n) rc = ti_buf_append(b, gr->text, gr->text_n);
+    if (!rc) rc = ti_emit_state_student_action(p->ctx, b->p ? b->p : "", b->len);
+  }
+  if (!rc && s->src != &p->main && s->src->path) rc = ti_emit_state_file(p->ctx, s->src->path);
+  if (!rc) rc = ti_emit_state_lines(p->ctx, first->line, last->line);
+  if (!rc) rc = emit_meta(p, t, gr, before);
+  if (!rc) rc = ti_emit_state_end(p->ctx);
+  return rc;
+}
+
+static int next(void *parser, ti_plugin_ctx *ctx) {
+  cc_parser *p = parser;
+  int rc;
+  if (p->phase < 0) return p->phase == -1 ? TI_DONE : p->fatal;
+  if (p->phase == 0) {
+    p->phase = 1;
+    rc = cc_setup(p);
+    if (rc) {
+      p->phase = -2;
+      p->fatal = rc;
+      return rc;
+    }
+  }
+  while (p->itraj < p->ntraj) {
+    cc_traj *t = &p->trajs[p->itraj];
+    while (t->pos < t->ngroups) {
+      int32_t g = t->groups[t->pos++];
+      cc_group *gr = &t->st->groups[g];
+      const char *why = NULL;
+      if (gr->synthetic) why = "claude-code.synthetic_turns";
+      else if (gr->incomplete) why = "claude-code.incomplete_turns";
+      else {
+        int active = 0;
+        for (int32_t f = gr->first; f >= 0; f = t->st->nodes[f].next_frag)
+          if (t->st->nodes[f].flags & CC_N_ACTIVE) active = 1;
+        if (p->opts.active_only && !active) why = "claude-code.inactive_turns";
+      }
+      if (!why) {
+        int32_t old;
+        rc = cc_map_put(&p->emitted, gr->key, gr->key_n, 0, &old);
+        if (rc) return rc;
+        if (old >= 0) why = "claude-code.duplicate_turns";
+      }
+      if (why) {
+        rc = ti_count(ctx, why, 1);
+        if (rc) return rc;
+        continue;
+      }
+      rc = emit_group(p, t, g);
+      if (rc) {
+        p->phase = -2;
+        p->fatal = rc;
+      }
+      return rc;
+    }
+    p->itraj++;
+  }
+  p->phase = -1;
+  return TI_DONE;
+}
+
+const ti_format_ops ti_format_claude_code = {
+    TI_FORMAT_ABI_VERSION,
+    sizeof(ti_format_ops),
+    "claude-code",
+    "Claude Code session transcripts (~/.claude/projects/**/*.jsonl)",
+    option_keys,
+    probe,
+    NULL,
+    create,
+    next,
+    destroy,
+};
