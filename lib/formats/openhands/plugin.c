@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/* OpenHands plugin: the ti_format_ops vtable, options, create/next/destroy.
+ * See docs/formats/openhands.md for what is read and how it is mapped. */
+#include <string.h>
+
+#include "walk.h"
+
+static const char *const option_keys[] = {
+    "openhands.condense",       /* as_seen (default) | full                   */
+    "openhands.recall",         /* render (default) | omit                    */
+    "openhands.tools_metadata", /* bool, default 1: tool schemas in metadata  */
+    "openhands.student_calls",  /* bool, default 1: render calls when no text */
+    "openhands.strip_think",    /* bool, default 1: drop duplicated <think>   */
+    NULL};
+
+typedef struct oh_parser {
+  ti_plugin_ctx *ctx;
+  oh_source *src;
+  oh_walk *walk;
+  oh_traj traj;
+  oh_opts opts;
+  int active; /* a trajectory is being walked */
+} oh_parser;
+
+static int read_opts(ti_plugin_ctx *ctx, oh_opts *o) {
+  const char *v;
+  o->condense = 1;
+  o->recall = 1;
+  if ((v = ti_option(ctx, "openhands.condense")) != NULL) {
+    if (strcmp(v, "full") == 0)
+      o->condense = 0;
+    else if (strcmp(v, "as_seen") != 0)
+      return ti_fail(ctx, TI_ERR_INVALID, 0, 0,
+                     "openhands.condense must be as_seen or full, not '%s'", v);
+  }
+  if ((v = ti_option(ctx, "openhands.recall")) != NULL) {
+    if (strcmp(v, "omit") == 0)
+      o->recall = 0;
+    else if (strcmp(v, "render") != 0)
+      return ti_fail(ctx, TI_ERR_INVALID, 0, 0,
+                     "openhands.recall must be render or omit, not '%s'", v);
+  }
+  o->tools_meta = ti_option_bool(ctx, "openhands.tools_metadata", 1);
+  o->student_calls = ti_option_bool(ctx, "openhands.student_calls", 1);
+  o->strip_think = ti_option_bool(ctx, "openhands.strip_think", 1);
+  return TI_OK;
+}
+
+static void destroy(void *parser) {
+  oh_parser *p = parser;
+  if (!p)
+    return;
+  oh_source_free(p->src);
+  oh_walk_free(p->walk);
+  oh_traj_free(&p->traj);
+  ti_mem_free(p);
+}
+
+static int create(void **parser, ti_plugin_ctx *ctx) {
+  oh_parser *p = ti_mem_calloc(1, sizeof *p);
+  int rc;
+  *parser = NULL;
+  if (!p)
+    return TI_ERR_NOMEM;
+  p->ctx = ctx;
+  if ((rc = read_opts(ctx, &p->opts)) != TI_OK ||
+      (rc = oh_source_new(&p->src, ctx)) != TI_OK ||
+      (rc = oh_walk_new(&p->walk)) != TI_OK) {
+    destroy(p);
+    return rc;
+  }
+  *parser = p;
+  return TI_OK;
+}
+
+static int next(void *parser, ti_plugin_ctx *ctx) {
+  oh_parser *p = parser;
+  int rc;
+  for (;;) {
+    if (!p->active) {
+      rc = oh_source_next(p->src, &p->traj);
+      if (rc != TI_OK)
+        return rc;
+      oh_scan(&p->traj);
+      if ((rc = oh_walk_begin(p->walk, ctx, &p->traj, &p->opts)) != TI_OK)
+        return rc;
+      p->active = 1;
+    }
+    rc = oh_walk_next(p->walk);
+    if (rc != TI_DONE)
+      return rc;
+    p->active = 0;
+  }
+}
+
+const ti_format_ops ti_format_openhands = {
+    TI_FORMAT_ABI_VERSION,
+    sizeof(ti_format_ops),
+    "openhands",
+    "OpenHands trajectories (v0 app/eval/resolver/feedback, v1 software-agent-sdk)",
+    option_keys,
+    oh_probe,
+    oh_probe_dir,
+    create,
+    next,
+    destroy,
+};

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: MIT */
+/* OpenHands plugin: read the envelope of each event (one pass over its
+ * members, no DOM) and classify it (formats/openhands.md sections 2-3). */
+#include <string.h>
+
+#include "oh.h"
+
+static int keyeq(const ti_jv *k, const char *s) {
+  size_t n = strlen(s);
+  if (!(k->flags & TI_JV_ESCAPES))
+    return k->n == n + 2 && memcmp(k->p + 1, s, n) == 0;
+  return ti_json_str_eq(k, s);
+}
+
+int oh_is_v1_event(const ti_jv *v) {
+  ti_jv k;
+  return v->type == TI_JSON_OBJECT && ti_json_get(v, "kind", &k) &&
+         k.type == TI_JSON_STRING;
+}
+
+int oh_is_event(const ti_jv *v) {
+  ti_jv k;
+  if (v->type != TI_JSON_OBJECT)
+    return 0;
+  if (ti_json_get(v, "action", &k) && k.type == TI_JSON_STRING)
+    return 1;
+  if (ti_json_get(v, "observation", &k) && k.type == TI_JSON_STRING)
+    return 1;
+  return oh_is_v1_event(v);
+}
+
+static int source_of(const ti_jv *v) {
+  if (v->type != TI_JSON_STRING)
+    return OH_SRC_OTHER;
+  if (ti_json_str_eq(v, "agent"))
+    return OH_SRC_AGENT;
+  if (ti_json_str_eq(v, "user"))
+    return OH_SRC_USER;
+  if (ti_json_str_eq(v, "environment"))
+    return OH_SRC_ENV;
+  return OH_SRC_OTHER;
+}
+
+static int in_list(const ti_jv *v, const char *const *names) {
+  for (; *names; names++)
+    if (ti_json_str_eq(v, *names))
+      return 1;
+  return 0;
+}
+
+/* Actions that are tool calls of the model (function-calling era) or
+ * turns of the pre-function-calling agent. */
+static const char *const v0_tool_actions[] = {
+    "run", "run_ipython", "read", "write", "edit", "browse", "browse_interactive",
+    "call_tool_mcp", "delegate", "think", "task_tracking", "finish", "reject",
+    "condensation_request", NULL};
+static const char *const v0_bookkeeping[] = {
+    "change_agent_state", "null", "recall", "initialize", "start", "pause",
+    "resume", "stop", "kill", "loop_recovery", "push", "send_pr", "add_task",
+    "modify_task", "summarize", NULL};
+static const char *const v0_skip_obs[] = {
+    "agent_state_changed", "null", "loop_detection", "condense", NULL};
+
+static void scan_v0(oh_ev *e) {
+  ti_jv k, v, act = {0}, obs = {0}, tcm = {0}, args = {0}, extras = {0};
+  ti_json_iter it;
+  ti_json_iter_init(&it, &e->obj);
+  while (ti_json_next_member(&it, &k, &v)) {
+    if (keyeq(&k, "action"))
+      act = v;
+    else if (keyeq(&k, "observation"))
+      obs = v;
+    else if (keyeq(&k, "source"))
+      e->src = (unsigned char)source_of(&v);
+    else if (keyeq(&k, "id"))
+      (void)(ti_json_int(&v, &e->id) == TI_OK || (e->id = -1));
+    else if (keyeq(&k, "cause"))
+      (void)(ti_json_int(&v, &e->cause) == TI_OK || (e->cause = -1));
+    else if (keyeq(&k, "tool_call_metadata"))
+      tcm = v;
+    else if (keyeq(&k, "args"))
+      args = v;
+    else if (keyeq(&k, "extras"))
+      extras = v;
+    else if (keyeq(&k, "content"))
+      e->content = v;
+  }
+  if (act.type == TI_JSON_STRING)
+    e->type = act;
+  else if (obs.type == TI_JSON_STRING)
+    e->type = obs;
+  /* Feedback rows moved action args into extras; resolver rows are flat. */
+  if (args.type != TI_JSON_OBJECT && extras.type != TI_JSON_OBJECT)
+    args = extras = e->obj;
+  else if (act.type == TI_JSON_STRING && args.type != TI_JSON_OBJECT)
+    args = extras;
+  e->args = args;
+  e->extras = extras.type == TI_JSON_OBJECT ? extras : args;
+  if (tcm.type == TI_JSON_OBJECT) {
+    ti_json_iter_init(&it, &tcm);
+    while (ti_json_next_member(&it, &k, &v)) {
+      if (keyeq(&k, "model_response"))
+        e->mresp = v;
+      else if (keyeq(&k, "tool_call_id"))
+        e->call_id = v;
+      else if (keyeq(&k, "function_name"))
+        e->tool = v;
+    }
+    if (e->mresp.type == TI_JSON_OBJECT)
+      (void)ti_json_get(&e->mresp, "id", &e->resp);
+    if (e->resp.type != TI_JSON_STRING)
+      e->resp.type = TI_JSON_INVALID;
+    if (e->call_id.type != TI_JSON_STRING)
+      e->call_id.type = TI_JSON_INVALID;
+  }
+  int has_tcm = e->call_id.type == TI_JSON_STRING;
+
+  if (act.type == TI_JSON_STRING) {
+    if (oh_get_true(&e->args, "hidden")) {
+      e->kind = OH_K_SKIP;
+    } else if (ti_json_str_eq(&act, "system")) {
+      e->kind = OH_K_SYSTEM;
+    } else if (ti_json_str_eq(&act, "message")) {
+      e->kind = e->src == OH_SRC_USER ? OH_K_USER : OH_K_AGENT_MSG;
+    } else if (ti_json_str_eq(&act, "condensation")) {
+      e->kind = OH_K_CONDENSE;
+    } else if (ti_json_str_eq(&act, "condensation_request") && !has_tcm) {
+      e->kind = OH_K_COND_REQ;
+    } else if (ti_json_str_eq(&act, "run") && e->src == OH_SRC_USER && !has_tcm) {
+      e->kind = OH_K_USER;
+    } else if (has_tcm && e->resp.type == TI_JSON_STRING &&
+               !in_list(&act, v0_bookkeeping)) {
+      e->kind = OH_K_CALL;
+    } else if (in_list(&act, v0_tool_actions) && e->src != OH_SRC_USER) {
+      e->kind = OH_K_TEXT_TURN;
+    } else {
+      e->kind = OH_K_SKIP;
+    }
+  } else if (obs.type == TI_JSON_STRING) {
+    if (in_list(&obs, v0_skip_obs) || oh_get_true(&e->extras, "hidden"))
+      e->kind = OH_K_SKIP;
+    else if (has_tcm)
+      e->kind = OH_K_RESULT;
+    else
+      e->kind = OH_K_OBS_USER;
+  } else {
+    e->kind = OH_K_SKIP; /* status items such as {"content":"ok"} */
+  }
+}
+
+static void scan_v1(oh_ev *e) {
+  ti_jv k, v;
+  ti_json_iter it;
+  ti_json_iter_init(&it, &e->obj);
+  while (ti_json_next_member(&it, &k, &v)) {
+    if (keyeq(&k, "kind"))
+      e->type = v;
+    else if (keyeq(&k, "id"))
+      e->uid = v;
+    else if (keyeq(&k, "source"))
+      e->src = (unsigned char)source_of(&v);
+    else if (keyeq(&k, "llm_response_id"))
+      e->resp = v;
+    else if (keyeq(&k, "tool_call_id"))
+      e->call_id = v;
+    else if (keyeq(&k, "tool_name"))
+      e->tool = v;
+    else if (keyeq(&k, "action"))
+      e->args = v;
+    else if (keyeq(&k, "observation"))
+      e->extras = v;
+  }
+  if (e->resp.type != TI_JSON_STRING)
+    e->resp.type = TI_JSON_INVALID;
+  if (e->call_id.type != TI_JSON_STRING)
+    e->call_id.type = TI_JSON_INVALID;
+  const ti_jv *ty = &e->type;
+  if (ti_json_str_eq(ty, "SystemPromptEvent")) {
+    e->kind = OH_K_SYSTEM;
+  } else if (ti_json_str_eq(ty, "MessageEvent")) {
+    ti_jv role;
+    e->kind = OH_K_SKIP;
+    if (ti_json_getv(&e->obj, &role, "llm_message", "role", (const char *)NULL)) {
+      if (ti_json_str_eq(&role, "user"))
+        e->kind = OH_K_USER;
+      else if (ti_json_str_eq(&role, "assistant"))
+        e->kind = OH_K_AGENT_MSG;
+    }
+  } else if (ti_json_str_eq(ty, "ActionEvent")) {
+    e->kind = e->call_id.type == TI_JSON_STRING ? OH_K_CALL : OH_K_SKIP;
+  } else if (ti_json_str_eq(ty, "ObservationEvent") ||
+             ti_json_str_eq(ty, "UserRejectObservation") ||
+             ti_json_str_eq(ty, "AgentErrorEvent")) {
+    e->kind = e->call_id.type == TI_JSON_STRING ? OH_K_RESULT : OH_K_SKIP;
+  } else if (ti_json_str_eq(ty, "Condensation")) {
+    e->kind = OH_K_CONDENSE;
+  } else if (ti_json_str_eq(ty, "CondensationRequest")) {
+    e->kind = OH_K_COND_REQ;
+  } else if (ti_json_str_eq(ty, "CondensationSummaryEvent")) {
+    e->kind = OH_K_OBS_USER;
+  } else {
+    e->kind = OH_K_SKIP;
+  }
+}
+
+/* Drop the events a delegated sub-agent produced: everything between a
+ * delegate action and its delegate observation (stack-matched). */
+static void skip_delegates(oh_traj *t) {
+  int64_t stack[32];
+  int depth = 0;
+  for (size_t i = 0; i < t->n; i++) {
+    oh_ev *e = &t->ev[i];
+    if (e->ver != 0 || e->type.type != TI_JSON_STRING)
+      continue;
+    int is_act = e->kind == OH_K_CALL || e->kind == OH_K_TEXT_TURN;
+    int is_deleg = ti_json_str_eq(&e->type, "delegate");
+    if (depth > 0) {
+      if (is_deleg && !is_act &&
+          (e->cause < 0 || e->cause == stack[depth - 1])) {
+        depth--;
+        if (depth > 0)
+          e->kind = OH_K_SKIP;
+        continue;
+      }
+      if (is_deleg && is_act && depth < 32)
+        stack[depth++] = e->id;
+      e->kind = OH_K_SKIP;
+      continue;
+    }
+    if (is_deleg && is_act)
+      stack[depth++] = e->id;
+  }
+}
+
+void oh_scan(oh_traj *t) {
+  int seen_msg = 0;
+  for (size_t i = 0; i < t->n; i++) {
+    oh_ev *e = &t->ev[i];
+    if (oh_is_v1_event(&e->obj)) {
+      e->ver = 1;
+      scan_v1(e);
+      t->fc = 1;
+    } else {
+      e->ver = 0;
+      scan_v0(e);
+      if (e->call_id.type == TI_JSON_STRING)
+        t->fc = 1;
+      /* Resolver rows carry no source: the first message is the user's. */
+      if (e->src == OH_SRC_OTHER && e->type.type == TI_JSON_STRING) {
+        ti_jv a;
+        if (ti_json_get(&e->obj, "action", &a) && ti_json_str_eq(&a, "message") &&
+            !seen_msg) {
+          e->src = OH_SRC_USER;
+          e->kind = OH_K_USER;
+        } else if (e->kind != OH_K_SKIP) {
+          e->src = OH_SRC_AGENT;
+        }
+      }
+      if (e->type.type == TI_JSON_STRING && ti_json_str_eq(&e->type, "message"))
+        seen_msg = 1;
+    }
+    if (e->kind == OH_K_USER && t->first_user < 0 &&
+        (e->ver == 1 || ti_json_str_eq(&e->type, "message")))
+      t->first_user = (int)i;
+  }
+  skip_delegates(t);
+}
