@@ -9,6 +9,23 @@
 #include "json-internal.h"
 
 static const ti_u8 *skip_string_body(const ti_u8 *p, const ti_u8 *end, int *flags) {
+#if TI_JSON_SSE2
+  while (end - p >= 32) {
+    uint32_t m = ti_json_mask32_quote_bs(p);
+    while (m) {
+      unsigned i = TI_CTZ(m);
+      if (p[i] == '"') return p + i + 1;
+      *flags |= TI_JV_ESCAPES;
+      if (i + 2 >= 32) {
+        p += i + 2;
+        goto next;
+      }
+      m &= ~(uint32_t)0 << (i + 2);
+    }
+    p += 32;
+  next:;
+  }
+#endif
   for (;;) {
     p = ti_json_find_quote_bs(p, end);
     if (p >= end) return end;

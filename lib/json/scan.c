@@ -18,10 +18,73 @@ typedef struct scan_fail {
   int code;
 } scan_fail;
 
+/* One special byte at q inside a string (not the closing quote): an
+ * escape, a control character or a UTF-8 sequence. Returns the position
+ * after it, or NULL with *f set. */
+static const ti_u8 *scan_special(const ti_u8 *q, const ti_u8 *end, const ti_u8 *open, int *esc,
+                                 scan_fail *f) {
+  ti_u8 c = *q;
+  if (c == '\\') {
+    *esc = 1;
+    if (end - q < 2) goto unterminated;
+    switch (q[1]) {
+    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+      return q + 2;
+    case 'u': {
+      for (int i = 2; i < 6; i++) {
+        if (q + i >= end) goto unterminated;
+        if (ti_hexval(q[i]) < 0) goto bad_escape;
+      }
+      return q + 6;
+    }
+    default:
+      goto bad_escape;
+    }
+  }
+  if (c < 0x20) {
+    f->at = q;
+    f->why = "control character in string";
+    return NULL;
+  }
+  int n = ti_utf8_seq(q, end);
+  if (TI_LIKELY(n > 0)) return q + n;
+  f->at = q;
+  f->why = "invalid UTF-8";
+  return NULL;
+unterminated:
+  f->at = open;
+  f->why = "unterminated string";
+  return NULL;
+bad_escape:
+  f->at = q;
+  f->why = "invalid escape";
+  return NULL;
+}
+
 /* Scan a string body; p is just after the opening quote. Returns the
- * pointer after the closing quote, or NULL with *f set. */
+ * pointer after the closing quote, or NULL with *f set. Special bytes of a
+ * 32-byte block are handled from its bit mask without reloading it. */
 static const ti_u8 *scan_string(const ti_u8 *p, const ti_u8 *end, int *esc, scan_fail *f) {
   const ti_u8 *open = p - 1;
+#if TI_JSON_SSE2
+  while (end - p >= 32) {
+    uint32_t m = ti_json_mask32_special(p);
+    while (m) {
+      const ti_u8 *q = p + TI_CTZ(m);
+      if (TI_LIKELY(*q == '"')) return q + 1;
+      q = scan_special(q, end, open, esc, f);
+      if (!q) return NULL;
+      size_t adv = (size_t)(q - p);
+      if (adv >= 32) {
+        p = q;
+        goto next;
+      }
+      m &= ~(uint32_t)0 << adv;
+    }
+    p += 32;
+  next:;
+  }
+#endif
   for (;;) {
     p = ti_json_find_str_special(p, end);
     if (TI_UNLIKELY(p >= end)) {
@@ -29,55 +92,9 @@ static const ti_u8 *scan_string(const ti_u8 *p, const ti_u8 *end, int *esc, scan
       f->why = "unterminated string";
       return NULL;
     }
-    ti_u8 c = *p;
-    if (TI_LIKELY(c == '"')) return p + 1;
-    if (c == '\\') {
-      *esc = 1;
-      if (end - p < 2) {
-        f->at = open;
-        f->why = "unterminated string";
-        return NULL;
-      }
-      switch (p[1]) {
-      case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-        p += 2;
-        continue;
-      case 'u': {
-        int i;
-        for (i = 2; i < 6; i++) {
-          if (p + i >= end) {
-            f->at = open;
-            f->why = "unterminated string";
-            return NULL;
-          }
-          if (ti_hexval(p[i]) < 0) break;
-        }
-        if (i < 6) break;
-        p += 6;
-        continue;
-      }
-      default:
-        break;
-      }
-      f->at = p;
-      f->why = "invalid escape";
-      return NULL;
-    }
-    if (c < 0x20) {
-      f->at = p;
-      f->why = "control character in string";
-      return NULL;
-    }
-    /* Non-ASCII: validate sequences until the next ASCII byte. */
-    do {
-      int n = ti_utf8_seq(p, end);
-      if (n < 0) {
-        f->at = p;
-        f->why = "invalid UTF-8";
-        return NULL;
-      }
-      p += n;
-    } while (p < end && *p >= 0x80);
+    if (TI_LIKELY(*p == '"')) return p + 1;
+    p = scan_special(p, end, open, esc, f);
+    if (!p) return NULL;
   }
 }
 

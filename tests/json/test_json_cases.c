@@ -679,6 +679,119 @@ START_TEST(test_iter_whitespace) {
 }
 END_TEST
 
+/* ------------------------------------------------ block-boundary sweep */
+/* Special sequences at every position relative to the 16/32-byte blocks
+ * of the SIMD scanners, in strings of several lengths. */
+static const struct {
+  const char *raw;     /* inside the string, as written */
+  const char *decoded; /* NULL: invalid */
+  const char *why;
+  int at;              /* error offset relative to the snippet */
+} sweep[] = {
+    {"\\n", "\n", NULL, 0},
+    {"\\\"", "\"", NULL, 0},
+    {"\\\\", "\\", NULL, 0},
+    {"\\u00e9", "\xc3\xa9", NULL, 0},
+    {"\\ud83d\\ude00", "\xf0\x9f\x98\x80", NULL, 0},
+    {"\\ud83dx", "\xef\xbf\xbdx", NULL, 0},
+    {"\xc3\xa9", "\xc3\xa9", NULL, 0},
+    {"\xe2\x82\xac\xe2\x82\xac", "\xe2\x82\xac\xe2\x82\xac", NULL, 0},
+    {"\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80", NULL, 0},
+    {"\x7f", "\x7f", NULL, 0},
+    {"\\x", NULL, "invalid escape", 0},
+    {"\\u00g0", NULL, "invalid escape", 0},
+    {"\x01", NULL, "control character in string", 0},
+    {"\xc3(", NULL, "invalid UTF-8", 0},
+    {"\xed\xa0\x80", NULL, "invalid UTF-8", 0},
+    {"x\xff", NULL, "invalid UTF-8", 1},
+};
+
+START_TEST(test_sweep) {
+  char in[256], want[256];
+  const char *raw = sweep[_i].raw, *dec = sweep[_i].decoded;
+  for (int k = 0; k < 70; k++) {
+    for (int tail = 0; tail < 40; tail += 13) {
+      /* {"k":1,"s":"aaa<raw>bbb","z":2} */
+      int n = snprintf(in, sizeof in, "{\"k\":1,\"s\":\"%.*s%s%.*s\",\"z\":2}", k,
+                       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", raw,
+                       tail, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+      ti_jv root, v;
+      ti_json_error e;
+      int rc = ti_json_parse(in, (size_t)n, 0, &root, &e);
+      if (!dec) {
+        ck_assert_msg(rc == TI_ERR_PARSE, "k=%d tail=%d", k, tail);
+        ck_assert_str_eq(e.text, sweep[_i].why);
+        ck_assert_uint_eq(e.offset, (size_t)(12 + k + sweep[_i].at));
+        continue;
+      }
+      ck_assert_msg(rc == TI_OK, "case %d k=%d tail=%d: %s at %zu", _i, k, tail, e.text, e.offset);
+      ck_assert(ti_json_get(&root, "s", &v));
+      int wn = snprintf(want, sizeof want, "%.*s%s%.*s", k,
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", dec,
+                        tail, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+      ck_assert(ti_json_str_eq(&v, want));
+      ck_assert_int_eq(!!(v.flags & TI_JV_ESCAPES), raw[0] == '\\');
+      ti_jv z;
+      int64_t x;
+      ck_assert(ti_json_get(&root, "z", &z));
+      ck_assert_int_eq(ti_json_int(&z, &x), TI_OK);
+      ck_assert(x == 2);
+      ck_assert_uint_eq(ti_json_count(&root), 3);
+      /* the encoder produces what the compact writer produces */
+      ti_buf b1 = {0}, b2 = {0};
+      ck_assert_int_eq(ti_buf_json_string(&b1, want, (size_t)wn), TI_OK);
+      ck_assert_int_eq(ti_json_write_compact(&v, &b2), TI_OK);
+      ck_assert_str_eq(b1.p, b2.p);
+      /* the string alone, at the very end of the buffer (scalar tails) */
+      ck_assert_int_eq(ti_json_parse(v.p, v.n, 0, &z, NULL), TI_OK);
+      ck_assert(ti_json_str_eq(&z, want));
+      ti_buf_free(&b1);
+      ti_buf_free(&b2);
+    }
+  }
+}
+END_TEST
+
+START_TEST(test_encode_sweep) {
+  /* one special byte at every position of strings up to 80 bytes */
+  static const char specials[] = {'"', '\\', '\n', 0x01, 0x1f, 0x7f, (char)0xff, '/'};
+  for (size_t si = 0; si < sizeof specials; si++) {
+    for (int len = 1; len < 80; len++) {
+      for (int pos = 0; pos < len; pos++) {
+        char in[80], want[100];
+        size_t wn = 0;
+        memset(in, 'a', sizeof in);
+        in[pos] = specials[si];
+        want[wn++] = '"';
+        for (int i = 0; i < len; i++) {
+          unsigned char c = (unsigned char)in[i];
+          if (c == '"' || c == '\\') {
+            want[wn++] = '\\';
+            want[wn++] = (char)c;
+          } else if (c == '\n') {
+            want[wn++] = '\\';
+            want[wn++] = 'n';
+          } else if (c < 0x20) {
+            wn += (size_t)sprintf(want + wn, "\\u%04x", c);
+          } else if (c == 0xff) {
+            memcpy(want + wn, "\xef\xbf\xbd", 3);
+            wn += 3;
+          } else {
+            want[wn++] = (char)c;
+          }
+        }
+        want[wn++] = '"';
+        ti_buf b = {0};
+        ck_assert_int_eq(ti_buf_json_string(&b, in, (size_t)len), TI_OK);
+        ck_assert_uint_eq(b.len, wn);
+        ck_assert(memcmp(b.p, want, wn) == 0);
+        ti_buf_free(&b);
+      }
+    }
+  }
+}
+END_TEST
+
 #ifdef TI_TESTING
 START_TEST(test_nomem) {
   ti_jv v;
@@ -735,6 +848,7 @@ static Suite *json_suite(void) {
   tc = tcase_create("encode");
   tcase_add_loop_test(tc, test_encode, 0, N(enc));
   tcase_add_test(tc, test_encode_all_bytes);
+  tcase_add_test(tc, test_encode_sweep);
   tcase_add_loop_test(tc, test_compact, 0, N(compact));
   tcase_add_test(tc, test_compact_invalid);
 #ifdef TI_TESTING
@@ -745,6 +859,7 @@ static Suite *json_suite(void) {
   tcase_add_test(tc, test_get);
   tcase_add_test(tc, test_iter);
   tcase_add_test(tc, test_iter_whitespace);
+  tcase_add_loop_test(tc, test_sweep, 0, N(sweep));
   suite_add_tcase(s, tc);
   return s;
 }
