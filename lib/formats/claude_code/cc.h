@@ -85,6 +85,8 @@ typedef struct cc_src {
   size_t nrecs, caprecs;
   const char *torn_gkey; /* message.id sniffed from an unparsable torn tail */
   size_t torn_gkey_n;
+  const char *torn_parent; /* its parentUuid, when no message.id was cut */
+  size_t torn_parent_n;
   int n_main_chain, n_side_chain;
   /* sessionId of the first record carrying one */
   const char *session;

@@ -145,6 +145,17 @@ static int group_turns(cc_stream *s) {
     if (r->flags & CC_F_SYNTHETIC) s->groups[g].synthetic = 1;
     s->nodes[i].group = g;
   }
+  /* A torn tail without its message.id: when it hangs from the last record
+   * of a turn that has no stop_reason yet, that turn is still streaming. */
+  const cc_src *src = s->src;
+  if (src->torn_parent && !src->torn_gkey) {
+    int32_t j = cc_map_get(&s->uuids, src->torn_parent, src->torn_parent_n);
+    ti_jv sr;
+    if (j >= 0 && s->nodes[j].group >= 0 && s->groups[s->nodes[j].group].last == j &&
+        (!ti_json_get(&rec_of(s, j)->message, "stop_reason", &sr) ||
+         sr.type != TI_JSON_STRING))
+      s->groups[s->nodes[j].group].incomplete = 1;
+  }
   return TI_OK;
 }
 

@@ -311,7 +311,16 @@ static int record_start(const char *p, size_t n) {
 }
 
 static void sniff_gkey(cc_src *src, const char *p, size_t n) {
+  static const char par[] = "{\"parentUuid\":\"";
   static const char msg[] = "\"message\":{";
+  if (n > sizeof(par) - 1 && !memcmp(p, par, sizeof(par) - 1)) {
+    const char *s = p + sizeof(par) - 1;
+    const char *e = memchr(s, '"', n - (sizeof(par) - 1));
+    if (e) {
+      src->torn_parent = s;
+      src->torn_parent_n = (size_t)(e - s);
+    }
+  }
   static const char idk[] = "\"id\":\"";
   const char *end = p + n;
   const char *m = NULL;
