@@ -80,11 +80,14 @@ static int create(void **out, ti_plugin_ctx *ctx) {
   ss_parser *p = ti_mem_calloc(1, sizeof *p);
   const char *path;
   int rc;
-  *out = p;
+  *out = NULL;
   if (!p) return TI_ERR_NOMEM;
   p->ctx = ctx;
   p->conv.attempt = -1;
-  if ((rc = parse_options(p, ctx)) != TI_OK) return rc;
+  if ((rc = parse_options(p, ctx)) != TI_OK) {
+    ti_mem_free(p); /* the core does not call destroy() after a failed create() */
+    return rc;
+  }
   path = ti_input_path(ctx);
   set_stem(p, path);
   p->mode = MODE_LINES;
@@ -92,9 +95,13 @@ static int create(void **out, ti_plugin_ctx *ctx) {
     const char *head;
     size_t n = 0;
     int eof = 0;
-    if ((rc = ti_input_peek(ctx, 4096, &head, &n, &eof)) != TI_OK) return rc;
+    if ((rc = ti_input_peek(ctx, 4096, &head, &n, &eof)) != TI_OK) {
+      ti_mem_free(p);
+      return rc;
+    }
     if (looks_like_document(head, n)) p->mode = MODE_DOC;
   }
+  *out = p;
   return TI_OK;
 }
 
