@@ -47,8 +47,10 @@ TI_API int ti_buf_json_string(ti_buf *b, const char *s, size_t n) {
     if (q >= end) break;
     if (*q >= 0x80) {
       int k = ti_utf8_seq(q, end);
-      if (k > 0) {
-        p = q + k;
+      if (k > 0) { /* valid: take the whole run of valid sequences */
+        q += k;
+        while (q < end && *q >= 0x80 && (k = ti_utf8_seq(q, end)) > 0) q += k;
+        p = q;
         continue;
       }
       /* k invalid bytes become 3: keep the invariant */

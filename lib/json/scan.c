@@ -46,8 +46,15 @@ static const ti_u8 *scan_special(const ti_u8 *q, const ti_u8 *end, const ti_u8 *
     f->why = "control character in string";
     return NULL;
   }
-  int n = ti_utf8_seq(q, end);
-  if (TI_LIKELY(n > 0)) return q + n;
+  /* Non-ASCII: validate the whole run of sequences up to the next ASCII
+   * byte (text in non-Latin scripts is mostly such runs). */
+  do {
+    int n = ti_utf8_seq(q, end);
+    if (TI_UNLIKELY(n <= 0)) goto bad_utf8;
+    q += n;
+  } while (q < end && *q >= 0x80);
+  return q;
+bad_utf8:
   f->at = q;
   f->why = "invalid UTF-8";
   return NULL;
