@@ -82,8 +82,8 @@ int ss_set_tid(ss_parser *p, const char *s, size_t n, size_t row) {
   return TI_OK;
 }
 
-int ss_conv_start(ss_parser *p, ti_plugin_ctx *ctx, const ti_jv *rec, int kind,
-                  uint64_t line, uint64_t offset, uint64_t line_end) {
+int ss_conv_start(ss_parser *p, ti_plugin_ctx *ctx, const ti_jv *rec, const ti_jv *members,
+                  int kind, uint64_t line, uint64_t offset, uint64_t line_end) {
   ss_conv *c = &p->conv;
   int attempt = c->attempt;
   int rc;
@@ -91,6 +91,10 @@ int ss_conv_start(ss_parser *p, ti_plugin_ctx *ctx, const ti_jv *rec, int kind,
   c->attempt = attempt;
   c->kind = kind;
   c->rec = *rec;
+  if (members)
+    memcpy(c->m, members, sizeof c->m);
+  else
+    ss_members(rec, c->m);
   c->line = line;
   c->offset = offset;
   c->line_end = line_end;

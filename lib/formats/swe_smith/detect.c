@@ -259,6 +259,27 @@ int ss_probe(const ti_probe_input *in) {
 }
 
 /* ---- classification of a parsed record -------------------------------------- */
+static const char *const member_names[SS_NM] = {
+    "messages", "instance_id", "traj_id", "resolved", "model", "patch", "id", "run_id",
+    "tools", "model_name", "target", "exit_status", "generated_patch", "trajectory",
+    "history", "info", "replay_config", "trajectory_format", "attempts"};
+
+void ss_members(const ti_jv *obj, ti_jv *m) {
+  ti_json_iter it;
+  ti_jv k, v;
+  for (int i = 0; i < SS_NM; i++) m[i].type = TI_JSON_INVALID;
+  if (obj->type != TI_JSON_OBJECT) return;
+  ti_json_iter_init(&it, obj);
+  while (ti_json_next_member(&it, &k, &v)) {
+    for (int i = 0; i < SS_NM; i++) {
+      if (m[i].type == TI_JSON_INVALID && ti_json_str_eq(&k, member_names[i])) {
+        m[i] = v;
+        break;
+      }
+    }
+  }
+}
+
 static int first_has(const ti_jv *arr, const char *key) {
   ti_json_iter it;
   ti_jv v, x;
@@ -267,25 +288,33 @@ static int first_has(const ti_jv *arr, const char *key) {
   return ti_json_get(&v, key, &x);
 }
 
-int ss_classify(const ti_jv *o) {
+int ss_classify_members(const ti_jv *o, const ti_jv *m) {
   ti_jv v;
   if (o->type == TI_JSON_ARRAY) return first_has(o, "role") ? SS_K_LIST : SS_K_NONE;
   if (o->type != TI_JSON_OBJECT) return SS_K_NONE;
-  if (ti_json_get(o, "trajectory_format", &v)) return SS_K_MINI;
-  if (ti_json_get(o, "attempts", &v) && v.type == TI_JSON_ARRAY) return SS_K_RETRY;
-  if (ti_json_get(o, "history", &v) && v.type == TI_JSON_ARRAY) return SS_K_TRAJ;
-  if (ti_json_get(o, "trajectory", &v) && v.type == TI_JSON_ARRAY) {
-    if (first_has(&v, "role") && (first_has(&v, "text") || first_has(&v, "system_prompt")))
+  if (m[SS_M_TRAJ_FORMAT].type != TI_JSON_INVALID) return SS_K_MINI;
+  if (m[SS_M_ATTEMPTS].type == TI_JSON_ARRAY) return SS_K_RETRY;
+  if (m[SS_M_HISTORY].type == TI_JSON_ARRAY) return SS_K_TRAJ;
+  if (m[SS_M_TRAJECTORY].type == TI_JSON_ARRAY) {
+    const ti_jv *t = &m[SS_M_TRAJECTORY];
+    if (first_has(t, "role") && (first_has(t, "text") || first_has(t, "system_prompt")))
       return SS_K_NEBIUS;
     return SS_K_TRAJ;
   }
-  if (ti_json_get(o, "messages", &v)) {
-    if (v.type == TI_JSON_OBJECT) return SS_K_COLUMNAR;
-    if (ti_json_get(o, "info", &v) && ti_json_get(&v, "mini_version", &v)) return SS_K_MINI;
-    if (ti_json_get(o, "tools", &v) && ti_json_get(o, "run_id", &v)) return SS_K_SWEGYM;
+  if (m[SS_M_MESSAGES].type != TI_JSON_INVALID) {
+    if (m[SS_M_MESSAGES].type == TI_JSON_OBJECT) return SS_K_COLUMNAR;
+    if (ti_json_get(&m[SS_M_INFO], "mini_version", &v)) return SS_K_MINI;
+    if (m[SS_M_TOOLS].type != TI_JSON_INVALID && m[SS_M_RUN_ID].type != TI_JSON_INVALID)
+      return SS_K_SWEGYM;
     return SS_K_ROW;
   }
   return SS_K_NONE;
+}
+
+int ss_classify(const ti_jv *o) {
+  ti_jv m[SS_NM];
+  ss_members(o, m);
+  return ss_classify_members(o, m);
 }
 
 const char *ss_variant_name(int v) {

@@ -203,7 +203,7 @@ static int raw_ends_ticks(const ti_jv *v) {
   return e - b >= 3 && memcmp(e - 3, "```", 3) == 0;
 }
 
-void ss_prescan(ss_parser *p, const ti_jv *msgs, int nebius, ss_scan *out) {
+void ss_prescan(ss_parser *p, const ti_jv *msgs, int nebius, int full, ss_scan *out) {
   ti_json_iter it, mit;
   ti_jv m, k, v;
   int has_tool = 0, has_xml = 0, has_ticks = 0;
@@ -251,6 +251,9 @@ void ss_prescan(ss_parser *p, const ti_jv *msgs, int nebius, ss_scan *out) {
       if (!has_xml && raw_contains(&content, "<function=")) has_xml = 1;
       if (!has_ticks && raw_ends_ticks(&content)) has_ticks = 1;
     }
+    /* rows only need the variant: SWE-agent keys show up in the system
+     * message already, xml/ticks in the first assistant turn */
+    if (!full && (has_tool || has_xml || has_ticks)) break;
   }
   out->variant = has_tool ? SS_V_TOOL : has_xml ? SS_V_XML : has_ticks ? SS_V_TICKS : SS_V_UNKNOWN;
 }

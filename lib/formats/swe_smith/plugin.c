@@ -186,8 +186,10 @@ static const char columnar_msg[] =
  * the best attempt, else attempts[info.best_attempt_idx]. */
 static int start_record(ss_parser *p, ti_plugin_ctx *ctx, const ti_jv *val, uint64_t line,
                         uint64_t off, uint64_t line_end) {
-  int kind = ss_classify(val);
+  int kind;
   ti_jv v;
+  ss_members(val, p->recm);
+  kind = ss_classify_members(val, p->recm);
   p->nrec++;
   p->conv.attempt = -1;
   switch (kind) {
@@ -199,8 +201,9 @@ static int start_record(ss_parser *p, ti_plugin_ctx *ctx, const ti_jv *val, uint
     return ti_report(ctx, TI_ERR_PARSE, line, off, "%s", columnar_msg);
   case SS_K_RETRY:
     if (p->opt.attempts_all) {
-      ti_json_get(val, "attempts", &v);
+      v = p->recm[SS_M_ATTEMPTS];
       p->retry_rec = *val;
+      memcpy(p->retry_m, p->recm, sizeof p->retry_m);
       ti_json_iter_init(&p->att_it, &v);
       p->att_active = 1;
       p->att_index = 0;
@@ -208,15 +211,16 @@ static int start_record(ss_parser *p, ti_plugin_ctx *ctx, const ti_jv *val, uint
       p->att_offset = off;
       return TI_OK;
     }
-    if (ti_json_get(val, "history", &v) || ti_json_get(val, "trajectory", &v))
-      return ss_conv_start(p, ctx, val, SS_K_TRAJ, line, off, line_end);
+    if (p->recm[SS_M_HISTORY].type != TI_JSON_INVALID ||
+        p->recm[SS_M_TRAJECTORY].type != TI_JSON_INVALID)
+      return ss_conv_start(p, ctx, val, p->recm, SS_K_TRAJ, line, off, line_end);
     {
       int64_t best = -1, i = 0;
       ti_jv info, b, a, att;
       ti_json_iter it;
-      if (ti_json_get(val, "info", &info) && ti_json_get(&info, "best_attempt_idx", &b))
-        ti_json_int(&b, &best);
-      ti_json_get(val, "attempts", &a);
+      info = p->recm[SS_M_INFO];
+      if (ti_json_get(&info, "best_attempt_idx", &b)) ti_json_int(&b, &best);
+      a = p->recm[SS_M_ATTEMPTS];
       ti_json_iter_init(&it, &a);
       att.type = TI_JSON_INVALID;
       while (ti_json_next(&it, &v)) {
@@ -226,11 +230,12 @@ static int start_record(ss_parser *p, ti_plugin_ctx *ctx, const ti_jv *val, uint
       if (att.type != TI_JSON_OBJECT)
         return ti_report(ctx, TI_ERR_PARSE, line, off, "RetryAgent trajectory without attempts");
       p->retry_rec = *val;
+      memcpy(p->retry_m, p->recm, sizeof p->retry_m);
       p->conv.attempt = (int)(i - 1);
-      return ss_conv_start(p, ctx, &att, SS_K_TRAJ, line, off, line_end);
+      return ss_conv_start(p, ctx, &att, NULL, SS_K_TRAJ, line, off, line_end);
     }
   default:
-    return ss_conv_start(p, ctx, val, kind, line, off, line_end);
+    return ss_conv_start(p, ctx, val, p->recm, kind, line, off, line_end);
   }
 }
 
@@ -253,7 +258,7 @@ static int next(void *vp, ti_plugin_ctx *ctx) {
       }
       p->conv.attempt = p->att_index++;
       if (att.type != TI_JSON_OBJECT) continue;
-      rc = ss_conv_start(p, ctx, &att, SS_K_TRAJ, p->att_line, p->att_offset, 0);
+      rc = ss_conv_start(p, ctx, &att, NULL, SS_K_TRAJ, p->att_line, p->att_offset, 0);
       if (rc < 0) return rc;
       continue;
     }

@@ -22,6 +22,16 @@ enum {
   SS_K_COLUMNAR  /* pandas orient="columns" export: rejected                   */
 };
 int ss_probe(const ti_probe_input *in);
+/* Top-level members of a record, found in one walk (a row's `messages` can
+ * be megabytes: every ti_json_get on the row would skip it again). */
+enum {
+  SS_M_MESSAGES, SS_M_INSTANCE_ID, SS_M_TRAJ_ID, SS_M_RESOLVED, SS_M_MODEL, SS_M_PATCH,
+  SS_M_ID, SS_M_RUN_ID, SS_M_TOOLS, SS_M_MODEL_NAME, SS_M_TARGET, SS_M_EXIT_STATUS,
+  SS_M_GENERATED_PATCH, SS_M_TRAJECTORY, SS_M_HISTORY, SS_M_INFO, SS_M_REPLAY,
+  SS_M_TRAJ_FORMAT, SS_M_ATTEMPTS, SS_NM
+};
+void ss_members(const ti_jv *obj, ti_jv *m);
+int ss_classify_members(const ti_jv *obj, const ti_jv *m);
 int ss_classify(const ti_jv *obj);
 
 /* ---- message variants (SWE-smith splits) -------------------------------- */
@@ -65,7 +75,8 @@ typedef struct ss_scan {
 } ss_scan;
 
 struct ss_parser;
-void ss_prescan(struct ss_parser *p, const ti_jv *msgs, int nebius, ss_scan *out);
+/* full = 0: stop once the variant is known (rows need nothing else). */
+void ss_prescan(struct ss_parser *p, const ti_jv *msgs, int nebius, int full, ss_scan *out);
 /* Normalise and emit one raw message. Returns TI_OK (m filled; m->msg NULL
  * when dropped), or a negative fatal code. */
 int ss_norm_message(struct ss_parser *p, ti_plugin_ctx *ctx, const ti_jv *raw,
@@ -86,6 +97,7 @@ typedef struct ss_conv {
   int active;
   int kind;               /* SS_K_*                                          */
   ti_jv rec;              /* record object (INVALID for bare lists)          */
+  ti_jv m[SS_NM];         /* its members (SS_M_*)                            */
   ti_jv msgs;             /* message array being walked                      */
   ti_json_iter it;
   int in_input;           /* msgs points into the input buffer               */
@@ -119,6 +131,8 @@ typedef struct ss_parser {
   size_t nrec;            /* records started                                 */
   /* RetryAgent attempts=all */
   ti_jv retry_rec;
+  ti_jv retry_m[SS_NM];
+  ti_jv recm[SS_NM];      /* members of the record being started             */
   ti_json_iter att_it;
   int att_active, att_index;
   uint64_t att_line, att_offset;
@@ -139,8 +153,8 @@ typedef struct ss_parser {
 } ss_parser;
 
 /* conv.c */
-int ss_conv_start(ss_parser *p, ti_plugin_ctx *ctx, const ti_jv *rec, int kind,
-                  uint64_t line, uint64_t offset, uint64_t line_end);
+int ss_conv_start(ss_parser *p, ti_plugin_ctx *ctx, const ti_jv *rec, const ti_jv *members,
+                  int kind, uint64_t line, uint64_t offset, uint64_t line_end);
 /* Emit at most one state. Returns 1 (state emitted), 0 (conversation over),
  * or a negative fatal code. */
 int ss_conv_step(ss_parser *p, ti_plugin_ctx *ctx);

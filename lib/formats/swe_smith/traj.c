@@ -7,12 +7,12 @@
 #include "swe_smith.h"
 
 /* Model name from replay_config (an object or a JSON string of one). */
-static int traj_model(ss_parser *p, ti_plugin_ctx *ctx, const ti_jv *rec) {
-  ti_jv rc_v, root, name;
+static int traj_model(ss_parser *p, ti_plugin_ctx *ctx, const ti_jv *m) {
+  ti_jv rc_v = m[SS_M_REPLAY], root, name;
   const char *s;
   size_t n;
   int rc;
-  if (!ti_json_get(rec, "replay_config", &rc_v)) return TI_OK;
+  if (rc_v.type == TI_JSON_INVALID) return TI_OK;
   if (rc_v.type == TI_JSON_STRING) {
     if ((rc = ti_json_str(&rc_v, &p->rcfg, &s, &n)) != TI_OK) return rc;
     if (ti_json_parse(s, n, ti_max_depth(ctx), &root, NULL) != TI_OK) return TI_OK;
@@ -49,19 +49,19 @@ static const char *traj_version(ss_conv *c) {
 }
 
 int ss_traj_setup(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c) {
-  ti_jv h, v;
+  ti_jv v;
   int rc;
   static const char empty[] = "[]";
-  if (ti_json_get(&c->rec, "history", &h) && h.type == TI_JSON_ARRAY) {
-    c->msgs = h;
+  if (c->m[SS_M_HISTORY].type == TI_JSON_ARRAY) {
+    c->msgs = c->m[SS_M_HISTORY];
   } else {
     /* no history: every step comes from `trajectory` */
     if ((rc = ti_json_parse(empty, 2, 0, &c->msgs, NULL)) != TI_OK) return rc;
   }
   c->in_input = p->mode == 1;
-  ss_prescan(p, &c->msgs, 0, &c->scan);
+  ss_prescan(p, &c->msgs, 0, 1, &c->scan);
   c->steps.type = TI_JSON_INVALID;
-  if (ti_json_get(&c->rec, "trajectory", &v) && v.type == TI_JSON_ARRAY) {
+  if ((v = c->m[SS_M_TRAJECTORY]).type == TI_JSON_ARRAY) {
     c->steps = v;
     c->steps_n = ti_json_count(&v);
   }
@@ -74,8 +74,8 @@ int ss_traj_setup(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c) {
   if (c->attempt >= 0 && (rc = ti_buf_printf(&p->tmp, "#attempt%d", c->attempt)) != TI_OK)
     return rc;
   if ((rc = ss_set_tid(p, p->tmp.p, p->tmp.len, c->row)) != TI_OK) return rc;
-  if ((rc = traj_model(p, ctx, &c->rec)) != TI_OK) return rc;
-  if (!p->model.len && c->attempt >= 0 && (rc = traj_model(p, ctx, &p->retry_rec)) != TI_OK)
+  if ((rc = traj_model(p, ctx, c->m)) != TI_OK) return rc;
+  if (!p->model.len && c->attempt >= 0 && (rc = traj_model(p, ctx, p->retry_m)) != TI_OK)
     return rc;
   c->active = 1;
   return TI_OK;
@@ -84,7 +84,7 @@ int ss_traj_setup(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c) {
 int ss_traj_meta(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c, int flags) {
   ti_jv info, v;
   int rc = TI_OK;
-  int has_info = ti_json_get(&c->rec, "info", &info) && info.type == TI_JSON_OBJECT;
+  int has_info = (info = c->m[SS_M_INFO]).type == TI_JSON_OBJECT;
   rc = ti_emit_meta_str(ctx, "source", "swe-agent", 9);
   if (rc == TI_OK) {
     if (has_info && ti_json_get(&info, "swe_agent_version", &v))
@@ -100,7 +100,7 @@ int ss_traj_meta(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c, int flags) {
     if (rc == TI_OK && p->opt.meta_patch) rc = ss_meta_member(ctx, &info, "submission", NULL);
     if (rc == TI_OK) rc = ss_meta_member(ctx, &info, "model_stats", NULL);
   }
-  if (rc == TI_OK && c->attempt >= 0 && ti_json_get(&p->retry_rec, "info", &info))
+  if (rc == TI_OK && c->attempt >= 0 && (info = p->retry_m[SS_M_INFO]).type == TI_JSON_OBJECT)
     rc = ss_meta_member(ctx, &info, "best_attempt_idx", NULL);
   if (rc == TI_OK) rc = ti_emit_meta_int(ctx, "demo_turns_skipped", (int64_t)c->scan.demo_skipped);
   if (rc == TI_OK && (flags & SS_F_FROM_TRAJ)) {
