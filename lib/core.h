@@ -217,7 +217,7 @@ struct ti_iter {
   uint32_t magic;
   int status; /* sticky status: 0, TI_DONE or negative */
   /* options */
-  uint32_t flags, min_score, max_depth;
+  uint32_t flags, min_score, max_depth, threads;
   uint64_t probe_bytes, max_record;
   char *format;
   const ti_registry *reg;
@@ -249,6 +249,7 @@ struct ti_iter {
   uint64_t n_files, n_files_skipped, n_records, n_states, n_messages,
       n_skipped, n_trajectories;
   ti_buf stats_json;
+  struct ti_par *par; /* worker threads for directory walks (parallel.c) */
   /* last error */
   int err_code;
   ti_buf err_msg;
@@ -279,6 +280,14 @@ void ti_ctx_free(ti_plugin_ctx *ctx);
 /* walk.c: next trace path to process (owned by the iterator), or NULL. */
 int ti_walk_next(struct ti_iter *it, char **path, int *is_dir_trace);
 void ti_walk_free(struct ti_iter *it);
+/* iter.c: pull the current trace until it emits a state (TI_OK), ends
+ * (TI_DONE: closed; the walk goes on) or fails fatally (<0, sticky). */
+int ti_iter_pull(struct ti_iter *it);
+int ti_iter_start_trace(struct ti_iter *it, const char *path, int is_dir);
+struct ti_iter *ti_iter_new(void);
+/* parallel.c */
+int ti_par_next(struct ti_iter *it, const ti_state **out);
+void ti_par_free(struct ti_iter *it);
 /* options.c */
 int ti_iter_apply_options(struct ti_iter *it, const ti_open_options *opts);
 

@@ -6,7 +6,7 @@
 
 #include "core.h"
 
-static ti_iter *iter_new(void) {
+ti_iter *ti_iter_new(void) {
   ti_iter *it = ti_mem_calloc(1, sizeof(*it));
   if (!it) return NULL;
   it->magic = TI_ITER_MAGIC;
@@ -134,7 +134,7 @@ static int start_trace(ti_iter *it, const char *path, int is_dir) {
 
 static int open_common(ti_iter **out, const ti_open_options *opts, ti_iter **itp) {
   if (!out) return TI_ERR_INVALID;
-  *out = *itp = iter_new();
+  *out = *itp = ti_iter_new();
   if (!*itp) return TI_ERR_NOMEM;
   int rc = ti_iter_apply_options(*itp, opts);
   if (rc) (*itp)->status = rc;
@@ -199,6 +199,31 @@ TI_API int ti_open_memory(ti_iter **out, const void *buf, size_t len, const ti_o
   return rc;
 }
 
+int ti_iter_pull(ti_iter *it) {
+  while (it->ctx) {
+    it->ctx->emitted = 0;
+    int rc = it->cur_ops->next(it->parser, it->ctx);
+    if (rc == TI_OK) {
+      if (it->ctx->emitted) return TI_OK;
+      continue;
+    }
+    if (it->have_state) { /* a state emitted by a failing call is dropped */
+      ti_state_clear(&it->state);
+      it->have_state = 0;
+    }
+    if (rc > 0) {
+      end_trace(it);
+      return TI_DONE;
+    }
+    if (it->err_code != rc)
+      ti_iter_errorf(it, rc, it->ctx->path ? it->ctx->path : "<input>", 0, 0,
+                     "format %s failed: %s", it->cur_ops->name, ti_strerror(rc));
+    rc = trace_failed(it, rc);
+    return rc ? rc : TI_DONE;
+  }
+  return TI_DONE;
+}
+
 TI_API int ti_next(const ti_state **out, ti_iter *it) {
   if (!iter_ok(it)) return TI_ERR_MISUSE;
   if (!out) return TI_ERR_INVALID;
@@ -208,6 +233,7 @@ TI_API int ti_next(const ti_state **out, ti_iter *it) {
     it->have_state = 0;
   }
   if (it->status) return it->status;
+  if (it->threads > 1 && in_walk(it)) return ti_par_next(it, out);
   for (;;) {
     if (!it->ctx) {
       if (!in_walk(it)) return it->status = TI_DONE;
@@ -219,33 +245,22 @@ TI_API int ti_next(const ti_state **out, ti_iter *it) {
       if (rc) return rc;
       continue;
     }
-    it->ctx->emitted = 0;
-    int rc = it->cur_ops->next(it->parser, it->ctx);
+    int rc = ti_iter_pull(it);
     if (rc == TI_OK) {
-      if (it->ctx->emitted) {
-        *out = &it->state;
-        return TI_OK;
-      }
-      continue;
+      *out = &it->state;
+      return TI_OK;
     }
-    if (it->have_state) { /* a state emitted by a failing call is dropped */
-      ti_state_clear(&it->state);
-      it->have_state = 0;
-    }
-    if (rc == TI_DONE || rc > 0) {
-      end_trace(it);
-      continue;
-    }
-    if (it->err_code != rc)
-      ti_iter_errorf(it, rc, it->ctx->path ? it->ctx->path : "<input>", 0, 0,
-                     "format %s failed: %s", it->cur_ops->name, ti_strerror(rc));
-    rc = trace_failed(it, rc);
-    if (rc) return rc;
+    if (rc < 0) return rc;
   }
+}
+
+int ti_iter_start_trace(ti_iter *it, const char *path, int is_dir) {
+  return start_trace(it, path, is_dir);
 }
 
 TI_API void ti_free(ti_iter *it) {
   if (!iter_ok(it)) return;
+  ti_par_free(it);
   end_trace(it);
   ti_state_release(&it->state);
   ti_walk_free(it);

@@ -37,7 +37,9 @@ int ti_iter_apply_options(ti_iter *it, const ti_open_options *opts) {
       return fail(it, TI_ERR_VERSION, "options use fields this library does not know "
                                       "(built against a newer traceingest.h): upgrade libtraceingest");
   if (opts->flags & ~TI_OPEN_FLAGS_ALL) return fail(it, TI_ERR_INVALID, "unknown bits in options.flags");
-  if (opts->reserved0) return fail(it, TI_ERR_INVALID, "options.reserved0 must be 0");
+  if (opts->reserved0 || opts->reserved1)
+    return fail(it, TI_ERR_INVALID, "options.reserved0 and reserved1 must be 0");
+  if (opts->threads > 256) return fail(it, TI_ERR_INVALID, "options.threads must be at most 256");
   if (opts->min_probe_score > 100)
     return fail(it, TI_ERR_INVALID, "options.min_probe_score must be 0..100");
   if (opts->registry) {
@@ -52,6 +54,7 @@ int ti_iter_apply_options(ti_iter *it, const ti_open_options *opts) {
   if (opts->max_depth) it->max_depth = opts->max_depth;
   it->on_error = opts->on_error;
   it->on_error_user = opts->on_error_user;
+  it->threads = opts->threads;
   if (opts->format) {
     if (!(it->format = ti_strdup(opts->format))) return TI_ERR_NOMEM;
     if (!ti_registry_find(it->reg, it->format)) {

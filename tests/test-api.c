@@ -422,6 +422,52 @@ START_TEST(directory_walk) {
   ck_assert_uint_eq(n, 3); /* a, b and the claimed z.lines */
   ti_free(it);
 
+  /* worker threads: the same states, errors and counters, in the same order */
+  for (int i = 0; i < 40; i++) {
+    snprintf(p, sizeof p, "%s/sub/m%02d.txt", dir, i);
+    char body[128];
+    snprintf(body, sizeof body, "#traj m%02d\nU q\nA one\n%sU r\nA two\n", i, i % 7 ? "" : "X bad\n");
+    write_file(p, body);
+  }
+  o.flags = 0;
+  seen e1 = {0, 0, 0, ""}, e2 = {0, 0, 0, ""};
+  o.on_error = record_error;
+  o.on_error_user = &e1;
+  ck_assert_int_eq(ti_open(&it, dir, &o), TI_OK);
+  char *single = drain(it, TI_JSON_DELTA, NULL, &n);
+  ck_assert_uint_eq(n, 84);
+  const char *st1;
+  ck_assert_int_eq(ti_stats_json(it, &st1, NULL), TI_OK);
+  char *stats1 = strdup(st1);
+  ti_free(it);
+  for (uint32_t threads = 2; threads <= 3; threads++) {
+    o.threads = threads;
+    o.on_error_user = &e2;
+    memset(&e2, 0, sizeof e2);
+    ck_assert_int_eq(ti_open(&it, dir, &o), TI_OK);
+    char *multi = drain(it, TI_JSON_DELTA, NULL, &n);
+    ck_assert_str_eq(single, multi);
+    const char *st2;
+    ck_assert_int_eq(ti_stats_json(it, &st2, NULL), TI_OK);
+    ck_assert_str_eq(stats1, st2);
+    ck_assert_int_eq(e1.n, e2.n);
+    ck_assert_uint_eq(e1.line, e2.line);
+    ck_assert_str_eq(ti_format_name(it), "test-lines");
+    free(multi);
+    ti_free(it);
+  }
+  /* freeing mid-walk stops the workers cleanly */
+  ck_assert_int_eq(ti_open(&it, dir, &o), TI_OK);
+  ck_assert_int_eq(ti_next(&s, it), TI_OK);
+  ti_state *kept;
+  ck_assert_int_eq(ti_state_dup(&kept, s), TI_OK);
+  ti_state_free((ti_state *)s); /* borrowed: refused */
+  ti_free(it);
+  ck_assert_str_eq(ti_state_id(kept), "a:0");
+  ti_state_free(kept);
+  free(single);
+  free(stats1);
+
   char cmd[300];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
   ck_assert_int_eq(system(cmd), 0);

@@ -27,6 +27,7 @@ static const char usage[] =
     "      --stats           print one JSON object of counters instead of states\n"
     "      --probe           print each input's format scores instead of states\n"
     "      --no-recurse      do not descend into subdirectories\n"
+    "  -j, --threads N       directories: read N traces at a time (same output)\n"
     "      --formats         list the known formats\n"
     "  -q, --quiet           do not print skipped-record errors\n"
     "  -h, --help            this text\n"
@@ -226,6 +227,10 @@ int main(int argc, char **argv) {
       c.stats = 1;
     } else if (!strcmp(a, "--probe")) {
       c.probe = 1;
+    } else if ((!strcmp(a, "-j") || !strcmp(a, "--threads")) && i + 1 < argc) {
+      c.opts.threads = (uint32_t)strtoul(argv[++i], NULL, 10);
+    } else if (!strncmp(a, "-j", 2) && a[2]) {
+      c.opts.threads = (uint32_t)strtoul(a + 2, NULL, 10);
     } else if (!strcmp(a, "--no-recurse")) {
       c.opts.flags |= TI_OPEN_NO_RECURSE;
     } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {

@@ -105,10 +105,14 @@ typedef struct ti_open_options {
   uint32_t reserved0;          /* must be 0                                 */
   ti_error_fn on_error;        /* NULL: none                                */
   void *on_error_user;
+  uint32_t threads;            /* directories: worker threads; 0 or 1 means
+                                  none. States come out in the same order
+                                  as without threads.                       */
+  uint32_t reserved1;          /* must be 0                                 */
 } ti_open_options;
 
 /* Every field spelled out, so -Wmissing-field-initializers stays quiet. */
-#define TI_OPEN_OPTIONS_INIT {sizeof(ti_open_options), 0, 0, NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL}
+#define TI_OPEN_OPTIONS_INIT {sizeof(ti_open_options), 0, 0, NULL, NULL, NULL, 0, 0, 0, 0, NULL, NULL, 0, 0}
 
 /* Fill `opts` (of `size` bytes, the caller's sizeof) with defaults.
  * Returns TI_OK, or TI_ERR_INVALID if opts is NULL or size is too small. */
