@@ -276,9 +276,13 @@ int oh_turn_emit_state(oh_walk *w, size_t i, const ti_message *action) {
   /* source model: the response's model, else the envelope's. */
   ti_buf_reset(tmp);
   if (rc == TI_OK && e->ver == 0 && e->kind == OH_K_CALL &&
-      oh_get(&e->mresp, "model", &v))
-    rc = oh_append_str(tmp, &v);
-  if (rc == TI_OK && !tmp->len && t->model.len)
+      oh_get(&e->mresp, "model", &v) && v.type == TI_JSON_STRING) {
+    ti_buf_reset(&w->last_model);
+    rc = oh_append_str(&w->last_model, &v);
+  }
+  if (rc == TI_OK && w->last_model.len)
+    rc = ti_buf_append(tmp, w->last_model.p, w->last_model.len);
+  else if (rc == TI_OK && t->model.len)
     rc = ti_buf_append(tmp, t->model.p, t->model.len);
   if (rc == TI_OK && tmp->len)
     rc = ti_emit_state_model(ctx, tmp->p, tmp->len);

@@ -30,6 +30,7 @@ void oh_walk_free(oh_walk *w) {
   oh_set_free(&w->results);
   ti_buf_free(&w->tools_buf);
   ti_buf_free(&w->version);
+  ti_buf_free(&w->last_model);
   ti_buf_free(&w->text);
   ti_buf_free(&w->text2);
   ti_buf_free(&w->scratch);
@@ -287,10 +288,15 @@ int oh_walk_begin(oh_walk *w, ti_plugin_ctx *ctx, oh_traj *t, const oh_opts *o) 
   w->t = t;
   w->o = *o;
   w->pos = w->turns = w->condensations = 0;
-  w->prefc = !t->fc;
+  /* A pre-function-calling trace: its tool turns are rebuilt as text. */
+  w->prefc = 0;
+  for (size_t i = 0; !t->fc && i < t->n; i++)
+    if (t->ev[i].kind == OH_K_TEXT_TURN)
+      w->prefc = 1;
   w->has_system = 0;
   w->tools = NULL;
   ti_buf_reset(&w->version);
+  ti_buf_reset(&w->last_model);
   w->nunits = w->nres = w->nacts = w->ncalls = w->ndeferred = 0;
   w->open = 0;
   oh_set_clear(&w->closed_resp);

@@ -44,11 +44,12 @@ struct oh_walk {
   size_t pos;     /* next event */
   size_t turns;   /* states emitted in this trajectory */
   size_t condensations;
-  int prefc;      /* no tool metadata anywhere: pre-function-calling trace */
+  int prefc;      /* no tool metadata, text-rendered tool turns: pre-FC trace */
   int has_system;
   const char *tools;  /* system tools (JSON, canonical), or NULL */
   ti_buf tools_buf;
   ti_buf version;     /* openhands_version */
+  ti_buf last_model;  /* model of the latest model response seen */
   /* context */
   oh_unit *units;
   size_t nunits, capunits;
