@@ -792,6 +792,62 @@ START_TEST(test_encode_sweep) {
 }
 END_TEST
 
+/* ---------------------------------------------------- bogus spans */
+/* A ti_jv that did not come from ti_json_parse (garbage bytes claimed to be
+ * an object, array or string) must never make the cursor read outside its
+ * span: each buffer is a separate heap block of exactly n bytes so ASan and
+ * valgrind see any overread. */
+START_TEST(test_bogus_spans) {
+  static const char alphabet[] = "{}[]\"\\:, u0123456789abcdefDtrueflsn\xc3\xa9\x80\xff";
+  uint64_t st = 12345;
+  for (int iter = 0; iter < 3000; iter++) {
+    st = st * 6364136223846793005ull + 1442695040888963407ull;
+    size_t n = 1 + (size_t)((st >> 33) % 100);
+    char *buf = malloc(n);
+    for (size_t i = 0; i < n; i++) {
+      st = st * 6364136223846793005ull + 1442695040888963407ull;
+      buf[i] = alphabet[(st >> 33) % (sizeof alphabet - 1)];
+    }
+    static const char opens[] = {'{', '[', '"'};
+    buf[0] = opens[iter % 3];
+    ti_jv v = {buf, n, iter % 3 == 0 ? TI_JSON_OBJECT : iter % 3 == 1 ? TI_JSON_ARRAY : TI_JSON_STRING, (iter & 4) ? TI_JV_ESCAPES : 0};
+    ti_jv a, b;
+    ti_json_iter it;
+    ti_buf o = {0};
+    const char *s;
+    size_t sn;
+    int64_t x;
+    double d;
+    (void)ti_json_get(&v, "type", &a);
+    (void)ti_json_getv(&v, &a, "a", "b", NULL);
+    (void)ti_json_count(&v);
+    ti_json_iter_init(&it, &v);
+    for (int k = 0; k < 50 && ti_json_next(&it, &a); k++) {
+      (void)ti_json_count(&a);
+      (void)ti_json_write_compact(&a, &o);
+      (void)ti_json_str(&a, &o, &s, &sn);
+    }
+    ti_json_iter_init(&it, &v);
+    for (int k = 0; k < 50 && ti_json_next_member(&it, &a, &b); k++) {
+      (void)ti_json_str_eq(&a, "x");
+      (void)ti_json_str_append(&b, &o);
+      (void)ti_json_int(&b, &x);
+      (void)ti_json_double(&b, &d);
+    }
+    (void)ti_json_str_eq(&v, "abc");
+    (void)ti_json_str(&v, &o, &s, &sn);
+    (void)ti_json_str_append(&v, &o);
+    (void)ti_json_write_compact(&v, &o);
+    /* and the scanner itself on the same exact-size block */
+    (void)ti_json_parse(buf, n, 0, &a, NULL);
+    size_t used;
+    (void)ti_json_parse_prefix(buf, n, 0, &a, &used, NULL);
+    ti_buf_free(&o);
+    free(buf);
+  }
+}
+END_TEST
+
 #ifdef TI_TESTING
 START_TEST(test_nomem) {
   ti_jv v;
@@ -860,6 +916,7 @@ static Suite *json_suite(void) {
   tcase_add_test(tc, test_iter);
   tcase_add_test(tc, test_iter_whitespace);
   tcase_add_loop_test(tc, test_sweep, 0, N(sweep));
+  tcase_add_test(tc, test_bogus_spans);
   suite_add_tcase(s, tc);
   return s;
 }
