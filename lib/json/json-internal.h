@@ -36,6 +36,28 @@ static inline unsigned ti_ctz_portable(unsigned x) {
 
 typedef unsigned char ti_u8;
 
+#if !TI_JSON_SSE2
+/* Portable fallback: 8 bytes at a time (SWAR). A test says only whether
+ * the word holds a match; the exact byte is then found bytewise, so this
+ * is independent of byte order. */
+#define TI_SWAR_ONES 0x0101010101010101ull
+#define TI_SWAR_HIGHS 0x8080808080808080ull
+static inline uint64_t ti_swar_load(const unsigned char *p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+  return v;
+}
+/* nonzero iff some byte of v equals c */
+static inline uint64_t ti_swar_eq(uint64_t v, unsigned char c) {
+  uint64_t x = v ^ (TI_SWAR_ONES * c);
+  return (x - TI_SWAR_ONES) & ~x & TI_SWAR_HIGHS;
+}
+/* nonzero iff some byte of v is < 0x20 or >= 0x80 */
+static inline uint64_t ti_swar_ctl_or_high(uint64_t v) {
+  return ((v - TI_SWAR_ONES * 0x20) & ~v & TI_SWAR_HIGHS) | (v & TI_SWAR_HIGHS);
+}
+#endif
+
 /* JSON whitespace: space, \t, \n, \r. */
 TI_INLINE int ti_json_is_ws(ti_u8 c) {
   return c == ' ' || c == '\n' || c == '\r' || c == '\t';
@@ -85,6 +107,12 @@ TI_INLINE const ti_u8 *ti_json_find_str_special(const ti_u8 *p, const ti_u8 *end
     if (m) return p + TI_CTZ(m);
     p += 16;
   }
+#else
+  while (end - p >= 8) {
+    uint64_t v = ti_swar_load(p);
+    if (ti_swar_eq(v, '"') | ti_swar_eq(v, '\\') | ti_swar_ctl_or_high(v)) break;
+    p += 8;
+  }
 #endif
   while (p < end && *p != '"' && *p != '\\' && *p >= 0x20 && *p < 0x80) p++;
   return p;
@@ -129,6 +157,12 @@ TI_INLINE const ti_u8 *ti_json_find_quote_bs(const ti_u8 *p, const ti_u8 *end) {
     if (m) return p + TI_CTZ(m);
     p += 16;
   }
+#else
+  while (end - p >= 8) {
+    uint64_t v = ti_swar_load(p);
+    if (ti_swar_eq(v, '"') | ti_swar_eq(v, '\\')) break;
+    p += 8;
+  }
 #endif
   while (p < end && *p != '"' && *p != '\\') p++;
   return p;
@@ -148,6 +182,12 @@ TI_INLINE const ti_u8 *ti_json_find_structural(const ti_u8 *p, const ti_u8 *end)
         _mm_cmpeq_epi8(a, q), _mm_or_si128(_mm_cmpeq_epi8(l, ob), _mm_cmpeq_epi8(l, cb))));
     if (m) return p + TI_CTZ(m);
     p += 16;
+  }
+#else
+  while (end - p >= 8) {
+    uint64_t v = ti_swar_load(p), l = v | (TI_SWAR_ONES * 0x20);
+    if (ti_swar_eq(v, '"') | ti_swar_eq(l, '{') | ti_swar_eq(l, '}')) break;
+    p += 8;
   }
 #endif
   while (p < end) {
