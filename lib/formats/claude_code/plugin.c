@@ -143,6 +143,21 @@ static int sync_history(cc_parser *p, cc_hnode *h, const ti_message *pm) {
   }
   size_t common = x ? x->len : 0;
   if (!nnew && common == p->ncur && pm == p->cur_pm) return TI_OK;
+  /* The previous state's trailing user message, now closed: same message
+   * at the same position, so the core's history keeps it. */
+  if (common == p->ncur && p->cur_pm && nnew && p->tmp[nnew - 1]->msg == p->cur_pm) {
+    if (p->ncur == p->capcur) {
+      size_t cap = p->capcur ? p->capcur * 2 : 64;
+      cc_hnode **t = ti_mem_realloc(p->cur, cap * sizeof(*t));
+      if (!t) return TI_ERR_NOMEM;
+      p->cur = t;
+      p->capcur = cap;
+    }
+    p->cur[p->ncur++] = p->tmp[--nnew];
+    p->cur_pm = NULL;
+    common = p->ncur;
+    if (!nnew && pm == NULL) return TI_OK;
+  }
   int rc = ti_emit_truncate(p->ctx, common);
   p->ncur = common;
   p->cur_pm = NULL;
