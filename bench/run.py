@@ -1,0 +1,491 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""End-to-end benchmark for libtraceingest (issue 7): one command, one table.
+
+usage: python3 bench/run.py [--mb N] [--cache DIR] [--build DIR] [--rounds N]
+                            [--json FILE] [CACHE_DIR]
+
+  --mb N        corpus size (make_corpus.py --mb N), default 256
+  --cache DIR   where corpora are cached (DIR/mbN/), default /tmp/ti-bench
+                (a positional CACHE_DIR means the same)
+  --build DIR   meson build dir holding tools/traceingest, default build/
+                (configure it --buildtype=release for the published numbers)
+  --rounds N    timed rounds, default 3; every round runs every tool once, in
+                alternation, the order rotated from round to round
+  --shared DIR  where make_corpus.py and baseline_claude_code.py live,
+                default ../shared/bench next to the checkout
+  --only LIST   comma-separated inputs: projects,long,openhands,swe-smith,memory
+  --json FILE   also write every measurement as JSON
+
+What it runs, per input (all read the same bytes; stdout goes to /dev/null):
+  traceingest   BUILD/tools/traceingest --delta PATH          (the library CLI)
+  traceingest-j2  ... -j 2 (claude-projects only: directory worker threads)
+  baseline      python3 baseline_claude_code.py PATH          (Claude Code only)
+  json.loads    python3, json.loads of every line (SWE-smith: also the inner
+                "messages" string) -- a hidden mode of this script
+  simdjson      a simdjson::dom::parser parse of every line (SWE-smith: also
+                the inner "messages" string): BUILD/bench/e2e/simdjson-dom-parse
+                if built, else compiled here into the cache with c++ -O2
+
+It builds nothing else. Times are wall clock and CPU (user+sys) of each child
+(os.wait4), peak RSS is the child's ru_maxrss. The table shows the best of the
+rounds (and the median); ratios are speed ratios (time of the other tool /
+time of traceingest), computed from the best wall times and, in brackets, from
+the best CPU times. Before timing, an untimed check pass runs traceingest once
+per input with the output to a file: it counts states and output bytes, checks
+that -j 2 and -j 1 outputs are byte-identical (cmp), and measures the delta
+export size of the 1x / 2x long session (first half of the long session's lines
+vs the whole session).
+"""
+import json, os, platform, shutil, statistics, subprocess, sys, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+MB = float(1 << 20)
+
+
+# ---------------------------------------------------------------- loads pass
+def walk(paths, exts=(".jsonl", ".json")):
+    """Files in the order the simdjson reference reads them (sorted walk)."""
+    for p in paths:
+        if os.path.isdir(p):
+            found = []
+            for root, _, files in os.walk(p):
+                found += [os.path.join(root, f) for f in files if f.endswith(exts)]
+            yield from sorted(found)
+        else:
+            yield p
+
+
+def loads_pass(argv):
+    """Plain Python: json.loads of every line (with --inner KEY, also of the
+    string member KEY of each row). Prints 'lines bytes errors'."""
+    inner = None
+    if argv[:1] == ["--inner"]:
+        inner, argv = argv[1], argv[2:]
+    loads = json.loads
+    lines = nbytes = errors = 0
+    for path in walk(argv):
+        with open(path, "rb") as f:
+            data = f.read()
+        nbytes += len(data)
+        for line in data.split(b"\n"):
+            if not line:
+                continue
+            try:
+                row = loads(line)
+            except ValueError:
+                errors += 1
+                continue
+            lines += 1
+            if inner is not None and isinstance(row, dict):
+                s = row.get(inner)
+                if isinstance(s, str):
+                    try:
+                        loads(s)
+                    except ValueError:
+                        errors += 1
+    print(lines, nbytes, errors)
+
+
+# ---------------------------------------------------------------- helpers
+def die(msg):
+    sys.exit("bench/run.py: " + msg)
+
+
+def parse_args(argv):
+    a = {"mb": 256, "cache": "/tmp/ti-bench", "build": os.path.join(ROOT, "build"),
+         "rounds": 3, "json": None, "only": None,
+         "shared": os.path.join(os.path.dirname(ROOT), "shared", "bench")}
+    i = 0
+    while i < len(argv):
+        k = argv[i]
+        if k in ("-h", "--help"):
+            print(__doc__)
+            sys.exit(0)
+        if k.startswith("--") and k[2:] in a:
+            if i + 1 >= len(argv):
+                die(f"{k} needs a value")
+            a[k[2:]] = argv[i + 1]
+            i += 2
+        elif not k.startswith("-"):
+            a["cache"] = k
+            i += 1
+        else:
+            die(f"unknown option {k} (see --help)")
+    a["mb"], a["rounds"] = int(a["mb"]), max(1, int(a["rounds"]))
+    a["only"] = set(a["only"].split(",")) if a["only"] else None
+    return a
+
+
+def size_of(path):
+    if os.path.isdir(path):
+        return sum(os.path.getsize(f) for f in walk([path]))
+    return os.path.getsize(path)
+
+
+def build_corpus(a):
+    out = os.path.join(a["cache"], f"mb{a['mb']}")
+    if os.path.isdir(out):
+        return out
+    mk = os.path.join(a["shared"], "make_corpus.py")
+    if not os.path.isfile(mk):
+        die(f"no corpus at {out} and no {mk} to build one (--shared DIR)")
+    tmp = out + ".tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(a["cache"], exist_ok=True)
+    print(f"# building the corpus: {mk} {tmp} --mb {a['mb']}", file=sys.stderr, flush=True)
+    subprocess.run([sys.executable, mk, tmp, "--mb", str(a["mb"])], check=True,
+                   stdout=sys.stderr)
+    os.rename(tmp, out)
+    return out
+
+
+def half_session(corpus, cache, mb):
+    """First half (by bytes, cut at a line end) of the long session: the 1x
+    session; the whole file is the 2x one."""
+    src = os.path.join(corpus, "claude-long-session.jsonl")
+    dst = os.path.join(cache, f"mb{mb}-derived", "claude-long-half.jsonl")
+    if os.path.isfile(dst) and os.path.getmtime(dst) >= os.path.getmtime(src):
+        return src, dst
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    with open(src, "rb") as f:
+        data = f.read()
+    cut = data.index(b"\n", len(data) // 2) + 1
+    with open(dst + ".tmp", "wb") as f:
+        f.write(data[:cut])
+    os.rename(dst + ".tmp", dst)
+    return src, dst
+
+
+def simdjson_ref(a):
+    built = os.path.join(a["build"], "bench", "e2e", "simdjson-dom-parse")
+    if os.access(built, os.X_OK):
+        return built, "meson target bench/e2e/simdjson-dom-parse"
+    src = os.path.join(HERE, "e2e", "simdjson_dom_parse.cpp")
+    exe = os.path.join(a["cache"], "simdjson-dom-parse")
+    if os.access(exe, os.X_OK) and os.path.getmtime(exe) >= os.path.getmtime(src):
+        return exe, "c++ -O2 (cached)"
+    cxx = os.environ.get("CXX", "c++")
+    flags = ["-lsimdjson"]
+    try:
+        flags = subprocess.run(["pkg-config", "--cflags", "--libs", "simdjson"], check=True,
+                               capture_output=True, text=True).stdout.split() or flags
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    cmd = [cxx, "-O2", "-std=c++17", src, "-o", exe] + flags
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode:
+        print(f"# simdjson reference not built ({' '.join(cmd)}):\n{r.stderr.strip()[:600]}\n"
+              "# install it with: apt-get install libsimdjson-dev", file=sys.stderr)
+        return None, "not available"
+    return exe, "c++ -O2 -std=c++17 -lsimdjson"
+
+
+GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+RSS_FILE = os.path.join("/tmp", f"ti-bench-rss.{os.getpid()}")
+
+
+def run(argv, stdout=subprocess.DEVNULL, stderr_path=None):
+    """One child: wall seconds, CPU seconds, peak RSS (KiB), exit code.
+
+    Wall and CPU time come from os.wait4 on the child. Peak RSS comes from
+    GNU time (/usr/bin/time -f %M) wrapped around the command: a child forked
+    from this Python process inherits its ~20 MB high-water mark across exec,
+    so wait4's ru_maxrss would be floored at that; GNU time's floor is ~1 MB."""
+    err = open(stderr_path, "wb") if stderr_path else subprocess.DEVNULL
+    cmd = [GNU_TIME, "-f", "%M", "-o", RSS_FILE] + argv if GNU_TIME else argv
+    try:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=stdout, stderr=err, stdin=subprocess.DEVNULL)
+        _, status, ru = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+    finally:
+        if stderr_path:
+            err.close()
+    rss = ru.ru_maxrss
+    if GNU_TIME:
+        try:
+            with open(RSS_FILE) as f:
+                rss = int(f.read().split()[-1])
+            os.unlink(RSS_FILE)
+        except (OSError, ValueError, IndexError):
+            pass
+    return wall, ru.ru_utime + ru.ru_stime, rss, p.returncode
+
+
+def machine():
+    info = {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "cores": os.cpu_count(),
+            "python": platform.python_version(), "kernel": platform.release()}
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            k, _, v = line.partition(":")
+            if k.strip() in ("Model name", "Hypervisor vendor", "L2 cache", "L3 cache"):
+                info[k.strip()] = v.strip()
+    except OSError:
+        pass
+    return info
+
+
+def buildtype(build):
+    try:
+        with open(os.path.join(build, "meson-info", "intro-buildoptions.json")) as f:
+            opts = {o["name"]: o["value"] for o in json.load(f)}
+        return f"{opts.get('buildtype')}, b_ndebug={opts.get('b_ndebug')}, " \
+               f"c_args={opts.get('c_args') or '[]'}"
+    except (OSError, ValueError, KeyError):
+        return "unknown"
+
+
+def count_lines(path):
+    n = 0
+    with open(path, "rb") as f:
+        while True:
+            b = f.read(1 << 22)
+            if not b:
+                return n
+            n += b.count(b"\n")
+
+
+def same_bytes(p, q):
+    return subprocess.run(["cmp", "-s", p, q]).returncode == 0
+
+
+# ---------------------------------------------------------------- main
+def main(argv):
+    if argv[:1] == ["--loads-pass"]:
+        return loads_pass(argv[1:])
+    a = parse_args(argv)
+    ti = os.path.join(a["build"], "tools", "traceingest")
+    if not os.access(ti, os.X_OK):
+        die(f"no {ti}: meson setup {a['build']} --buildtype=release && "
+            f"meson compile -C {a['build']} (or --build DIR)")
+    baseline = os.path.join(a["shared"], "baseline_claude_code.py")
+    if not os.path.isfile(baseline):
+        die(f"no {baseline} (--shared DIR)")
+    corpus = build_corpus(a)
+    long2, long1 = half_session(corpus, a["cache"], a["mb"])
+    sj, sj_how = simdjson_ref(a)
+    py, me = sys.executable, os.path.abspath(__file__)
+    want = a["only"] or {"projects", "long", "openhands", "swe-smith", "memory"}
+
+    P = lambda *x: os.path.join(corpus, *x)
+    # input label -> (path, {tool: argv})
+    inputs = []
+    if "projects" in want:
+        p = P("claude-projects")
+        inputs.append(("claude-projects/", p, {
+            "traceingest": [ti, "--delta", p], "traceingest-j2": [ti, "--delta", "-j", "2", p],
+            "baseline": [py, baseline, p], "json.loads": [py, me, "--loads-pass", p],
+            "simdjson": sj and [sj, p]}))
+    if "long" in want:
+        p = long2
+        inputs.append(("claude-long-session.jsonl", p, {
+            "traceingest": [ti, "--delta", p], "baseline": [py, baseline, p],
+            "json.loads": [py, me, "--loads-pass", p], "simdjson": sj and [sj, p]}))
+    if "memory" in want:
+        inputs.append(("long session, first half (1x)", long1, {
+            "traceingest": [ti, "--delta", long1]}))
+        if "long" not in want:
+            inputs.append(("claude-long-session.jsonl", long2, {
+                "traceingest": [ti, "--delta", long2]}))
+    if "openhands" in want:
+        p = P("openhands-output.jsonl")
+        inputs.append(("openhands-output.jsonl", p, {
+            "traceingest": [ti, "--delta", p], "json.loads": [py, me, "--loads-pass", p],
+            "simdjson": sj and [sj, p]}))
+    if "swe-smith" in want:
+        p = P("swe-smith-tool.jsonl")
+        inputs.append(("swe-smith-tool.jsonl", p, {
+            "traceingest": [ti, "--delta", p],
+            "json.loads": [py, me, "--loads-pass", "--inner", "messages", p],
+            "simdjson": sj and [sj, "--inner", "messages", p]}))
+    for i, (label, path, tools) in enumerate(inputs):
+        inputs[i] = (label, path, {k: v for k, v in tools.items() if v}, size_of(path))
+
+    mach = machine()
+    mach["build"] = f"{a['build']} ({buildtype(a['build'])})"
+    mach["simdjson"] = sj_how
+    mach["rss_floor_kb"] = run([ti, "--version"])[2]
+    mach["load_before"] = "%.2f %.2f %.2f" % os.getloadavg()
+    print(f"# {mach.get('Model name', '?')}, {mach['cores']} cores, {mach['date']}, "
+          f"python {mach['python']}, load {mach['load_before']}", file=sys.stderr, flush=True)
+
+    # ---- untimed check pass: states, output size, -j 2 identity, errors
+    work = os.path.join(a["cache"], f"mb{a['mb']}-out")
+    os.makedirs(work, exist_ok=True)
+    checks = {}
+    for label, path, tools, nbytes in inputs:
+        for tool in ("traceingest", "traceingest-j2"):
+            if tool not in tools:
+                continue
+            out, err = os.path.join(work, tool + ".jsonl"), os.path.join(work, tool + ".err")
+            with open(out, "wb") as f:
+                wall, cpu, rss, rc = run(tools[tool], stdout=f, stderr_path=err)
+            with open(err, "rb") as f:
+                errlines = f.read().decode("utf-8", "replace").splitlines()
+            checks[(label, tool)] = {"rc": rc, "states": count_lines(out),
+                                     "out_bytes": os.path.getsize(out),
+                                     "errors": len(errlines), "first_error": errlines[:1]}
+            print(f"# check {label} {tool}: rc {rc}, {checks[(label, tool)]['states']} states, "
+                  f"{checks[(label, tool)]['out_bytes'] / MB:.1f} MB out, {len(errlines)} "
+                  f"stderr lines {errlines[:1]}", file=sys.stderr, flush=True)
+        if "traceingest-j2" in tools:
+            same = same_bytes(os.path.join(work, "traceingest.jsonl"),
+                              os.path.join(work, "traceingest-j2.jsonl"))
+            checks[(label, "traceingest-j2")]["identical"] = same
+            print(f"# check {label}: -j 2 output {'IDENTICAL to' if same else 'DIFFERS from'}"
+                  " -j 1 (cmp)", file=sys.stderr, flush=True)
+    shutil.rmtree(work, ignore_errors=True)
+
+    # ---- timed rounds, in alternation
+    jobs = [(label, tool, argv) for label, _, tools, _ in inputs for tool, argv in tools.items()]
+    res = {(label, tool): [] for label, tool, _ in jobs}
+    bad = {}
+    errdir = os.path.join(a["cache"], f"mb{a['mb']}-err")
+    os.makedirs(errdir, exist_ok=True)
+    for r in range(a["rounds"]):
+        k = (r * len(jobs)) // a["rounds"]
+        order = jobs[k:] + jobs[:k]
+        t0 = time.time()
+        for label, tool, argv in order:
+            errf = os.path.join(errdir, "last.err")
+            wall, cpu, rss, rc = run(argv, stderr_path=errf)
+            res[(label, tool)].append((wall, cpu, rss))
+            if rc:
+                with open(errf, "rb") as f:
+                    bad[(label, tool)] = (rc, f.read().decode("utf-8", "replace")[-300:])
+        print(f"# round {r + 1}/{a['rounds']}: {time.time() - t0:.0f} s, load "
+              "%.2f" % os.getloadavg()[0], file=sys.stderr, flush=True)
+    shutil.rmtree(errdir, ignore_errors=True)
+    mach["load_after"] = "%.2f %.2f %.2f" % os.getloadavg()
+
+    report(a, mach, inputs, res, checks, bad)
+    if a["json"]:
+        with open(a["json"], "w") as f:
+            json.dump({"machine": mach, "mb": a["mb"], "rounds": a["rounds"],
+                       "inputs": {l: {"path": p, "bytes": n} for l, p, _, n in inputs},
+                       "runs": {f"{l} | {t}": v for (l, t), v in res.items()},
+                       "checks": {f"{l} | {t}": v for (l, t), v in checks.items()},
+                       "failed": {f"{l} | {t}": v for (l, t), v in bad.items()}}, f, indent=1)
+
+
+def report(a, mach, inputs, res, checks, bad):
+    def best(label, tool, i):
+        v = res.get((label, tool))
+        return min(x[i] for x in v) if v else None
+
+    def med(label, tool, i):
+        v = res.get((label, tool))
+        return statistics.median(x[i] for x in v) if v else None
+
+    out = []
+    w = out.append
+    w(f"Machine: {mach.get('Model name', '?')} ({mach.get('Hypervisor vendor', 'bare metal')} "
+      f"guest), {mach['cores']} cores; {mach['date']}; Python {mach['python']}; "
+      f"kernel {mach['kernel']}")
+    w(f"Build: {mach['build']}; simdjson reference: {mach['simdjson']}")
+    w(f"Corpus: make_corpus.py --mb {a['mb']} in {a['cache']}/mb{a['mb']}; {a['rounds']} "
+      f"rounds in alternation; load average before {mach['load_before']}, "
+      f"after {mach['load_after']}")
+    w("")
+    w("MB = 2^20 bytes of input. MB/s from the best wall time of the rounds (median in "
+      "brackets) and from the best CPU (user+sys) time; RSS = largest peak RSS of the rounds.")
+    w("")
+    w("| input | tool | MB | MB/s wall best (median) | MB/s CPU | peak RSS MB | states |")
+    w("|---|---|---:|---:|---:|---:|---:|")
+    for label, path, tools, nbytes in inputs:
+        for tool in tools:
+            bw, mw, bc = best(label, tool, 0), med(label, tool, 0), best(label, tool, 1)
+            rss = max(x[2] for x in res[(label, tool)]) / 1024.0
+            st = checks.get((label, tool), {}).get("states", "")
+            note = " FAILED rc=%d" % bad[(label, tool)][0] if (label, tool) in bad else ""
+            w(f"| {label} | {tool}{note} | {nbytes / MB:.1f} | {nbytes / MB / bw:.1f} "
+              f"({nbytes / MB / mw:.1f}) | {nbytes / MB / max(bc, 1e-6):.1f} | {rss:.1f} | {st} |")
+    w("")
+
+    def ratio(label, other, i, ti="traceingest"):
+        o, t = best(label, other, i), best(label, ti, i)
+        return o / t if o and t else None
+
+    def fmt(x):
+        return "n/a" if x is None else f"{x:.2f}x"
+
+    w("| target | measured: wall (CPU) | goal | verdict |")
+    w("|---|---:|---:|---|")
+
+    def verdict(x, goal, le=False):
+        if x is None:
+            return "not measured"
+        return "PASS" if (x <= goal if le else x >= goal) else "FAIL"
+
+    labels = [l for l, _, _, _ in inputs]
+    for label in ("claude-projects/", "claude-long-session.jsonl"):
+        if label not in labels:
+            continue
+        if (label, "baseline") not in res:
+            continue
+        rw, rc = ratio(label, "baseline", 0), ratio(label, "baseline", 1)
+        w(f"| Claude Code {label}: traceingest vs Python baseline | {fmt(rw)} ({fmt(rc)}) "
+          f"| >= 10x | {verdict(rw, 10)} |")
+        rw, rc = ratio(label, "simdjson", 0), ratio(label, "simdjson", 1)
+        w(f"| Claude Code {label}: traceingest vs simdjson DOM parse | {fmt(rw)} ({fmt(rc)}) "
+          f"| >= 0.5x | {verdict(rw, 0.5)} |")
+        rw, rc = ratio(label, "json.loads", 0), ratio(label, "json.loads", 1)
+        w(f"| Claude Code {label}: traceingest vs json.loads pass (info) | {fmt(rw)} "
+          f"({fmt(rc)}) | - | - |")
+    for label, name in (("openhands-output.jsonl", "OpenHands"),
+                        ("swe-smith-tool.jsonl", "SWE-smith (with inner messages)")):
+        if label in labels:
+            rw, rc = ratio(label, "json.loads", 0), ratio(label, "json.loads", 1)
+            w(f"| {name}: traceingest vs json.loads pass | {fmt(rw)} ({fmt(rc)}) | >= 5x "
+              f"| {verdict(rw, 5)} |")
+            rw, rc = ratio(label, "simdjson", 0), ratio(label, "simdjson", 1)
+            w(f"| {name}: traceingest vs simdjson DOM parse (info) | {fmt(rw)} ({fmt(rc)}) "
+              f"| - | - |")
+    if "claude-projects/" in labels:
+        l = "claude-projects/"
+        rw = ratio(l, "traceingest", 0, ti="traceingest-j2")
+        c = checks.get((l, "traceingest-j2"), {})
+        same = c.get("identical")
+        w(f"| claude-projects/: -j 2 vs one thread (wall) | {fmt(rw)} | >= 1.8x | "
+          f"{verdict(rw, 1.8)} |")
+        w(f"| claude-projects/: -j 2 output identical, same order (cmp) | "
+          f"{'identical' if same else 'DIFFERS'} | identical | {'PASS' if same else 'FAIL'} |")
+    l1, l2 = "long session, first half (1x)", "claude-long-session.jsonl"
+    if l1 in labels and l2 in labels:
+        b1, b2 = [x for x in inputs if x[0] == l1][0][3], [x for x in inputs if x[0] == l2][0][3]
+        r1 = max(x[2] for x in res[(l1, "traceingest")])
+        r2 = max(x[2] for x in res[(l2, "traceingest")])
+        w(f"| peak RSS, 2x session / 1x session ({r2 / 1024:.1f} / {r1 / 1024:.1f} MB; input "
+          f"{b2 / b1:.2f}x) | {r2 / r1:.2f}x | <= 2.2x | {verdict(r2 / r1, 2.2, le=True)} |")
+        f = mach.get("rss_floor_kb")
+        if f and r1 > f:
+            x = (r2 - f) / (r1 - f)
+            w(f"| same, net of the {f / 1024:.1f} MB floor of `traceingest --version` (info) | "
+              f"{x:.2f}x | <= 2.2x | - |")
+        o1 = checks.get((l1, "traceingest"), {}).get("out_bytes")
+        o2 = checks.get((l2, "traceingest"), {}).get("out_bytes")
+        if o1 and o2:
+            x = o2 / o1
+            w(f"| delta export size, 2x / 1x ({o2 / MB:.1f} / {o1 / MB:.1f} MB; input "
+              f"{b2 / b1:.2f}x) | {x:.2f}x | linear (<= 2.2x) | {verdict(x, 2.2, le=True)} |")
+        t = best(l2, "traceingest", 1) / best(l1, "traceingest", 1)
+        w(f"| CPU time, 2x session / 1x session (info) | {t:.2f}x | linear | - |")
+    if bad:
+        w("")
+        for (label, tool), (rc, err) in bad.items():
+            w(f"FAILED: {label} {tool}: exit {rc}: {err.strip()}")
+    errs = [(k, v) for k, v in checks.items() if v["errors"] or v["rc"]]
+    if errs:
+        w("")
+        for (label, tool), v in errs:
+            w(f"note: {label} {tool}: exit {v['rc']}, {v['errors']} stderr lines, first: "
+              f"{v['first_error']}")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
