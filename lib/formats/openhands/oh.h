@@ -140,7 +140,7 @@ int oh_render_recall(ti_buf *out, const oh_traj *t, size_t i);
 typedef struct oh_opts {
   int condense;         /* 1: as_seen (default), 0: full                     */
   int recall;           /* 1: render recall observations (default)          */
-  int tools_meta;       /* 1: tool schemas in metadata (default)            */
+  int tools_meta;       /* 0 none, 1 first state (default), 2 every state   */
   int student_calls;    /* 1: student_action renders calls when no text     */
   int strip_think;      /* 1: drop a <think> block duplicated in reasoning  */
 } oh_opts;

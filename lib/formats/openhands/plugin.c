@@ -8,7 +8,7 @@
 static const char *const option_keys[] = {
     "openhands.condense",       /* as_seen (default) | full                   */
     "openhands.recall",         /* render (default) | omit                    */
-    "openhands.tools_metadata", /* bool, default 1: tool schemas in metadata  */
+    "openhands.tools_metadata", /* first (default) | all | none               */
     "openhands.student_calls",  /* bool, default 1: render calls when no text */
     "openhands.strip_think",    /* bool, default 1: drop duplicated <think>   */
     NULL};
@@ -40,7 +40,16 @@ static int read_opts(ti_plugin_ctx *ctx, oh_opts *o) {
       return ti_fail(ctx, TI_ERR_INVALID, 0, 0,
                      "openhands.recall must be render or omit, not '%s'", v);
   }
-  o->tools_meta = ti_option_bool(ctx, "openhands.tools_metadata", 1);
+  o->tools_meta = 1;
+  if ((v = ti_option(ctx, "openhands.tools_metadata")) != NULL) {
+    if (strcmp(v, "all") == 0)
+      o->tools_meta = 2;
+    else if (strcmp(v, "none") == 0)
+      o->tools_meta = 0;
+    else if (strcmp(v, "first") != 0)
+      return ti_fail(ctx, TI_ERR_INVALID, 0, 0,
+                     "openhands.tools_metadata must be first, all or none, not '%s'", v);
+  }
   o->student_calls = ti_option_bool(ctx, "openhands.student_calls", 1);
   o->strip_think = ti_option_bool(ctx, "openhands.strip_think", 1);
   return TI_OK;

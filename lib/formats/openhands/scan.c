@@ -19,14 +19,16 @@ int oh_is_v1_event(const ti_jv *v) {
 }
 
 int oh_is_event(const ti_jv *v) {
-  ti_jv k;
+  ti_jv k, x;
+  ti_json_iter it;
   if (v->type != TI_JSON_OBJECT)
     return 0;
-  if (ti_json_get(v, "action", &k) && k.type == TI_JSON_STRING)
-    return 1;
-  if (ti_json_get(v, "observation", &k) && k.type == TI_JSON_STRING)
-    return 1;
-  return oh_is_v1_event(v);
+  ti_json_iter_init(&it, v);
+  while (ti_json_next_member(&it, &k, &x))
+    if ((keyeq(&k, "action") || keyeq(&k, "observation") || keyeq(&k, "kind")) &&
+        x.type == TI_JSON_STRING)
+      return 1;
+  return 0;
 }
 
 static int source_of(const ti_jv *v) {
@@ -61,30 +63,55 @@ static const char *const v0_bookkeeping[] = {
 static const char *const v0_skip_obs[] = {
     "agent_state_changed", "null", "loop_detection", "condense", NULL};
 
-static void scan_v0(oh_ev *e) {
-  ti_jv k, v, act = {0}, obs = {0}, tcm = {0}, args = {0}, extras = {0};
+/* The envelope members of both versions, read in one pass over the event. */
+typedef struct members {
+  ti_jv act, obs, kind, tcm, args, extras, action, observation;
+} members;
+
+static void read_members(oh_ev *e, members *m) {
+  ti_jv k, v;
   ti_json_iter it;
+  memset(m, 0, sizeof *m);
   ti_json_iter_init(&it, &e->obj);
   while (ti_json_next_member(&it, &k, &v)) {
     if (keyeq(&k, "action"))
-      act = v;
+      m->act = v; /* v0: the type; v1: the action object */
     else if (keyeq(&k, "observation"))
-      obs = v;
+      m->obs = v;
+    else if (keyeq(&k, "kind"))
+      m->kind = v;
     else if (keyeq(&k, "source"))
       e->src = (unsigned char)source_of(&v);
-    else if (keyeq(&k, "id"))
-      (void)(ti_json_int(&v, &e->id) == TI_OK || (e->id = -1));
-    else if (keyeq(&k, "cause"))
-      (void)(ti_json_int(&v, &e->cause) == TI_OK || (e->cause = -1));
-    else if (keyeq(&k, "tool_call_metadata"))
-      tcm = v;
+    else if (keyeq(&k, "id")) {
+      e->uid = v;
+      if (ti_json_int(&v, &e->id) != TI_OK)
+        e->id = -1;
+    } else if (keyeq(&k, "cause")) {
+      if (ti_json_int(&v, &e->cause) != TI_OK)
+        e->cause = -1;
+    } else if (keyeq(&k, "tool_call_metadata"))
+      m->tcm = v;
     else if (keyeq(&k, "args"))
-      args = v;
+      m->args = v;
     else if (keyeq(&k, "extras"))
-      extras = v;
+      m->extras = v;
     else if (keyeq(&k, "content"))
       e->content = v;
+    else if (keyeq(&k, "llm_response_id"))
+      e->resp = v;
+    else if (keyeq(&k, "tool_call_id"))
+      e->call_id = v;
+    else if (keyeq(&k, "tool_name"))
+      e->tool = v;
   }
+}
+
+static void scan_v0(oh_ev *e, const members *m) {
+  ti_jv k, v, act = m->act, obs = m->obs, tcm = m->tcm, args = m->args,
+              extras = m->extras;
+  ti_json_iter it;
+  e->uid.type = TI_JSON_INVALID;
+  e->resp.type = e->call_id.type = e->tool.type = TI_JSON_INVALID;
   if (act.type == TI_JSON_STRING)
     e->type = act;
   else if (obs.type == TI_JSON_STRING)
@@ -105,6 +132,10 @@ static void scan_v0(oh_ev *e) {
         e->call_id = v;
       else if (keyeq(&k, "function_name"))
         e->tool = v;
+      /* an observation carries a copy of the response: not needed */
+      if (e->call_id.type && e->tool.type &&
+          (obs.type == TI_JSON_STRING || e->mresp.type))
+        break;
     }
     if (e->mresp.type == TI_JSON_OBJECT)
       (void)ti_json_get(&e->mresp, "id", &e->resp);
@@ -148,28 +179,13 @@ static void scan_v0(oh_ev *e) {
   }
 }
 
-static void scan_v1(oh_ev *e) {
-  ti_jv k, v;
-  ti_json_iter it;
-  ti_json_iter_init(&it, &e->obj);
-  while (ti_json_next_member(&it, &k, &v)) {
-    if (keyeq(&k, "kind"))
-      e->type = v;
-    else if (keyeq(&k, "id"))
-      e->uid = v;
-    else if (keyeq(&k, "source"))
-      e->src = (unsigned char)source_of(&v);
-    else if (keyeq(&k, "llm_response_id"))
-      e->resp = v;
-    else if (keyeq(&k, "tool_call_id"))
-      e->call_id = v;
-    else if (keyeq(&k, "tool_name"))
-      e->tool = v;
-    else if (keyeq(&k, "action"))
-      e->args = v;
-    else if (keyeq(&k, "observation"))
-      e->extras = v;
-  }
+static void scan_v1(oh_ev *e, const members *m) {
+  e->type = m->kind;
+  e->id = -1;
+  e->cause = -1;
+  e->content.type = TI_JSON_INVALID;
+  e->args = m->act;
+  e->extras = m->obs;
   if (e->resp.type != TI_JSON_STRING)
     e->resp.type = TI_JSON_INVALID;
   if (e->call_id.type != TI_JSON_STRING)
@@ -236,19 +252,21 @@ void oh_scan(oh_traj *t) {
   int seen_msg = 0;
   for (size_t i = 0; i < t->n; i++) {
     oh_ev *e = &t->ev[i];
-    if (oh_is_v1_event(&e->obj)) {
+    members m;
+    read_members(e, &m);
+    if (m.kind.type == TI_JSON_STRING && m.act.type != TI_JSON_STRING &&
+        m.obs.type != TI_JSON_STRING) {
       e->ver = 1;
-      scan_v1(e);
+      scan_v1(e, &m);
       t->fc = 1;
     } else {
       e->ver = 0;
-      scan_v0(e);
+      scan_v0(e, &m);
       if (e->call_id.type == TI_JSON_STRING)
         t->fc = 1;
       /* Resolver rows carry no source: the first message is the user's. */
       if (e->src == OH_SRC_OTHER && e->type.type == TI_JSON_STRING) {
-        ti_jv a;
-        if (ti_json_get(&e->obj, "action", &a) && ti_json_str_eq(&a, "message") &&
+        if (m.act.type == TI_JSON_STRING && ti_json_str_eq(&m.act, "message") &&
             !seen_msg) {
           e->src = OH_SRC_USER;
           e->kind = OH_K_USER;

@@ -183,21 +183,67 @@ static int id_of(ti_buf *b, const ti_jv *v) {
   return TI_OK;
 }
 
+typedef struct row_members {
+  ti_jv history, trajectory, events, items, issue, instance_id, task_id, id, marker;
+} row_members;
+
+static int keyis(const ti_jv *k, const char *s) {
+  size_t n = strlen(s);
+  if (!(k->flags & TI_JV_ESCAPES))
+    return k->n == n + 2 && memcmp(k->p + 1, s, n) == 0;
+  return ti_json_str_eq(k, s);
+}
+
+/* The envelope keys of a row, in one pass (rows can be large). */
+static void read_row(const ti_jv *row, row_members *m) {
+  ti_json_iter it;
+  ti_jv k, v;
+  memset(m, 0, sizeof *m);
+  ti_json_iter_init(&it, row);
+  while (ti_json_next_member(&it, &k, &v)) {
+    if (keyis(&k, "history"))
+      m->history = v;
+    else if (keyis(&k, "trajectory"))
+      m->trajectory = v;
+    else if (keyis(&k, "events"))
+      m->events = v;
+    else if (keyis(&k, "items"))
+      m->items = v;
+    else if (keyis(&k, "issue"))
+      m->issue = v;
+    else if (keyis(&k, "instance_id"))
+      m->instance_id = v;
+    else if (keyis(&k, "task_id"))
+      m->task_id = v;
+    else if (keyis(&k, "id"))
+      m->id = v;
+    else if (keyis(&k, "feedback") || keyis(&k, "version") || keyis(&k, "polarity"))
+      m->marker = v;
+    /* Eval rows put instance_id first and large keys after the history:
+     * stop once the list and the id are known. */
+    if ((m->history.type || m->trajectory.type) &&
+        (m->instance_id.type || m->issue.type || m->task_id.type))
+      break;
+  }
+}
+
 /* Fill `t` from one row object. Returns TI_OK, 1 (not a row), or < 0. */
 static int fill_row(oh_source *s, oh_traj *t, const ti_jv *row, uint64_t line,
                     uint64_t off, size_t index) {
+  row_members m;
   ti_jv list, v;
   int pairs = 0, rc;
   if (row->type != TI_JSON_OBJECT)
     return 1;
-  if (has_array(row, "history", &list)) {
-    t->variant = ti_json_get(row, "issue", &v) ? OH_VAR_V0_RESOLVER : OH_VAR_V0_EVAL;
-  } else if (has_array(row, "trajectory", &list)) {
-    t->variant = (ti_json_get(row, "feedback", &v) || ti_json_get(row, "version", &v) ||
-                  ti_json_get(row, "polarity", &v))
-                     ? OH_VAR_V0_FEEDBACK
-                     : OH_VAR_V0_REST;
-  } else if (has_array(row, "events", &list) || has_array(row, "items", &list)) {
+  read_row(row, &m);
+  if (m.history.type == TI_JSON_ARRAY) {
+    list = m.history;
+    t->variant = m.issue.type != TI_JSON_INVALID ? OH_VAR_V0_RESOLVER : OH_VAR_V0_EVAL;
+  } else if (m.trajectory.type == TI_JSON_ARRAY) {
+    list = m.trajectory;
+    t->variant = m.marker.type != TI_JSON_INVALID ? OH_VAR_V0_FEEDBACK : OH_VAR_V0_REST;
+  } else if (m.events.type == TI_JSON_ARRAY || m.items.type == TI_JSON_ARRAY) {
+    list = m.events.type == TI_JSON_ARRAY ? m.events : m.items;
     t->variant = OH_VAR_V0_REST;
   } else {
     return 1;
@@ -208,10 +254,10 @@ static int fill_row(oh_source *s, oh_traj *t, const ti_jv *row, uint64_t line,
   if (pairs)
     t->variant = OH_VAR_V0_PAIRS;
   /* trajectory id */
-  if (oh_get(row, "instance_id", &v)) {
-    t->instance_id = v;
+  if (m.instance_id.type != TI_JSON_INVALID && m.instance_id.type != TI_JSON_NULL) {
+    t->instance_id = v = m.instance_id;
     rc = id_of(&t->id, &v);
-  } else if (ti_json_get(row, "issue", &v) && v.type == TI_JSON_OBJECT) {
+  } else if ((v = m.issue).type == TI_JSON_OBJECT) {
     ti_jv o = {0}, r = {0}, n = {0};
     (void)ti_json_get(&v, "owner", &o);
     (void)ti_json_get(&v, "repo", &r);
@@ -225,8 +271,10 @@ static int fill_row(oh_source *s, oh_traj *t, const ti_jv *row, uint64_t line,
       rc = ti_buf_puts(&t->id, "#");
     if (rc == TI_OK)
       rc = id_of(&t->id, &n);
-  } else if (oh_get(row, "task_id", &v) || oh_get(row, "id", &v)) {
-    rc = id_of(&t->id, &v);
+  } else if (m.task_id.type == TI_JSON_STRING || m.task_id.type == TI_JSON_NUMBER) {
+    rc = id_of(&t->id, &m.task_id);
+  } else {
+    rc = id_of(&t->id, &m.id);
   }
   if (rc == TI_OK && !t->id.len) {
     if (line)

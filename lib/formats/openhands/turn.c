@@ -79,9 +79,22 @@ static int acts_add(oh_walk *w, size_t j) {
 /* v0: choices[0].message of the model response. */
 static int v0_from_response(oh_walk *w, const oh_ev *e, ti_buf *content,
                             ti_buf *reasoning) {
-  ti_jv choices, ch, msg, v, tcs, tc, fn, id, name, args;
+  ti_jv choices = {0}, ch, msg, v, tcs, tc, fn, id, name, args, k;
   ti_json_iter it;
-  if (!oh_get(&e->mresp, "choices", &choices) || choices.type != TI_JSON_ARRAY)
+  /* one pass over the response: model, choices, usage */
+  ti_json_iter_init(&it, &e->mresp);
+  while (ti_json_next_member(&it, &k, &v)) {
+    if (ti_json_str_eq(&k, "choices"))
+      choices = v;
+    else if (ti_json_str_eq(&k, "usage") && v.type == TI_JSON_OBJECT)
+      w->usage = v;
+    else if (ti_json_str_eq(&k, "model") && v.type == TI_JSON_STRING) {
+      ti_buf_reset(&w->last_model);
+      if (oh_append_str(&w->last_model, &v) != TI_OK)
+        return TI_ERR_NOMEM;
+    }
+  }
+  if (choices.type != TI_JSON_ARRAY)
     return 1;
   ti_json_iter_init(&it, &choices);
   if (!ti_json_next(&it, &ch) || !oh_get(&ch, "message", &msg) ||
@@ -158,6 +171,7 @@ int oh_turn_build(oh_walk *w, size_t i) {
   ti_buf_reset(reasoning);
   w->ncalls = 0;
   w->act_start = w->nacts;
+  w->usage.type = TI_JSON_INVALID;
   if (e->ver == 0) {
     if (v0_from_response(w, e, content, reasoning) != TI_OK || w->ncalls == 0) {
       /* No usable model response: fall back on the action itself. */
@@ -258,7 +272,6 @@ int oh_turn_emit_state(oh_walk *w, size_t i, const ti_message *action) {
   oh_traj *t = w->t;
   const oh_ev *e = &t->ev[i];
   ti_buf *tmp = &w->scratch;
-  ti_jv v;
   int rc = ti_emit_state_begin(ctx);
   ti_buf_reset(tmp);
   if (rc == TI_OK)
@@ -275,11 +288,6 @@ int oh_turn_emit_state(oh_walk *w, size_t i, const ti_message *action) {
     rc = ti_emit_state_student_action(ctx, tmp->p ? tmp->p : "", tmp->len);
   /* source model: the response's model, else the envelope's. */
   ti_buf_reset(tmp);
-  if (rc == TI_OK && e->ver == 0 && e->kind == OH_K_CALL &&
-      oh_get(&e->mresp, "model", &v) && v.type == TI_JSON_STRING) {
-    ti_buf_reset(&w->last_model);
-    rc = oh_append_str(&w->last_model, &v);
-  }
   if (rc == TI_OK && w->last_model.len)
     rc = ti_buf_append(tmp, w->last_model.p, w->last_model.len);
   else if (rc == TI_OK && t->model.len)
@@ -304,9 +312,8 @@ int oh_turn_emit_state(oh_walk *w, size_t i, const ti_message *action) {
     rc = meta_jv_str(ctx, tmp, "model_response_id", &e->resp);
   if (rc == TI_OK && e->kind == OH_K_CALL)
     rc = ti_emit_meta_int(ctx, "tool_calls", (int64_t)w->ncalls);
-  if (rc == TI_OK && e->ver == 0 && e->kind == OH_K_CALL &&
-      oh_get(&e->mresp, "usage", &v) && v.type == TI_JSON_OBJECT)
-    rc = ti_emit_meta_json(ctx, "usage", v.p, v.n);
+  if (rc == TI_OK && e->kind == OH_K_CALL && w->usage.type == TI_JSON_OBJECT)
+    rc = ti_emit_meta_json(ctx, "usage", w->usage.p, w->usage.n);
   if (rc == TI_OK && (w->prefc || e->kind == OH_K_TEXT_TURN))
     rc = ti_emit_meta_bool(ctx, "reconstructed", 1);
   if (rc == TI_OK && !w->has_system)
@@ -315,8 +322,13 @@ int oh_turn_emit_state(oh_walk *w, size_t i, const ti_message *action) {
     rc = ti_emit_meta_int(ctx, "condensations", (int64_t)w->condensations);
   if (rc == TI_OK && w->version.len)
     rc = ti_emit_meta_str(ctx, "openhands_version", w->version.p, w->version.len);
-  if (rc == TI_OK && w->tools && w->o.tools_meta)
+  /* Tool schemas: on the first state after the system event that declared
+   * them (option openhands.tools_metadata=all repeats them on every state). */
+  if (rc == TI_OK && w->tools && w->o.tools_meta &&
+      (w->o.tools_meta == 2 || !w->tools_sent)) {
     rc = ti_emit_meta_json(ctx, "tools", w->tools, strlen(w->tools));
+    w->tools_sent = 1;
+  }
   if (rc == TI_OK)
     rc = ti_emit_state_end(ctx);
   if (rc == TI_OK)

@@ -235,6 +235,7 @@ static int on_system(oh_walk *w, size_t i) {
     ti_buf_reset(&w->tools_buf);
     rc = ti_json_write_compact(&tools, &w->tools_buf);
     w->tools = w->tools_buf.p;
+    w->tools_sent = 0;
   }
   const ti_message *m;
   if (rc == TI_OK)
@@ -295,6 +296,7 @@ int oh_walk_begin(oh_walk *w, ti_plugin_ctx *ctx, oh_traj *t, const oh_opts *o) 
       w->prefc = 1;
   w->has_system = 0;
   w->tools = NULL;
+  w->tools_sent = 0;
   ti_buf_reset(&w->version);
   ti_buf_reset(&w->last_model);
   w->nunits = w->nres = w->nacts = w->ncalls = w->ndeferred = 0;

@@ -47,6 +47,7 @@ struct oh_walk {
   int prefc;      /* no tool metadata, text-rendered tool turns: pre-FC trace */
   int has_system;
   const char *tools;  /* system tools (JSON, canonical), or NULL */
+  int tools_sent;     /* tools already given in a state's metadata */
   ti_buf tools_buf;
   ti_buf version;     /* openhands_version */
   ti_buf last_model;  /* model of the latest model response seen */
@@ -65,6 +66,7 @@ struct oh_walk {
   size_t ncalls, capcalls;
   size_t act_start;
   const ti_message *full; /* the turn as the model produced it */
+  ti_jv usage;            /* v0: model_response.usage of the turn */
   oh_unit *deferred;      /* messages that arrived while the turn was open */
   size_t ndeferred, capdeferred;
   oh_set closed_resp;     /* response ids of finished turns */
