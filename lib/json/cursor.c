@@ -36,8 +36,8 @@ static const ti_u8 *skip_string_body(const ti_u8 *p, const ti_u8 *end, int *flag
   }
 }
 
-static const ti_u8 *skip_container(const ti_u8 *p, const ti_u8 *end) {
-  size_t depth = 0;
+/* Bracket counting from `depth`, one string or bracket at a time. */
+static const ti_u8 *skip_container_from(const ti_u8 *p, const ti_u8 *end, size_t depth) {
   int dummy = 0;
   while (p < end) {
     p = ti_json_find_structural(p, end);
@@ -55,6 +55,113 @@ static const ti_u8 *skip_container(const ti_u8 *p, const ti_u8 *end) {
     }
   }
   return end;
+}
+
+#if TI_JSON_SSE2
+static inline uint64_t popcount64(uint64_t x) {
+#if defined(__POPCNT__) && (defined(__GNUC__) || defined(__clang__))
+  return (uint64_t)__builtin_popcountll(x);
+#else
+  x = x - ((x >> 1) & 0x5555555555555555ull);
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+  return (x * 0x0101010101010101ull) >> 56;
+#endif
+}
+
+/* Characters escaped by a backslash in a 64-byte block (odd-length
+ * backslash runs), carrying across blocks in *prev (the simdjson method). */
+static inline uint64_t find_escaped(uint64_t bs, uint64_t *prev) {
+  const uint64_t even = 0x5555555555555555ull;
+  bs &= ~*prev;
+  uint64_t follows = bs << 1 | *prev;
+  uint64_t odd_starts = bs & ~even & ~follows;
+  uint64_t seq = odd_starts + bs;
+  *prev = seq < odd_starts; /* carry out */
+  uint64_t invert = seq << 1;
+  return (even ^ invert) & follows;
+}
+
+static inline uint64_t prefix_xor(uint64_t x) {
+  x ^= x << 1;
+  x ^= x << 2;
+  x ^= x << 4;
+  x ^= x << 8;
+  x ^= x << 16;
+  x ^= x << 32;
+  return x;
+}
+
+/* Masks of '"', '\\', '[' or '{', and ']' or '}' in 64 bytes at p. */
+static inline void masks64(const ti_u8 *p, uint64_t *q, uint64_t *bs, uint64_t *op,
+                           uint64_t *cl) {
+  const __m128i vq = _mm_set1_epi8('"');
+  const __m128i vb = _mm_set1_epi8('\\');
+  const __m128i v20 = _mm_set1_epi8(0x20);
+  const __m128i vo = _mm_set1_epi8('{');
+  const __m128i vc = _mm_set1_epi8('}');
+  uint64_t mq = 0, mb = 0, mo = 0, mc = 0;
+  for (int k = 0; k < 4; k++) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+    __m128i l = _mm_or_si128(x, v20); /* '[' -> '{', ']' -> '}' */
+    mq |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vq)) << (16 * k);
+    mb |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vb)) << (16 * k);
+    mo |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(l, vo)) << (16 * k);
+    mc |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(l, vc)) << (16 * k);
+  }
+  *q = mq;
+  *bs = mb;
+  *op = mo;
+  *cl = mc;
+}
+#endif
+
+/* End of the array or object at p (validated input). With SSE2, 64-byte
+ * blocks are classified at once: escaped characters from the backslash
+ * runs, the inside of strings by a prefix XOR of the unescaped quotes, and
+ * brackets outside strings are counted; a block is only walked bracket by
+ * bracket when the depth could reach zero inside it. A string that runs
+ * past the end of a block is finished with the string scan, and the next
+ * block starts after it. */
+static const ti_u8 *skip_container(const ti_u8 *p, const ti_u8 *end) {
+  size_t depth = 0;
+#if TI_JSON_SSE2
+  uint64_t prev_escaped = 0, prev_in_string = 0;
+  while (end - p >= 64) {
+    uint64_t q, bs, op, cl;
+    masks64(p, &q, &bs, &op, &cl);
+    if (bs | prev_escaped) q &= ~find_escaped(bs, &prev_escaped);
+    uint64_t in_str = prefix_xor(q) ^ prev_in_string;
+    prev_in_string = 0 - (in_str >> 63);
+    op &= ~in_str;
+    cl &= ~in_str;
+    uint64_t ncl = popcount64(cl);
+    if (ncl >= depth) {
+      uint64_t m = op | cl;
+      while (m) {
+        uint64_t bit = m & (0 - m);
+        if (op & bit) {
+          depth++;
+        } else if (--depth == 0) {
+          return p + TI_CTZ64(m) + 1;
+        }
+        m ^= bit;
+      }
+    } else {
+      depth = depth + popcount64(op) - ncl;
+    }
+    p += 64;
+    if (prev_in_string | prev_escaped) {
+      /* A string runs on past the block: long strings are skipped faster
+       * by the quote/backslash scan than block by block. */
+      int dummy = 0;
+      if (prev_escaped) p++;
+      if (prev_in_string) p = skip_string_body(p, end, &dummy);
+      prev_in_string = prev_escaped = 0;
+    }
+  }
+#endif
+  return skip_container_from(p, end, depth);
 }
 
 const ti_u8 *ti_json__value_end(const ti_u8 *p, const ti_u8 *end, int *flags) {

@@ -22,6 +22,7 @@
 #define TI_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define TI_INLINE static inline __attribute__((always_inline))
 #define TI_CTZ(x) ((unsigned)__builtin_ctz((unsigned)(x)))
+#define TI_CTZ64(x) ((unsigned)__builtin_ctzll((unsigned long long)(x)))
 #else
 #define TI_LIKELY(x) (x)
 #define TI_UNLIKELY(x) (x)
@@ -32,6 +33,12 @@ static inline unsigned ti_ctz_portable(unsigned x) {
   return n;
 }
 #define TI_CTZ(x) ti_ctz_portable((unsigned)(x))
+static inline unsigned ti_ctz64_portable(uint64_t x) {
+  unsigned n = 0;
+  while (!(x & 1u)) { x >>= 1; n++; }
+  return n;
+}
+#define TI_CTZ64(x) ti_ctz64_portable((uint64_t)(x))
 #endif
 
 typedef unsigned char ti_u8;

@@ -126,7 +126,16 @@ static int cmp_object(const ti_jv *v, json_t *j) {
   return ok;
 }
 
+/* End of the current document: every value the cursor hands out must end
+ * where the (independent) validating scanner says it ends. */
+static const char *doc_end;
+
 static int cmp(const ti_jv *v, json_t *j) {
+  size_t used;
+  ti_jv pv;
+  if (ti_json_parse_prefix(v->p, (size_t)(doc_end - v->p), DEPTH, &pv, &used, NULL) != TI_OK ||
+      used != v->n || pv.n != v->n || pv.flags != v->flags)
+    return differ("cursor span differs from the scanner's: %.100s", v->p);
   switch (v->type) {
   case TI_JSON_NULL: return json_is_null(j) ? 1 : differ("null vs other");
   case TI_JSON_TRUE: return json_is_true(j) ? 1 : differ("true vs other");
@@ -192,6 +201,7 @@ static int check_doc(const char *buf, size_t len) {
   json_t *j = json_loadb(buf, len, JFLAGS, &je);
   if (rc == TI_OK && j) {
     n_valid++;
+    doc_end = buf + len;
     ok = cmp(&root, j);
     if (ok) { /* compact output re-parses to an equal value, idempotently */
       ti_buf c = {0}, c2 = {0};
@@ -268,7 +278,7 @@ static void gen_string(ti_buf *b) {
   int n = (int)below(below(8) == 0 ? 80 : 12);
   for (int i = 0; i < n; i++) {
     char tmp[16];
-    switch (below(12)) {
+    switch (below(13)) {
     case 0: {
       static const char *esc[] = {"\\\"", "\\\\", "\\/", "\\b", "\\f", "\\n", "\\r", "\\t"};
       ti_buf_puts(b, esc[below(8)]);
@@ -296,6 +306,12 @@ static void gen_string(ti_buf *b) {
       break;
     }
     case 4: ti_buf_puts(b, "0123456789abcdefghijklmnopqrstuvwxyz"); break;
+    case 5: { /* a run of escaped backslashes, maybe then an escaped quote */
+      int r = 1 + (int)below(5);
+      while (r--) ti_buf_puts(b, "\\\\");
+      if (below(2)) ti_buf_puts(b, "\\\"");
+      break;
+    }
     default: {
       char c = (char)(0x20 + below(0x60));
       if (c == '"' || c == '\\') c = 'x';
