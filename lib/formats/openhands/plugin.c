@@ -55,6 +55,16 @@ static int read_opts(ti_plugin_ctx *ctx, oh_opts *o) {
   return TI_OK;
 }
 
+/* Containers shared by both versions are named by their events. */
+static void fix_variant(oh_traj *t) {
+  if (!t->n || t->ev[0].ver != 1)
+    return;
+  if (t->variant == OH_VAR_V0_EVAL)
+    t->variant = OH_VAR_V1_EVAL;
+  else if (t->variant == OH_VAR_V0_REST || t->variant == OH_VAR_V0_TRAJ)
+    t->variant = OH_VAR_V1_EVENTS;
+}
+
 static void destroy(void *parser) {
   oh_parser *p = parser;
   if (!p)
@@ -91,6 +101,7 @@ static int next(void *parser, ti_plugin_ctx *ctx) {
       if (rc != TI_OK)
         return rc;
       oh_scan(&p->traj);
+      fix_variant(&p->traj);
       if ((rc = oh_walk_begin(p->walk, ctx, &p->traj, &p->opts)) != TI_OK)
         return rc;
       p->active = 1;

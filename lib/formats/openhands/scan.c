@@ -5,12 +5,13 @@
 
 #include "oh.h"
 
-static int keyeq(const ti_jv *k, const char *s) {
-  size_t n = strlen(s);
+/* Key comparison against a string literal (length known at compile time). */
+static int keyeq_n(const ti_jv *k, const char *s, size_t n) {
   if (!(k->flags & TI_JV_ESCAPES))
     return k->n == n + 2 && memcmp(k->p + 1, s, n) == 0;
   return ti_json_str_eq(k, s);
 }
+#define keyeq(k, lit) keyeq_n((k), "" lit, sizeof(lit) - 1)
 
 int oh_is_v1_event(const ti_jv *v) {
   ti_jv k;

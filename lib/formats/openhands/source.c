@@ -141,6 +141,8 @@ static int add_list(oh_source *s, oh_traj *t, const ti_jv *list, uint64_t line,
           rc = oh_traj_add(t, &x, l, o, NULL);
     } else if (v.type == TI_JSON_OBJECT) {
       rc = oh_traj_add(t, &v, l, o, NULL);
+    } else {
+      rc = ti_report(s->ctx, TI_ERR_PARSE, l, o, "history item is not an event object");
     }
   }
   return rc;
@@ -187,12 +189,13 @@ typedef struct row_members {
   ti_jv history, trajectory, events, items, issue, instance_id, task_id, id, marker;
 } row_members;
 
-static int keyis(const ti_jv *k, const char *s) {
-  size_t n = strlen(s);
+/* Key comparison against a string literal (length known at compile time). */
+static int keyis_n(const ti_jv *k, const char *s, size_t n) {
   if (!(k->flags & TI_JV_ESCAPES))
     return k->n == n + 2 && memcmp(k->p + 1, s, n) == 0;
   return ti_json_str_eq(k, s);
 }
+#define keyis(k, lit) keyis_n((k), "" lit, sizeof(lit) - 1)
 
 /* The envelope keys of a row, in one pass (rows can be large). */
 static void read_row(const ti_jv *row, row_members *m) {
@@ -279,6 +282,8 @@ static int fill_row(oh_source *s, oh_traj *t, const ti_jv *row, uint64_t line,
   if (rc == TI_OK && !t->id.len) {
     if (line)
       rc = ti_buf_printf(&t->id, "%s:%llu", s->base, (unsigned long long)line);
+    else if (index == (size_t)-1) /* the document is the one row */
+      rc = ti_buf_puts(&t->id, s->base);
     else
       rc = ti_buf_printf(&t->id, "%s:%zu", s->base, index);
   }
@@ -651,7 +656,7 @@ int oh_source_next(oh_source *s, oh_traj *t) {
           rc = oh_traj_add(t, &s->root, line, off, NULL);
           return rc ? rc : ti_buf_puts(&t->id, s->base);
         }
-        rc = fill_row(s, t, &s->root, 0, 0, 0);
+        rc = fill_row(s, t, &s->root, 0, 0, (size_t)-1);
         if (rc == 1)
           return ti_report(s->ctx, TI_ERR_PARSE, line, off,
                            "not an OpenHands document");
