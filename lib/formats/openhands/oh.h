@@ -57,7 +57,7 @@ typedef struct oh_ev {
   unsigned char ver;  /* 0 or 1                                            */
   unsigned char kind; /* OH_K_*                                            */
   unsigned char src;  /* OH_SRC_*                                          */
-  unsigned char pad;
+  unsigned char unknown; /* a type this plugin does not know (counted) */
   ti_jv type;    /* v0 action/observation name, v1 kind                     */
   ti_jv args;    /* v0 args (feedback rows: extras), v1 action              */
   ti_jv extras;  /* v0 extras, v1 observation                              */

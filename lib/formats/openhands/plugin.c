@@ -65,6 +65,24 @@ static void fix_variant(oh_traj *t) {
     t->variant = OH_VAR_V1_EVENTS;
 }
 
+/* Event types this plugin does not know: openhands.unknown_type.<name>. */
+static int count_unknown(ti_plugin_ctx *ctx, const oh_traj *t) {
+  ti_buf name = {0};
+  int rc = TI_OK;
+  for (size_t i = 0; i < t->n && rc == TI_OK; i++) {
+    if (!t->ev[i].unknown || t->ev[i].type.type != TI_JSON_STRING)
+      continue;
+    ti_buf_reset(&name);
+    rc = ti_buf_puts(&name, "openhands.unknown_type.");
+    if (rc == TI_OK)
+      rc = ti_json_str_append(&t->ev[i].type, &name);
+    if (rc == TI_OK)
+      rc = ti_count(ctx, name.p, 1);
+  }
+  ti_buf_free(&name);
+  return rc;
+}
+
 static void destroy(void *parser) {
   oh_parser *p = parser;
   if (!p)
@@ -102,6 +120,8 @@ static int next(void *parser, ti_plugin_ctx *ctx) {
         return rc;
       oh_scan(&p->traj);
       fix_variant(&p->traj);
+      if ((rc = count_unknown(ctx, &p->traj)) != TI_OK)
+        return rc;
       if ((rc = oh_walk_begin(p->walk, ctx, &p->traj, &p->opts)) != TI_OK)
         return rc;
       p->active = 1;

@@ -63,6 +63,17 @@ static const char *const v0_bookkeeping[] = {
     "modify_task", "summarize", NULL};
 static const char *const v0_skip_obs[] = {
     "agent_state_changed", "null", "loop_detection", "condense", NULL};
+static const char *const v0_known_obs[] = {
+    "run", "run_ipython", "read", "write", "edit", "browse", "delegate", "error",
+    "success", "think", "user_rejected", "recall", "mcp", "download",
+    "task_tracking", NULL};
+static const char *const v1_known[] = {
+    "SystemPromptEvent", "MessageEvent", "ActionEvent", "ObservationEvent",
+    "UserRejectObservation", "AgentErrorEvent", "Condensation", "CondensationRequest",
+    "CondensationSummaryEvent", "PauseEvent", "InterruptEvent",
+    "ConversationStateUpdateEvent", "ConversationErrorEvent", "HookExecutionEvent",
+    "LLMCompletionLogEvent", "TokenEvent", "StreamingDeltaEvent", "ACPToolCallEvent",
+    NULL};
 
 /* The envelope members of both versions, read in one pass over the event. */
 typedef struct members {
@@ -167,6 +178,7 @@ static void scan_v0(oh_ev *e, const members *m) {
       e->kind = OH_K_TEXT_TURN;
     } else {
       e->kind = OH_K_SKIP;
+      e->unknown = !in_list(&act, v0_tool_actions) && !in_list(&act, v0_bookkeeping);
     }
   } else if (obs.type == TI_JSON_STRING) {
     if (in_list(&obs, v0_skip_obs) || oh_get_true(&e->extras, "hidden"))
@@ -175,6 +187,7 @@ static void scan_v0(oh_ev *e, const members *m) {
       e->kind = OH_K_RESULT;
     else
       e->kind = OH_K_OBS_USER;
+    e->unknown = !in_list(&obs, v0_skip_obs) && !in_list(&obs, v0_known_obs);
   } else {
     e->kind = OH_K_SKIP; /* status items such as {"content":"ok"} */
   }
@@ -218,6 +231,7 @@ static void scan_v1(oh_ev *e, const members *m) {
   } else {
     e->kind = OH_K_SKIP;
   }
+  e->unknown = !in_list(ty, v1_known);
 }
 
 /* Drop the events a delegated sub-agent produced: everything between a

@@ -136,6 +136,25 @@ START_TEST(test_truncated_document) {
 }
 END_TEST
 
+/* Unknown event types are passed over and counted by name. */
+START_TEST(test_unknown_types_counted) {
+  static const char doc[] =
+      "[{\"id\": 0, \"source\": \"user\", \"action\": \"message\", \"args\": {\"content\": \"q\"}},"
+      " {\"id\": 1, \"source\": \"agent\", \"action\": \"frobnicate\", \"args\": {}},"
+      " {\"id\": 2, \"source\": \"agent\", \"observation\": \"sparkle\", \"content\": \"\"},"
+      " {\"id\": 3, \"source\": \"agent\", \"action\": \"message\", \"args\": {\"content\": \"a\"}}]";
+  ti_iter *it = NULL;
+  const ti_state *s;
+  ck_assert_int_eq(ti_open_memory(&it, doc, sizeof doc - 1, NULL), TI_OK);
+  ck_assert_int_eq(ti_next(&s, it), TI_OK);
+  ck_assert_int_eq(ti_next(&s, it), TI_DONE);
+  ck_assert_uint_eq(ti_stat(it, "openhands.unknown_type.frobnicate"), 1);
+  ck_assert_uint_eq(ti_stat(it, "openhands.unknown_type.sparkle"), 1);
+  ck_assert_uint_eq(ti_stat(it, "skipped"), 0);
+  ti_free(it);
+}
+END_TEST
+
 int main(void) {
   Suite *su = suite_create("openhands");
   TCase *tc = tcase_create("unit");
@@ -144,6 +163,7 @@ int main(void) {
   tcase_add_test(tc, test_pretty_document_from_pipe);
   tcase_add_test(tc, test_bad_option_value);
   tcase_add_test(tc, test_truncated_document);
+  tcase_add_test(tc, test_unknown_types_counted);
   suite_add_tcase(su, tc);
   SRunner *sr = srunner_create(su);
   srunner_run_all(sr, CK_NORMAL);
