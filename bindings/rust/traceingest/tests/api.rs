@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: MIT
+//! The safe API: lifetimes (owned states outlive the iterator, cross
+//! threads), errors as enum variants with positions, options, inputs.
+mod common;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use traceingest::{Error, OpenOptions, State};
+
+fn swe(rel: &str) -> Option<PathBuf> {
+    let p = common::data().join("swe-smith").join(rel);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!("skipped: fixture missing: {}", p.display());
+        None
+    }
+}
+
+macro_rules! need {
+    ($e:expr) => {
+        match $e {
+            Some(v) => v,
+            None => return,
+        }
+    };
+}
+
+#[test]
+fn version_and_formats() {
+    assert_eq!(traceingest::version_number() / 10000, 0);
+    assert!(traceingest::version().starts_with("0."));
+    let f = traceingest::formats();
+    for n in ["claude-code", "openhands", "swe-smith"] {
+        assert!(f.iter().any(|x| x == n), "{:?}", f);
+    }
+}
+
+#[test]
+fn probe_picks_swe_smith() {
+    let p = need!(swe("mini-v1/input.traj.json"));
+    let scores = traceingest::probe(&p).unwrap();
+    let best = scores.iter().max_by_key(|(_, s)| *s).unwrap();
+    assert_eq!(best.0, "swe-smith");
+    assert!(matches!(traceingest::probe("/nonexistent/x"), Err(Error::Io(_))));
+}
+
+#[test]
+fn lending_iteration_and_stats() {
+    let p = need!(swe("mini-v1/input.traj.json"));
+    let mut it = traceingest::open(&p).unwrap();
+    let mut ids = Vec::new();
+    while let Some(s) = it.next().unwrap() {
+        ids.push(s.id().to_string());
+        assert_eq!(s.format(), "swe-smith");
+        assert_eq!(s.action().unwrap().role(), "assistant");
+        assert!(!s.student_action().is_empty());
+    }
+    assert_eq!(ids, ["demo__z-1:0", "demo__z-1:1"]);
+    assert!(it.next().unwrap().is_none(), "TI_DONE is sticky");
+    assert!(it.is_done());
+    assert_eq!(it.stat("states"), 2);
+    assert!(it.stats_json().unwrap().contains("\"states\":2"));
+    assert_eq!(it.format_name().as_deref(), Some("swe-smith"));
+}
+
+#[test]
+fn owned_states_outlive_the_iterator_and_cross_threads() {
+    let dir = need!(swe(""));
+    let it = traceingest::open(&dir).unwrap();
+    let states: Vec<State> = it.states().collect::<Result<_, _>>().unwrap();
+    assert!(states.len() > 2);
+    // the iterator is gone; read the states on another thread
+    let handle = std::thread::spawn(move || {
+        let ids: Vec<String> = states.iter().map(|s| s.id().to_string()).collect();
+        let total: usize = states.iter().map(|s| s.message_count()).sum();
+        let cloned: Vec<State> = states.to_vec();
+        drop(states);
+        assert_eq!(cloned.iter().map(|s| s.id().to_string()).collect::<Vec<_>>(), ids);
+        (ids.len(), total)
+    });
+    let (n, total) = handle.join().unwrap();
+    assert!(n > 2 && total > 0);
+}
+
+#[test]
+fn iterator_moves_to_another_thread() {
+    let p = need!(swe("mini-v1/input.traj.json"));
+    let it = traceingest::open(&p).unwrap();
+    let n = std::thread::spawn(move || it.states().count()).join().unwrap();
+    assert_eq!(n, 2);
+}
+
+#[test]
+fn detach_from_lending() {
+    let p = need!(swe("mini-v1/input.traj.json"));
+    let mut it = traceingest::open(&p).unwrap();
+    let first = it.next().unwrap().unwrap().detach().unwrap();
+    let second_id = it.next().unwrap().unwrap().id().to_string();
+    drop(it);
+    assert_eq!(first.id(), "demo__z-1:0");
+    assert_eq!(second_id, "demo__z-1:1");
+    assert_eq!(first.message(0).unwrap().role(), "system");
+    assert!(first.message(first.message_count()).is_none());
+}
+
+#[test]
+fn strict_parse_error_has_a_position() {
+    let p = need!(swe("bad-rows/input.jsonl"));
+    let mut it = OpenOptions::new().strict(true).open(&p).unwrap();
+    assert!(it.next().unwrap().is_some());
+    let e = match it.next() {
+        Err(e) => e,
+        Ok(_) => panic!("strict mode must fail at line 2"),
+    };
+    match &e {
+        Error::Parse(info) => {
+            assert_eq!(info.line, 2);
+            assert!(info.byte_offset > 0);
+            assert!(info.file.as_deref().unwrap().ends_with("bad-rows/input.jsonl"));
+        }
+        other => panic!("expected Error::Parse, got {:?}", other),
+    }
+    assert_eq!(e.code(), traceingest::sys::TI_ERR_PARSE);
+    assert!(e.to_string().contains(":2: "), "{}", e);
+    // fatal errors are sticky
+    assert!(matches!(it.next(), Err(Error::Parse(_))));
+    // the owned iterator stops after yielding the error once
+    let it = OpenOptions::new().strict(true).open(&p).unwrap();
+    let items: Vec<_> = it.states().collect();
+    assert_eq!(items.len(), 2);
+    assert!(items[0].is_ok() && items[1].is_err());
+}
+
+#[test]
+fn skipped_records_reach_the_callback() {
+    let p = need!(swe("bad-rows/input.jsonl"));
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s2 = seen.clone();
+    let it = OpenOptions::new().on_error(move |e| s2.lock().unwrap().push(e.clone())).open(&p).unwrap();
+    let states = it.states();
+    let n = states.count();
+    assert_eq!(n, 2);
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.iter().map(|e| e.line()).collect::<Vec<_>>(), [2, 3, 5]);
+    assert!(seen.iter().all(|e| matches!(e, Error::Parse(_))));
+}
+
+#[test]
+fn a_panicking_callback_unwinds_out_of_next() {
+    let p = need!(swe("bad-rows/input.jsonl"));
+    let mut it = OpenOptions::new().on_error(|_| panic!("from the callback")).open(&p).unwrap();
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        while it.next().unwrap().is_some() {}
+    }));
+    assert!(r.is_err());
+}
+
+#[test]
+fn open_errors() {
+    assert!(matches!(traceingest::open("/nonexistent/t.jsonl"), Err(Error::Io(_))));
+    let p = need!(swe("mini-v1/input.traj.json"));
+    assert!(matches!(OpenOptions::new().option("no_such_option", 1).open(&p), Err(Error::Invalid(_))));
+    assert!(matches!(OpenOptions::new().format("no-such-format").open(&p), Err(Error::FormatUnknown(_))));
+    assert!(matches!(OpenOptions::new().format("a\0b").open(&p), Err(Error::Invalid(_))));
+    let toy = common::root().join("examples/data/toy.jsonl");
+    if toy.exists() {
+        assert!(matches!(traceingest::open(&toy), Err(Error::FormatUnknown(_))));
+    }
+}
+
+#[test]
+fn options_change_the_output() {
+    let p = need!(swe("retry-attempts-all/input.traj"));
+    let ids = |o: &mut OpenOptions| -> Vec<String> {
+        o.open(&p).unwrap().states().map(|s| s.unwrap().id().to_string()).collect()
+    };
+    let best = ids(&mut OpenOptions::new());
+    let all = ids(OpenOptions::new().option("attempts", "all"));
+    assert!(all.len() > best.len(), "{:?} vs {:?}", all, best);
+    let mut raw = OpenOptions::new();
+    raw.raw_option("attempts=all");
+    assert_eq!(ids(&mut raw), all);
+}
+
+#[test]
+fn memory_and_fd_inputs_match_the_path() {
+    use std::os::unix::io::AsRawFd;
+    let p = need!(swe("mini-v1/input.traj.json"));
+    let want: Vec<String> =
+        traceingest::open(&p).unwrap().states().map(|s| s.unwrap().id().to_string()).collect();
+    let bytes = std::fs::read(&p).unwrap();
+    let got: Vec<String> = OpenOptions::new()
+        .format("swe-smith")
+        .open_bytes(bytes)
+        .unwrap()
+        .states()
+        .map(|s| s.unwrap().id().to_string())
+        .collect();
+    assert_eq!(got, want);
+    let f = std::fs::File::open(&p).unwrap();
+    let got: Vec<String> = OpenOptions::new()
+        .format("swe-smith")
+        .open_fd(f.as_raw_fd())
+        .unwrap()
+        .states()
+        .map(|s| s.unwrap().id().to_string())
+        .collect();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn threads_give_the_same_states() {
+    let dir = need!(swe(""));
+    let one: Vec<String> =
+        traceingest::open(&dir).unwrap().states().map(|s| s.unwrap().to_json(false).unwrap()).collect();
+    let four: Vec<String> = OpenOptions::new()
+        .threads(4)
+        .open(&dir)
+        .unwrap()
+        .states()
+        .map(|s| s.unwrap().to_json(false).unwrap())
+        .collect();
+    assert_eq!(one, four);
+}
