@@ -101,6 +101,8 @@ int oh_is_v1_event(const ti_jv *v);
 int oh_append_str(ti_buf *b, const ti_jv *v);
 /* Append the texts of a string or list of text parts, joined with `sep`. */
 int oh_append_text(ti_buf *b, const ti_jv *v, const char *sep);
+/* Append a decimal integer. */
+int oh_put_int(ti_buf *b, int64_t v);
 /* Whole-string comparison of a JSON string with a C string. */
 int oh_streq(const ti_jv *v, const char *s);
 /* Get a member; returns 1 if present and not null. */

@@ -10,7 +10,7 @@
 #define IMG_REPL "![image](data:image/png;base64, ...) already displayed to user"
 
 static int put_int(ti_buf *b, int64_t v) {
-  return ti_buf_printf(b, "%lld", (long long)v);
+  return oh_put_int(b, v);
 }
 
 /* Append `v` (a string) with lines holding inline base64 images replaced. */

@@ -159,7 +159,8 @@ static void scan_v0(oh_ev *e, const members *m) {
   int has_tcm = e->call_id.type == TI_JSON_STRING;
 
   if (act.type == TI_JSON_STRING) {
-    if (oh_get_true(&e->args, "hidden")) {
+    /* only commands carry `hidden` (CmdRunAction / CmdOutputObservation) */
+    if (ti_json_str_eq(&act, "run") && oh_get_true(&e->args, "hidden")) {
       e->kind = OH_K_SKIP;
     } else if (ti_json_str_eq(&act, "system")) {
       e->kind = OH_K_SYSTEM;
@@ -181,7 +182,8 @@ static void scan_v0(oh_ev *e, const members *m) {
       e->unknown = !in_list(&act, v0_tool_actions) && !in_list(&act, v0_bookkeeping);
     }
   } else if (obs.type == TI_JSON_STRING) {
-    if (in_list(&obs, v0_skip_obs) || oh_get_true(&e->extras, "hidden"))
+    if (in_list(&obs, v0_skip_obs) ||
+        (ti_json_str_eq(&obs, "run") && oh_get_true(&e->extras, "hidden")))
       e->kind = OH_K_SKIP;
     else if (has_tcm)
       e->kind = OH_K_RESULT;

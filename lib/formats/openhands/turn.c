@@ -274,9 +274,12 @@ int oh_turn_emit_state(oh_walk *w, size_t i, const ti_message *action) {
   ti_buf *tmp = &w->scratch;
   int rc = ti_emit_state_begin(ctx);
   ti_buf_reset(tmp);
+  if (rc == TI_OK && t->id.len)
+    rc = ti_buf_append(tmp, t->id.p, t->id.len);
   if (rc == TI_OK)
-    rc = ti_buf_printf(tmp, "%.*s:%zu", (int)t->id.len, t->id.p ? t->id.p : "",
-                       w->turns);
+    rc = ti_buf_append(tmp, ":", 1);
+  if (rc == TI_OK)
+    rc = oh_put_int(tmp, (int64_t)w->turns);
   if (rc == TI_OK)
     rc = ti_emit_state_id(ctx, tmp->p, tmp->len);
   if (rc == TI_OK)

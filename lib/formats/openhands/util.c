@@ -44,6 +44,18 @@ int oh_append_text(ti_buf *b, const ti_jv *v, const char *sep) {
   return TI_OK;
 }
 
+int oh_put_int(ti_buf *b, int64_t v) {
+  char tmp[24], *q = tmp + sizeof tmp;
+  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  do {
+    *--q = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0)
+    *--q = '-';
+  return ti_buf_append(b, q, (size_t)(tmp + sizeof tmp - q));
+}
+
 int oh_streq(const ti_jv *v, const char *s) {
   return v->type == TI_JSON_STRING && ti_json_str_eq(v, s);
 }
