@@ -59,6 +59,10 @@ TI_API int ti_strict(const ti_plugin_ctx *ctx) {
 
 TI_API uint32_t ti_max_depth(const ti_plugin_ctx *ctx) { return ctx ? ctx->it->max_depth : 512; }
 
+TI_API uint64_t ti_max_record_bytes(const ti_plugin_ctx *ctx) {
+  return ctx ? ctx->it->max_record : 0;
+}
+
 static const char *ctx_file(const ti_plugin_ctx *ctx) {
   if (ctx->path) return ctx->path;
   return ctx->it->src == TI_SRC_FD ? "<fd>" : "<memory>";

@@ -281,7 +281,9 @@ TI_API int ti_input_whole(ti_plugin_ctx *ctx, const char **buf, size_t *len) {
   const char *p;
   size_t n;
   if (in->stream) {
-    int rc = stream_fill(in, SIZE_MAX / 2);
+    /* read at most one byte past the limit: a larger stream is refused */
+    uint64_t lim = ctx->it->max_record;
+    int rc = stream_fill(in, lim >= SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t)lim + 1);
     if (rc) return ti_fail(ctx, rc, 0, in->stream_base + in->send, "read failed");
     p = in->sbuf ? in->sbuf + in->spos : "";
     n = in->send - in->spos;
@@ -293,7 +295,7 @@ TI_API int ti_input_whole(ti_plugin_ctx *ctx, const char **buf, size_t *len) {
     p += 3;
     n -= 3;
   }
-  if (n > ctx->it->max_record)
+  if (in->stream && n > ctx->it->max_record)
     return ti_fail(ctx, TI_ERR_LIMIT, 1, 0, "input of %zu bytes is over the record limit of %llu",
                    n, (unsigned long long)ctx->it->max_record);
   *buf = p;
@@ -306,15 +308,15 @@ TI_API int ti_input_whole(ti_plugin_ctx *ctx, const char **buf, size_t *len) {
 static char *resolve(const ti_plugin_ctx *ctx, const char *path) {
   if (path[0] == '/' || !ctx->path) return ti_strdup(path);
   ti_buf b = {0};
+  int rc;
   if (ctx->in.is_dir) {
-    ti_buf_puts(&b, ctx->path);
+    rc = ti_buf_puts(&b, ctx->path);
   } else {
     const char *slash = strrchr(ctx->path, '/');
-    if (slash) ti_buf_append(&b, ctx->path, (size_t)(slash - ctx->path));
-    else ti_buf_puts(&b, ".");
+    rc = slash ? ti_buf_append(&b, ctx->path, (size_t)(slash - ctx->path)) : ti_buf_puts(&b, ".");
   }
-  ti_buf_puts(&b, "/");
-  if (ti_buf_puts(&b, path)) {
+  if (!rc) rc = ti_buf_puts(&b, "/");
+  if (rc || ti_buf_puts(&b, path)) {
     ti_buf_free(&b);
     return NULL;
   }
@@ -417,9 +419,10 @@ TI_API int ti_input_list_dir(ti_plugin_ctx *ctx, const char *path, ti_dir_fn cb,
   ti_buf p = {0};
   for (size_t i = 0; i < n && rc == TI_OK; i++) {
     ti_buf_reset(&p);
-    ti_buf_puts(&p, full);
-    ti_buf_puts(&p, "/");
-    if (ti_buf_puts(&p, names[i])) { rc = TI_ERR_NOMEM; break; }
+    if (ti_buf_puts(&p, full) || ti_buf_puts(&p, "/") || ti_buf_puts(&p, names[i])) {
+      rc = TI_ERR_NOMEM;
+      break;
+    }
     rc = cb(user, names[i], ti_path_is_dir(p.p));
   }
   for (size_t i = 0; i < n; i++) ti_mem_free(names[i]);

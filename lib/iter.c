@@ -242,7 +242,7 @@ TI_API int ti_next(const ti_state **out, ti_iter *it) {
       int rc = ti_walk_next(it, &p, &is_dir);
       if (rc) return it->status = rc;
       rc = start_trace(it, p, is_dir);
-      if (rc) return rc;
+      if (rc) return it->status = rc;
       continue;
     }
     int rc = ti_iter_pull(it);

@@ -5,12 +5,14 @@
 #include "core.h"
 
 #define TI_OPTIONS_MAX_SIZE 4096
+/* The smallest layout accepted: the struct before `threads` was appended.
+ * Callers built against it get the later fields as zero. */
+#define TI_OPTIONS_MIN_SIZE offsetof(ti_open_options, threads)
 
 TI_API int ti_open_options_init(ti_open_options *opts, size_t size) {
-  if (!opts || size < sizeof(ti_open_options) || size > TI_OPTIONS_MAX_SIZE)
-    return TI_ERR_INVALID;
+  if (!opts || size < TI_OPTIONS_MIN_SIZE || size > TI_OPTIONS_MAX_SIZE) return TI_ERR_INVALID;
   memset(opts, 0, size);
-  opts->size = sizeof(ti_open_options);
+  opts->size = size < sizeof(ti_open_options) ? size : sizeof(ti_open_options);
   return TI_OK;
 }
 
@@ -19,23 +21,30 @@ static int fail(ti_iter *it, int code, const char *msg) {
   return code;
 }
 
-int ti_iter_apply_options(ti_iter *it, const ti_open_options *opts) {
+int ti_iter_apply_options(ti_iter *it, const ti_open_options *caller) {
   it->reg = ti_registry_builtin();
   it->min_score = TI_PROBE_POSSIBLE;
   it->probe_bytes = 1u << 20;
   it->max_record = 256u << 20;
   it->max_depth = 512;
-  if (!opts) return TI_OK;
-  if (opts->size < sizeof(ti_open_options))
-    return fail(it, TI_ERR_VERSION, "options.size is smaller than this library's ti_open_options: "
+  if (!caller) return TI_OK;
+  if (caller->size < TI_OPTIONS_MIN_SIZE)
+    return fail(it, TI_ERR_VERSION, "options.size is smaller than any ti_open_options layout: "
                                     "initialise it with TI_OPEN_OPTIONS_INIT or ti_open_options_init()");
-  if (opts->size > TI_OPTIONS_MAX_SIZE)
+  if (caller->size > TI_OPTIONS_MAX_SIZE)
     return fail(it, TI_ERR_VERSION, "options.size is implausibly large: uninitialised options?");
-  const unsigned char *tail = (const unsigned char *)opts + sizeof(ti_open_options);
-  for (size_t i = 0; i < opts->size - sizeof(ti_open_options); i++)
-    if (tail[i])
-      return fail(it, TI_ERR_VERSION, "options use fields this library does not know "
-                                      "(built against a newer traceingest.h): upgrade libtraceingest");
+  if (caller->size > sizeof(ti_open_options)) {
+    const unsigned char *tail = (const unsigned char *)caller + sizeof(ti_open_options);
+    for (size_t i = 0; i < caller->size - sizeof(ti_open_options); i++)
+      if (tail[i])
+        return fail(it, TI_ERR_VERSION, "options use fields this library does not know "
+                                        "(built against a newer traceingest.h): upgrade libtraceingest");
+  }
+  /* Read through a zeroed copy: fields an older caller lacks are 0. */
+  ti_open_options local;
+  memset(&local, 0, sizeof local);
+  memcpy(&local, caller, caller->size < sizeof local ? caller->size : sizeof local);
+  const ti_open_options *opts = &local;
   if (opts->flags & ~TI_OPEN_FLAGS_ALL) return fail(it, TI_ERR_INVALID, "unknown bits in options.flags");
   if (opts->reserved0 || opts->reserved1)
     return fail(it, TI_ERR_INVALID, "options.reserved0 and reserved1 must be 0");

@@ -110,9 +110,9 @@ int ti_walk_next(ti_iter *it, char **path, int *is_dir_trace) {
     }
     const char *name = f->names[f->i++];
     ti_buf_reset(&full);
-    ti_buf_puts(&full, f->dir);
-    if (full.len && full.p[full.len - 1] != '/') ti_buf_puts(&full, "/");
-    if (ti_buf_puts(&full, name)) {
+    int brc = ti_buf_puts(&full, f->dir);
+    if (!brc && full.len && full.p[full.len - 1] != '/') brc = ti_buf_puts(&full, "/");
+    if (brc || ti_buf_puts(&full, name)) {
       ti_buf_free(&full);
       return TI_ERR_NOMEM;
     }

@@ -61,7 +61,7 @@ START_TEST(options_init_and_size_rules) {
   ti_open_options o;
   ck_assert_int_eq(ti_open_options_init(&o, sizeof o), TI_OK);
   ck_assert_uint_eq(o.size, sizeof o);
-  ck_assert_int_eq(ti_open_options_init(&o, sizeof o - 1), TI_ERR_INVALID);
+  ck_assert_int_eq(ti_open_options_init(&o, 8), TI_ERR_INVALID);
   ck_assert_int_eq(ti_open_options_init(NULL, sizeof o), TI_ERR_INVALID);
 
   ti_iter *it = NULL;
@@ -71,6 +71,15 @@ START_TEST(options_init_and_size_rules) {
   ck_assert_ptr_nonnull(strstr(ti_errmsg(it), "options.size"));
   const ti_state *s;
   ck_assert_int_eq(ti_next(&s, it), TI_ERR_VERSION); /* sticky */
+  ti_free(it);
+
+  /* a caller built against the older, smaller layout (before `threads`) */
+  ti_open_options old;
+  ck_assert_int_eq(ti_open_options_init(&old, offsetof(ti_open_options, threads)), TI_OK);
+  ck_assert_uint_eq(old.size, offsetof(ti_open_options, threads));
+  old.registry = reg;
+  ck_assert_int_eq(ti_open_memory(&it, SAMPLE, sizeof SAMPLE - 1, &old), TI_OK);
+  ck_assert_int_eq(ti_next(&s, it), TI_OK);
   ti_free(it);
 
   /* a caller built against a newer header: zero tail accepted, non-zero refused */

@@ -178,7 +178,9 @@ TI_API int ti_input_next_line(ti_plugin_ctx *ctx, ti_record *rec);
 TI_API int ti_input_peek(ti_plugin_ctx *ctx, size_t want, const char **buf, size_t *len,
                          int *at_eof);
 /* The whole input as one buffer (mapped or read). Valid until destroy().
- * Must not be mixed with ti_input_next_line. */
+ * Must not be mixed with ti_input_next_line. A mapped file or a memory
+ * input has no size limit; input read from a stream is limited to
+ * max_record_bytes (TI_ERR_LIMIT). */
 TI_API int ti_input_whole(ti_plugin_ctx *ctx, const char **buf, size_t *len);
 /* Read another file whole (e.g. a session's sidecar or event file). `path`
  * is absolute or relative to the current input's directory (or the input
@@ -209,6 +211,9 @@ TI_API const char *ti_option(const ti_plugin_ctx *ctx, const char *key);
 TI_API int ti_option_bool(const ti_plugin_ctx *ctx, const char *key, int dflt);
 TI_API int ti_strict(const ti_plugin_ctx *ctx);
 TI_API uint32_t ti_max_depth(const ti_plugin_ctx *ctx);
+/* The iterator's max_record_bytes: a plugin that splits records out of
+ * ti_input_whole itself reports longer ones (TI_ERR_LIMIT) and skips them. */
+TI_API uint64_t ti_max_record_bytes(const ti_plugin_ctx *ctx);
 
 /* Report a malformed record at (line, byte offset) of the current input
  * (or `file` given by ti_report_file). Sets the iterator's error, calls the
