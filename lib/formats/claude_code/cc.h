@@ -60,6 +60,7 @@ enum {
 #define CC_F_PARENT_NULL 0x0040u
 #define CC_F_TORN 0x0080u      /* recovered from a torn/concatenated line */
 #define CC_F_HAS_AGENT 0x0100u
+#define CC_F_NO_PARTS 0x0200u /* user content list without text/image/document */
 
 typedef struct cc_rec {
   ti_jv root;
@@ -72,9 +73,15 @@ typedef struct cc_rec {
   const char *agent;
   uint32_t uuid_n, parent_n, lparent_n, ts_n, gkey_n, agent_n;
   uint64_t line, offset;
+  int32_t env; /* assistant records: index in src->envs, else -1 */
   uint16_t type;
   uint16_t flags;
 } cc_rec;
+
+/* Envelope fields of an assistant record, captured while reading it. */
+typedef struct cc_env {
+  ti_jv cwd, version, branch, session, request;
+} cc_env;
 
 /* One input file (the session file, or a subagent file). */
 typedef struct cc_src {
@@ -83,6 +90,8 @@ typedef struct cc_src {
   size_t len;
   cc_rec *recs;
   size_t nrecs, caprecs;
+  cc_env *envs;
+  size_t nenvs, capenvs;
   const char *torn_gkey; /* message.id sniffed from an unparsable torn tail */
   size_t torn_gkey_n;
   const char *torn_parent; /* its parentUuid, when no message.id was cut */

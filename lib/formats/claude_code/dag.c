@@ -173,11 +173,17 @@ static int index_results(cc_stream *s) {
     ti_json_iter it;
     ti_jv b;
     ti_json_iter_init(&it, &content);
+    int parts = 0;
     while (ti_json_next(&it, &b)) {
       ti_jv t, id, err;
-      if (b.type != TI_JSON_OBJECT || !ti_json_get(&b, "type", &t) ||
-          !ti_json_str_eq(&t, "tool_result"))
+      if (b.type != TI_JSON_OBJECT || !ti_json_get(&b, "type", &t)) {
+        parts = 1;
         continue;
+      }
+      if (!ti_json_str_eq(&t, "tool_result")) {
+        parts = 1;
+        continue;
+      }
       if (!ti_json_get(&b, "tool_use_id", &id) || id.type != TI_JSON_STRING) continue;
       const char *ids;
       size_t idn;
@@ -205,6 +211,7 @@ static int index_results(cc_stream *s) {
         s->results[old] = *res; /* a better candidate replaces it in place */
       }
     }
+    if (!parts) r->flags |= CC_F_NO_PARTS;
   }
   return TI_OK;
 }

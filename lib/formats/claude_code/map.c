@@ -71,30 +71,46 @@ static int add_user_parts(cc_mapper *m, cc_node *nd, const ti_jv *content) {
   return rc;
 }
 
+/* base64 data and media types never need escaping: copy them raw (the
+ * image is often most of the record). */
+static int append_raw_or_decoded(const ti_jv *v, ti_buf *out) {
+  if (!(v->flags & TI_JV_ESCAPES)) return ti_buf_append(out, v->p + 1, v->n - 2);
+  ti_buf tmp = {0};
+  size_t start = out->len;
+  int rc = ti_json_str_append(v, &tmp);
+  if (!rc) rc = ti_buf_json_string(out, tmp.p ? tmp.p : "", tmp.len);
+  if (!rc) { /* drop the quotes ti_buf_json_string added */
+    memmove(out->p + start, out->p + start + 1, out->len - start - 2);
+    out->len -= 2;
+    out->p[out->len] = '\0';
+  }
+  ti_buf_free(&tmp);
+  return rc;
+}
+
 static int image_part(cc_mapper *m, const ti_jv *block, ti_buf *out) {
   ti_jv src, st, mt, data, url;
-  ti_buf *u = &m->b3;
-  ti_buf_reset(u);
-  int rc = TI_OK;
+  (void)m;
   if (ti_json_get(block, "source", &src) && ti_json_get(&src, "type", &st)) {
     if (ti_json_str_eq(&st, "base64") && ti_json_get(&src, "data", &data) &&
         data.type == TI_JSON_STRING) {
-      rc = ti_buf_puts(u, "data:");
+      int rc = ti_buf_puts(out, "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:");
       if (!rc && ti_json_get(&src, "media_type", &mt) && mt.type == TI_JSON_STRING)
-        rc = ti_json_str_append(&mt, u);
-      if (!rc) rc = ti_buf_puts(u, ";base64,");
-      if (!rc) rc = ti_json_str_append(&data, u);
-    } else if (ti_json_str_eq(&st, "url") && ti_json_get(&src, "url", &url) &&
-               url.type == TI_JSON_STRING) {
-      rc = ti_json_str_append(&url, u);
+        rc = append_raw_or_decoded(&mt, out);
+      if (!rc) rc = ti_buf_puts(out, ";base64,");
+      if (!rc) rc = append_raw_or_decoded(&data, out);
+      if (!rc) rc = ti_buf_puts(out, "\"}}");
+      return rc;
+    }
+    if (ti_json_str_eq(&st, "url") && ti_json_get(&src, "url", &url) &&
+        url.type == TI_JSON_STRING) {
+      int rc = ti_buf_puts(out, "{\"type\":\"image_url\",\"image_url\":{\"url\":");
+      if (!rc) rc = ti_json_write_compact(&url, out);
+      if (!rc) rc = ti_buf_puts(out, "}}");
+      return rc;
     }
   }
-  if (rc) return rc;
-  if (!u->len) return ti_buf_puts(out, "{\"type\":\"text\",\"text\":\"[image]\"}");
-  rc = ti_buf_puts(out, "{\"type\":\"image_url\",\"image_url\":{\"url\":");
-  if (!rc) rc = ti_buf_json_string(out, u->p, u->len);
-  if (!rc) rc = ti_buf_puts(out, "}}");
-  return rc;
+  return ti_buf_puts(out, "{\"type\":\"text\",\"text\":\"[image]\"}");
 }
 
 int cc_map_pending(cc_mapper *m, cc_stream *s, cc_pnode *p, const ti_message **out) {
@@ -398,7 +414,8 @@ static int compute(cc_mapper *m, cc_stream *s, int32_t k, const cc_node *base) {
       nd->lastg = -1;
     }
     ti_jv content;
-    if (r->message.type == TI_JSON_OBJECT && ti_json_get(&r->message, "content", &content))
+    if (!(r->flags & CC_F_NO_PARTS) && r->message.type == TI_JSON_OBJECT &&
+        ti_json_get(&r->message, "content", &content))
       rc = add_user_parts(m, nd, &content);
     break;
   }

@@ -104,10 +104,12 @@ static void destroy(void *parser) {
   ti_mem_free(p->streams);
   for (size_t i = 0; i < p->nsrcs; i++) {
     ti_mem_free(p->srcs[i]->recs);
+    ti_mem_free(p->srcs[i]->envs);
     ti_mem_free(p->srcs[i]);
   }
   ti_mem_free(p->srcs);
   ti_mem_free(p->main.recs);
+  ti_mem_free(p->main.envs);
   ti_mem_free(p->links);
   cc_map_free(&p->by_agent);
   cc_map_free(&p->by_prompt);
@@ -184,23 +186,18 @@ static int sync_history(cc_parser *p, cc_hnode *h, const ti_message *pm) {
 
 /* ---- per-state metadata -------------------------------------------------------- */
 typedef struct env {
-  ti_jv cwd, version, branch, session, request, ts;
+  ti_jv cwd, version, branch, session, request;
 } env;
 
-static void read_env(const cc_rec *r, env *e) {
+static void read_env(const cc_src *src, const cc_rec *r, env *e) {
   memset(e, 0, sizeof(*e));
-  ti_json_iter it;
-  ti_jv k, v;
-  ti_json_iter_init(&it, &r->root);
-  while (ti_json_next_member(&it, &k, &v)) {
-    if (k.n < 5 || k.n > 11) continue;
-    if (ti_json_str_eq(&k, "cwd")) e->cwd = v;
-    else if (ti_json_str_eq(&k, "version")) e->version = v;
-    else if (ti_json_str_eq(&k, "gitBranch")) e->branch = v;
-    else if (ti_json_str_eq(&k, "sessionId")) e->session = v;
-    else if (ti_json_str_eq(&k, "requestId")) e->request = v;
-    else if (ti_json_str_eq(&k, "timestamp")) e->ts = v;
-  }
+  if (r->env < 0) return;
+  const cc_env *x = &src->envs[r->env];
+  e->cwd = x->cwd;
+  e->version = x->version;
+  e->branch = x->branch;
+  e->session = x->session;
+  e->request = x->request;
 }
 
 static int meta_jv(ti_plugin_ctx *ctx, const char *key, const ti_jv *v) {
@@ -231,7 +228,7 @@ static int emit_meta(cc_parser *p, cc_traj *t, cc_group *gr, const cc_node *befo
   cc_stream *s = t->st;
   cc_rec *first = rec_of(s, gr->first);
   env e;
-  read_env(first, &e);
+  read_env(s->src, first, &e);
   /* model, usage and stop_reason over the fragments: the last wins */
   ti_jv model = {0}, usage = {0}, stop = {0}, k, v;
   int active = 0;
@@ -271,7 +268,8 @@ static int emit_meta(cc_parser *p, cc_traj *t, cc_group *gr, const cc_node *befo
       if (!rc) rc = ti_emit_meta_bool(ctx, "stop_reason_inferred", 1);
     }
   }
-  if (!rc) rc = meta_jv(ctx, "timestamp", &e.ts);
+  if (!rc) rc = first->ts ? ti_emit_meta_str(ctx, "timestamp", first->ts, first->ts_n)
+                          : ti_emit_meta_json(ctx, "timestamp", "null", 4);
   if (!rc) rc = meta_jv(ctx, "version", &e.version);
   if (!rc) rc = meta_jv(ctx, "cwd", &e.cwd);
   if (!rc) rc = meta_jv(ctx, "git_branch", &e.branch);
@@ -351,7 +349,7 @@ static int emit_group(cc_parser *p, cc_traj *t, int32_t g) {
   if (rc) return rc;
   cc_rec *first = rec_of(s, gr->first), *last = rec_of(s, gr->last);
   env e;
-  read_env(first, &e);
+  read_env(s->src, first, &e);
   const char *sess = p->session;
   size_t sess_n = p->session_n;
   if (e.session.type == TI_JSON_STRING) {

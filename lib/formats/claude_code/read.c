@@ -132,7 +132,8 @@ static int extract(cc_reader *rd, cc_src *src, const ti_jv *root, uint64_t line,
   r->offset = off;
   r->type = CC_T_NONE;
   r->flags = extra_flags;
-  ti_jv k, v, type = {0}, subtype = {0}, rid = {0}, sess = {0};
+  ti_jv k, v, type = {0}, subtype = {0}, rid = {0}, sess = {0}, cwd = {0}, ver = {0}, br = {0};
+  r->env = -1;
   ti_json_iter it;
   ti_json_iter_init(&it, root);
   while (!rc && ti_json_next_member(&it, &k, &v)) {
@@ -145,12 +146,16 @@ static int extract(cc_reader *rd, cc_src *src, const ti_jv *root, uint64_t line,
       if (!memcmp(s, "type", 4)) type = v;
       else if (!memcmp(s, "uuid", 4)) rc = span(rd->arena, &v, &r->uuid, &r->uuid_n);
       break;
+    case 3:
+      if (!memcmp(s, "cwd", 3)) cwd = v;
+      break;
     case 6:
       if (!memcmp(s, "isMeta", 6) && ti_json_is_true(&v)) r->flags |= CC_F_META;
       break;
     case 7:
       if (!memcmp(s, "message", 7)) r->message = v;
       else if (!memcmp(s, "subtype", 7)) subtype = v;
+      else if (!memcmp(s, "version", 7)) ver = v;
       else if (!memcmp(s, "agentId", 7) && v.type == TI_JSON_STRING) {
         rc = span(rd->arena, &v, &r->agent, &r->agent_n);
         r->flags |= CC_F_HAS_AGENT;
@@ -160,6 +165,7 @@ static int extract(cc_reader *rd, cc_src *src, const ti_jv *root, uint64_t line,
       if (!memcmp(s, "timestamp", 9)) rc = span(rd->arena, &v, &r->ts, &r->ts_n);
       else if (!memcmp(s, "sessionId", 9)) sess = v;
       else if (!memcmp(s, "requestId", 9)) rid = v;
+      else if (!memcmp(s, "gitBranch", 9)) br = v;
       break;
     case 10:
       if (!memcmp(s, "parentUuid", 10)) {
@@ -209,6 +215,20 @@ static int extract(cc_reader *rd, cc_src *src, const ti_jv *root, uint64_t line,
     else if (ti_json_str_eq(&subtype, "local_command")) r->flags |= CC_F_LOCAL_CMD;
   }
   if (r->type == CC_T_ASSISTANT) {
+    if (src->nenvs == src->capenvs) {
+      size_t cap = src->capenvs ? src->capenvs * 2 : 64;
+      cc_env *ne = ti_mem_realloc(src->envs, cap * sizeof(*ne));
+      if (!ne) return TI_ERR_NOMEM;
+      src->envs = ne;
+      src->capenvs = cap;
+    }
+    cc_env *e = &src->envs[src->nenvs];
+    e->cwd = cwd;
+    e->version = ver;
+    e->branch = br;
+    e->session = sess;
+    e->request = rid;
+    r->env = (int32_t)src->nenvs++;
     ti_jv id = {0}, model = {0};
     if (r->message.type == TI_JSON_OBJECT) {
       ti_json_iter mi;
