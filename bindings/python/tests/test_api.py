@@ -130,6 +130,7 @@ class Errors(unittest.TestCase):
             traceingest.open("/nonexistent/trace.jsonl")
         self.assertEqual(cm.exception.code, -3)
         self.assertIsInstance(cm.exception, traceingest.Error)
+        self.assertEqual(str(cm.exception).count("/nonexistent/trace.jsonl"), 1, str(cm.exception))
 
     def test_strict_raises_parse_error_with_position(self):
         seen = []

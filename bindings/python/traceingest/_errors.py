@@ -34,7 +34,7 @@ class Error(Exception):
         if self.file and self.line:
             return "%s:%d: %s (%s, byte %d)" % (self.file, self.line, self.message, what,
                                                 self.byte_offset)
-        if self.file:
+        if self.file and not self.message.startswith(self.file):
             return "%s: %s (%s)" % (self.file, self.message, what)
         return "%s (%s)" % (self.message, what) if self.message else what
 

@@ -124,9 +124,11 @@ impl fmt::Display for Error {
             (Some(file), line) if line > 0 => {
                 write!(f, "{}:{}: {} ({}, byte {})", file, line, i.message, what, i.byte_offset)
             }
-            (Some(file), _) => write!(f, "{}: {} ({})", file, i.message, what),
-            (None, _) if i.message.is_empty() => f.write_str(&what),
-            (None, _) => write!(f, "{} ({})", i.message, what),
+            (Some(file), _) if !i.message.starts_with(file.as_str()) => {
+                write!(f, "{}: {} ({})", file, i.message, what)
+            }
+            (_, _) if i.message.is_empty() => f.write_str(&what),
+            (_, _) => write!(f, "{} ({})", i.message, what),
         }
     }
 }

@@ -7,6 +7,7 @@ use std::os::raw::{c_char, c_int, c_void};
 use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 use std::ptr::{self, NonNull};
+use std::sync::Arc;
 
 use traceingest_sys as sys;
 
@@ -14,7 +15,7 @@ use crate::error::{Error, ErrorInfo};
 use crate::state::{State, StateRef};
 use crate::util::opt_str;
 
-type Callback = Box<dyn FnMut(&Error) + Send>;
+type Callback = Arc<dyn Fn(&Error) + Send + Sync>;
 
 struct CallbackSlot {
     f: Callback,
@@ -117,9 +118,10 @@ impl OpenOptions {
     }
 
     /// Called once per reported error (skipped records, and the fatal one),
-    /// before next() returns. A panic in it comes out of that next().
-    pub fn on_error<F: FnMut(&Error) + Send + 'static>(&mut self, f: F) -> &mut OpenOptions {
-        self.on_error = Some(Box::new(f));
+    /// before next() returns. A panic in it comes out of that next(). Shared
+    /// by every iterator these options open.
+    pub fn on_error<F: Fn(&Error) + Send + Sync + 'static>(&mut self, f: F) -> &mut OpenOptions {
+        self.on_error = Some(Arc::new(f));
         self
     }
 
@@ -180,7 +182,7 @@ impl OpenOptions {
         if !strings.is_empty() {
             opts.format_options = ptrs.as_ptr();
         }
-        let mut callback = self.on_error.take().map(|f| Box::new(CallbackSlot { f, panic: None }));
+        let mut callback = self.on_error.clone().map(|f| Box::new(CallbackSlot { f, panic: None }));
         if let Some(cb) = callback.as_mut() {
             opts.on_error = Some(trampoline);
             opts.on_error_user = &mut **cb as *mut CallbackSlot as *mut c_void;
@@ -239,7 +241,7 @@ unsafe extern "C" fn trampoline(
             record_index: 0,
         },
     );
-    let f = &mut slot.f;
+    let f = &slot.f;
     if let Err(p) = panic::catch_unwind(AssertUnwindSafe(|| f(&err))) {
         slot.panic = Some(p); // never unwind across C
     }

@@ -224,3 +224,25 @@ fn threads_give_the_same_states() {
         .collect();
     assert_eq!(one, four);
 }
+
+#[test]
+fn options_with_a_callback_open_twice() {
+    let p = need!(swe("bad-rows/input.jsonl"));
+    let seen = Arc::new(Mutex::new(0usize));
+    let s2 = seen.clone();
+    let mut o = OpenOptions::new();
+    o.on_error(move |_| *s2.lock().unwrap() += 1);
+    assert_eq!(o.open(&p).unwrap().states().count(), 2);
+    assert_eq!(o.open(&p).unwrap().states().count(), 2);
+    assert_eq!(*seen.lock().unwrap(), 6);
+}
+
+#[test]
+fn display_names_the_file_once() {
+    let e = match traceingest::open("/nonexistent/t.jsonl") {
+        Err(e) => e,
+        Ok(_) => panic!("opened a missing file"),
+    };
+    let text = e.to_string();
+    assert_eq!(text.matches("/nonexistent/t.jsonl").count(), 1, "{}", text);
+}
