@@ -1,0 +1,46 @@
+#!/bin/sh
+# cli.sh TRACEINGEST EXAMPLES_DIR: the command-line tool as a user runs it.
+set -u
+ti=$1 traces=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+check() { # check NAME COMMAND...: the command must succeed
+  name=$1; shift
+  if "$@" >"$tmp/out" 2>"$tmp/err"; then pass=$((pass + 1)); echo "ok - $name"
+  else fail=$((fail + 1)); echo "not ok - $name"; sed 's/^/#   /' "$tmp/out" "$tmp/err" | head -20; fi
+}
+
+# states: one JSON object per line, keys in the documented order
+check "states are JSONL" sh -c "'$ti' '$traces' > '$tmp/all' && test \$(wc -l < '$tmp/all') -eq 9"
+check "key order" sh -c "head -n 1 '$tmp/all' | grep -q '^{\"state_id\":.*,\"messages\":\[.*\"action\":{.*\"student_action\":.*\"trajectory_id\":.*\"metadata\":{'"
+check "--count" sh -c "test \"\$('$ti' --count '$traces')\" = 9"
+check "--count sums paths" sh -c "test \"\$('$ti' -c '$traces/swe-smith' '$traces/claude-code')\" = 7"
+check "--stats keys" sh -c "'$ti' --stats '$traces' | grep -q '\"files\":3,\"files_skipped\":0,\"trajectories\":3,\"records\":[0-9]*,\"states\":9,\"messages\":[0-9]*,\"skipped\":0'"
+check "--probe" sh -c "'$ti' --probe '$traces/swe-smith/rows.jsonl' | grep -Eq '\"swe-smith\":(100|[5-9][0-9])[,}]'"
+check "--delta has offsets" sh -c "'$ti' --delta '$traces/claude-code' | sed -n 2p | grep -q '\"messages_offset\":[1-9]'"
+check "delta is smaller" sh -c "test \$('$ti' -d '$traces' | wc -c) -lt \$('$ti' '$traces' | wc -c)"
+check "-j 2 gives the same output" sh -c "'$ti' -j 2 '$traces' | cmp -s - '$tmp/all'"
+check "stdin" sh -c "'$ti' - < '$traces/swe-smith/rows.jsonl' | grep -c state_id | grep -qx 3"
+check "--format forces" sh -c "'$ti' --format swe-smith --count '$traces/swe-smith/rows.jsonl' | grep -qx 3"
+check "--version" sh -c "'$ti' --version | grep -q '^traceingest [0-9]'"
+check "--help" sh -c "'$ti' --help | grep -q 'usage: traceingest'"
+check "--formats" sh -c "'$ti' --formats | tr '\n' ' ' | grep -q 'claude-code openhands swe-smith'"
+
+# errors: positions on stderr, exit status only for fatal errors
+head -n 3 "$traces/claude-code/-home-dev-calc/"*.jsonl > "$tmp/bad.jsonl"
+printf '{"type":"user","uuid":"x1",BROKEN\n' >> "$tmp/bad.jsonl"
+tail -n +4 "$traces/claude-code/-home-dev-calc/"*.jsonl >> "$tmp/bad.jsonl"
+check "malformed line: reported with file:line, exit 0" sh -c "'$ti' '$tmp/bad.jsonl' > /dev/null 2> '$tmp/e'; test \$? -eq 0 && grep -q 'bad.jsonl:4:' '$tmp/e'"
+check "--strict: exit 1" sh -c "'$ti' --strict '$tmp/bad.jsonl' > /dev/null 2>&1; test \$? -eq 1"
+check "-q silences skipped errors" sh -c "test -z \"\$('$ti' -q '$tmp/bad.jsonl' 2>&1 >/dev/null)\""
+check "missing file: exit 1" sh -c "'$ti' '$tmp/none.jsonl' 2> '$tmp/e'; test \$? -eq 1 && grep -q 'none.jsonl' '$tmp/e'"
+printf 'just some text\n' > "$tmp/text.txt"
+check "unknown format: exit 1" sh -c "'$ti' '$tmp/text.txt' 2> '$tmp/e'; test \$? -eq 1 && grep -q 'no format accepted' '$tmp/e'"
+check "unknown --format: exit 1" sh -c "'$ti' --format nope '$tmp/text.txt' 2> '$tmp/e'; test \$? -eq 1 && grep -q 'known: claude-code' '$tmp/e'"
+check "unknown -o key: exit 1" sh -c "'$ti' -o no_such_key=1 '$traces' 2> '$tmp/e'; test \$? -eq 1 && grep -q no_such_key '$tmp/e'"
+check "usage error: exit 2" sh -c "'$ti' --bogus 2>/dev/null; test \$? -eq 2"
+check "no path: exit 2" sh -c "'$ti' 2>/dev/null; test \$? -eq 2"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
