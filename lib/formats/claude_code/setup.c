@@ -239,7 +239,7 @@ static int on_entry(void *user, const char *name, int is_dir) {
     l->cap = cap;
   }
   ti_buf b = {0};
-  int rc = ti_buf_printf(&b, "%s/%s", l->base, name);
+  int rc = strcmp(l->base, ".") ? ti_buf_printf(&b, "%s/%s", l->base, name) : ti_buf_puts(&b, name);
   const char *s = rc ? NULL : cc_strndup(&l->p->arena, b.p, b.len);
   ti_buf_free(&b);
   if (!s) return l->rc = TI_ERR_NOMEM;
