@@ -14,6 +14,7 @@ def run_py(args):
     env["PYTHONPATH"] = support.PYDIR + os.pathsep + env.get("PYTHONPATH", "")
     p = subprocess.run([sys.executable, "-m", "traceingest", "-q"] + args, env=env,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    run_py.last_stderr = p.stderr.decode(errors="replace")[-3000:]
     return p.returncode, p.stdout
 
 
@@ -22,7 +23,7 @@ class MainMirrorsCli(unittest.TestCase):
     def same(self, args):
         want = support.run_cli(args)
         got = run_py(args)
-        self.assertEqual(got[0], want[0], "exit status for %r" % args)
+        self.assertEqual(got[0], want[0], "exit status for %r; stderr:\n%s" % (args, run_py.last_stderr))
         self.assertEqual(got[1], want[1], "stdout for %r" % args)
         return got[1]
 
