@@ -16,6 +16,8 @@ usage: python3 bench/run.py [--mb N] [--cache DIR] [--build DIR] [--rounds N]
                 default ../shared/bench next to the checkout
   --only LIST   comma-separated inputs: projects,long,openhands,swe-smith,memory
   --json FILE   also write every measurement as JSON
+  --perf N      after the table, `perf record` traceingest once per input and
+                print its N hottest functions (self time), if perf is installed
 
 What it runs, per input (all read the same bytes; stdout goes to /dev/null):
   traceingest   BUILD/tools/traceingest --delta PATH          (the library CLI)
@@ -101,7 +103,7 @@ def die(msg):
 
 def parse_args(argv):
     a = {"mb": 256, "cache": "/tmp/ti-bench", "build": os.path.join(ROOT, "build"),
-         "rounds": 3, "json": None, "only": None,
+         "rounds": 3, "json": None, "only": None, "perf": 0,
          "shared": os.path.join(os.path.dirname(ROOT), "shared", "bench")}
     i = 0
     while i < len(argv):
@@ -119,7 +121,7 @@ def parse_args(argv):
             i += 1
         else:
             die(f"unknown option {k} (see --help)")
-    a["mb"], a["rounds"] = int(a["mb"]), max(1, int(a["rounds"]))
+    a["mb"], a["rounds"], a["perf"] = int(a["mb"]), max(1, int(a["rounds"])), int(a["perf"])
     a["only"] = set(a["only"].split(",")) if a["only"] else None
     return a
 
@@ -367,6 +369,8 @@ def main(argv):
     mach["load_after"] = "%.2f %.2f %.2f" % os.getloadavg()
 
     report(a, mach, inputs, res, checks, bad)
+    if a["perf"]:
+        profile(a, inputs)
     if a["json"]:
         with open(a["json"], "w") as f:
             json.dump({"machine": mach, "mb": a["mb"], "rounds": a["rounds"],
@@ -374,6 +378,36 @@ def main(argv):
                        "runs": {f"{l} | {t}": v for (l, t), v in res.items()},
                        "checks": {f"{l} | {t}": v for (l, t), v in checks.items()},
                        "failed": {f"{l} | {t}": v for (l, t), v in bad.items()}}, f, indent=1)
+
+
+def profile(a, inputs):
+    """Where traceingest spends its time: perf's self-time top list per input."""
+    if not shutil.which("perf"):
+        print("\n(--perf: perf is not installed)")
+        return
+    data = os.path.join(a["cache"], f"perf.{os.getpid()}.data")
+    for label, _, tools, _ in inputs:
+        argv = tools.get("traceingest")
+        if not argv:
+            continue
+        r = subprocess.run(["perf", "record", "-q", "-F", "2000", "-o", data, "--"] + argv,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if r.returncode:
+            print(f"\n(--perf: perf record failed: {r.stderr.strip()[:200]})")
+            break
+        rep = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children",
+                              "--sort", "dso,symbol"], capture_output=True, text=True).stdout
+        rows = [ln.strip() for ln in rep.splitlines() if ln.strip() and not ln.startswith("#")]
+        print(f"\nperf, traceingest --delta {label} (self time, top {a['perf']}):")
+        for ln in rows[:a["perf"]]:
+            f = ln.split()
+            while f and f[-1] == "-":  # empty IPC columns
+                f.pop()
+            print("  " + " ".join(f))
+    try:
+        os.unlink(data)
+    except OSError:
+        pass
 
 
 def report(a, mach, inputs, res, checks, bad):
