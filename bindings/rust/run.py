@@ -18,6 +18,11 @@ import sys
 
 
 def main(cargo, manifest):
+    # The lock file (untracked, no dependencies in it) is regenerated each
+    # time: one written by a newer cargo (format v4) breaks Debian's cargo.
+    lock = os.path.join(os.path.dirname(os.path.abspath(manifest)), "Cargo.lock")
+    if os.path.exists(lock):
+        os.unlink(lock)
     base = [cargo, "test", "--offline", "--manifest-path", manifest]
     preload = os.environ.get("TI_BINDINGS_PRELOAD", "").strip()
     env = dict(os.environ)

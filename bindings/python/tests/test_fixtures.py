@@ -69,7 +69,8 @@ class FixturesMatchCli(unittest.TestCase):
                             d = s.to_dict()
                             self.assertEqual(s.id, d["state_id"])
                             self.assertEqual(s.messages, d["messages"])
-                            self.assertEqual(len(s), len(d["messages"]))
+                            self.assertEqual(s.message_count, len(d["messages"]))
+                            self.assertTrue(s)  # truthy even with an empty history
                             self.assertEqual(s.action, d["action"])
                             self.assertEqual(s.student_action, d["student_action"])
                             self.assertEqual(s.trajectory_id, d["trajectory_id"])

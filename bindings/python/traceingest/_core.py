@@ -258,7 +258,9 @@ class State:
             self._messages = [json.loads(m) for m in B.state_messages_json(self._ptr)]
         return self._messages
 
-    def __len__(self):
+    @property
+    def message_count(self):
+        """len(messages), without building them."""
         return B.state_int("message_count", self._ptr)
 
     @property
@@ -293,5 +295,5 @@ class State:
         return json.loads(self.to_json_bytes(delta))
 
     def __repr__(self):
-        return "<traceingest.State %r (%d messages)%s>" % (self.id, len(self), "" if self.detached
+        return "<traceingest.State %r (%d messages)%s>" % (self.id, self.message_count, "" if self.detached
                                                             else " borrowed")

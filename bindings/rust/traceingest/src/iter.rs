@@ -311,6 +311,12 @@ impl Iter {
         States { it: self, failed: false }
     }
 
+    /// An owned `Iterator<Item = State>`: stops at the end or at the first
+    /// error, which [`Owned::error`] / [`Owned::finish`] then give back.
+    pub fn owned(self) -> Owned {
+        Owned { states: self.states(), error: None }
+    }
+
     /// Name of the format of the current trace (None before the first).
     pub fn format_name(&self) -> Option<String> {
         unsafe { opt_str(sys::ti_format_name(self.ptr.as_ptr())) }.map(str::to_string)
@@ -417,5 +423,46 @@ impl IntoIterator for Iter {
     type IntoIter = States;
     fn into_iter(self) -> States {
         self.states()
+    }
+}
+
+/// Owned iteration with plain `State` items; the error that ended it (if
+/// any) is kept for [`Owned::error`] and [`Owned::finish`].
+pub struct Owned {
+    states: States,
+    error: Option<Error>,
+}
+
+impl Owned {
+    /// The error that stopped the iteration, if one did.
+    pub fn error(&self) -> Option<&Error> {
+        self.error.as_ref()
+    }
+
+    /// Ok(()) if the iteration ran to the end, else the error that stopped it.
+    pub fn finish(self) -> Result<(), Error> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// The iterator underneath (for stats and errors).
+    pub fn inner(&self) -> &Iter {
+        self.states.inner()
+    }
+}
+
+impl Iterator for Owned {
+    type Item = State;
+    fn next(&mut self) -> Option<State> {
+        match self.states.next() {
+            Some(Ok(s)) => Some(s),
+            Some(Err(e)) => {
+                self.error = Some(e);
+                None
+            }
+            None => None,
+        }
     }
 }

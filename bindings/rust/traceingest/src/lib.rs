@@ -24,7 +24,7 @@ use std::ffi::CString;
 use std::path::Path;
 
 pub use error::{strerror, Error, ErrorInfo};
-pub use iter::{Iter, OpenOptions, OptionValue, States};
+pub use iter::{Iter, OpenOptions, OptionValue, Owned, States};
 pub use message::{Message, ToolCall};
 pub use state::{State, StateRef};
 pub use traceingest_sys as sys;

@@ -246,3 +246,17 @@ fn display_names_the_file_once() {
     let text = e.to_string();
     assert_eq!(text.matches("/nonexistent/t.jsonl").count(), 1, "{}", text);
 }
+
+#[test]
+fn owned_iterator_of_plain_states() {
+    let p = need!(swe("bad-rows/input.jsonl"));
+    let mut it = OpenOptions::new().strict(true).open(&p).unwrap().owned();
+    let states: Vec<State> = it.by_ref().collect();
+    assert_eq!(states.len(), 1);
+    assert!(matches!(it.error(), Some(Error::Parse(_))));
+    assert!(it.finish().is_err());
+    let mut it = traceingest::open(&p).unwrap().owned();
+    assert_eq!(it.by_ref().count(), 2);
+    assert_eq!(it.inner().stat("skipped"), 3);
+    assert!(it.finish().is_ok());
+}
