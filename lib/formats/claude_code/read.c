@@ -453,12 +453,21 @@ int cc_read(cc_reader *rd, cc_src *src) {
   uint64_t line = 1, nrec = 0;
   if (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) pos = 3;
   int rc = TI_OK;
+  uint64_t limit = ti_max_record_bytes(rd->ctx);
   while (pos < len && !rc) {
     const char *nl = memchr(buf + pos, '\n', len - pos);
     size_t end = nl ? (size_t)(nl - buf) : len;
     size_t e = end;
     if (e > pos && buf[e - 1] == '\r') e--;
-    rc = do_line(rd, src, buf + pos, e - pos, line, pos, nl == NULL, &nrec);
+    if (limit && (uint64_t)(e - pos) > limit) {
+      char what[120];
+      snprintf(what, sizeof(what), "line of %zu bytes is over the record limit of %llu",
+               e - pos, (unsigned long long)limit);
+      nrec++;
+      rc = report(rd, src, TI_ERR_LIMIT, line, pos, what);
+    } else {
+      rc = do_line(rd, src, buf + pos, e - pos, line, pos, nl == NULL, &nrec);
+    }
     pos = end + 1;
     line++;
   }

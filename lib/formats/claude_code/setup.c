@@ -145,24 +145,26 @@ static int index_spawns(cc_parser *p, cc_stream *s) {
   return rc;
 }
 
-static void link_by_prompt(cc_parser *p, cc_traj *t, cc_stream *s, int32_t root) {
+static int link_by_prompt(cc_parser *p, cc_traj *t, cc_stream *s, int32_t root) {
   cc_rec *r = &s->src->recs[s->nodes[root].rec];
   ti_jv c;
-  if (r->type != CC_T_USER || !ti_json_get(&r->message, "content", &c)) return;
+  if (r->type != CC_T_USER || !ti_json_get(&r->message, "content", &c)) return TI_OK;
   if (c.type == TI_JSON_ARRAY) { /* [{"type":"text","text":...}] */
     ti_json_iter it;
     ti_jv b;
     ti_json_iter_init(&it, &c);
-    if (!ti_json_next(&it, &b) || !ti_json_get(&b, "text", &c)) return;
+    if (!ti_json_next(&it, &b) || !ti_json_get(&b, "text", &c)) return TI_OK;
   }
   const char *ps;
   size_t pn;
-  if (cc_str(&p->arena, &c, &ps, &pn) || !ps) return;
+  int rc = cc_str(&p->arena, &c, &ps, &pn);
+  if (rc || !ps) return rc;
   int32_t l = cc_map_get(&p->by_prompt, ps, pn);
   if (l >= 0) {
     t->link = p->links[l].id;
     t->link_n = p->links[l].id_n;
   }
+  return TI_OK;
 }
 
 /* Inline (1.0.x) sidechains: one trajectory per agent. */
@@ -192,8 +194,8 @@ static int plan_sidechains(cc_parser *p, cc_stream *s) {
     cc_traj *t;
     if (ti < 0) {
       rc = new_traj(p, s, agent, an, &t);
+      if (!rc) rc = link_by_prompt(p, t, s, root);
       if (rc) return rc;
-      link_by_prompt(p, t, s, root);
     } else {
       t = &p->trajs[ti];
     }
@@ -256,11 +258,12 @@ static int read_meta(cc_parser *p, cc_src *src, const char *rel) {
   if (!rc) rc = ti_buf_puts(&b, ".meta.json");
   const char *buf;
   size_t len;
-  if (rc || ti_input_read_file(p->ctx, b.p, &buf, &len) != TI_OK) {
-    ti_buf_free(&b);
-    return rc;
+  if (!rc) {
+    rc = ti_input_read_file(p->ctx, b.p, &buf, &len);
+    if (rc && rc != TI_ERR_NOMEM) rc = 1; /* no sidecar: fine */
   }
   ti_buf_free(&b);
+  if (rc) return rc == 1 ? TI_OK : rc;
   ti_jv root, v;
   if (ti_json_parse(buf, len, 0, &root, NULL) != TI_OK) return TI_OK;
   if (ti_json_get(&root, "agentType", &v))
@@ -303,7 +306,7 @@ static int plan_agent_file(cc_parser *p, cc_src *src) {
   if (!src->tool_use_id) {
     int32_t l = cc_map_get(&p->by_agent, agent, an);
     if (l >= 0) t->link = p->links[l].id, t->link_n = p->links[l].id_n;
-    else if (s->n) link_by_prompt(p, t, s, cc_stream_root(s, 0));
+    else if (s->n) rc = link_by_prompt(p, t, s, cc_stream_root(s, 0));
   }
   for (size_t g = 0; g < s->ngroups && !rc; g++) rc = traj_add(t, (int32_t)g);
   return rc;
@@ -398,7 +401,8 @@ static int discover(cc_parser *p) {
   return rc;
 }
 
-/* An agent file whose session file is present is read through that file. */
+/* An agent file whose session file is present is read through that file.
+ * Returns 1 (present), 0 (absent) or TI_ERR_NOMEM. */
 static int owner_exists(cc_parser *p) {
   const char *in = ti_input_path(p->ctx);
   if (!in) return 0;
@@ -422,7 +426,7 @@ static int owner_exists(cc_parser *p) {
     }
   }
   ti_buf_free(&b);
-  return found;
+  return rc ? rc : found;
 }
 
 int cc_setup(cc_parser *p) {
@@ -447,8 +451,10 @@ int cc_setup(cc_parser *p) {
   }
   if (p->main.n_main_chain == 0 && p->main.n_side_chain > 0) {
     /* A subagent transcript on its own. */
-    if (!p->opts.subagents) rc = ti_count(ctx, "claude-code.subagent_files_skipped", 1);
-    else if (owner_exists(p)) rc = ti_count(ctx, "claude-code.subagent_files_deferred", 1);
+    int owner = p->opts.subagents ? owner_exists(p) : 0;
+    if (owner < 0) rc = owner;
+    else if (!p->opts.subagents) rc = ti_count(ctx, "claude-code.subagent_files_skipped", 1);
+    else if (owner) rc = ti_count(ctx, "claude-code.subagent_files_deferred", 1);
     else rc = plan_agent_file(p, &p->main);
     return rc ? rc : cc_read_flush_counts(&p->rd);
   }
