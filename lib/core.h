@@ -28,9 +28,11 @@ unsigned long ti_test_alloc_calls(void);
 typedef struct ti_arena_chunk ti_arena_chunk;
 typedef struct ti_arena {
   ti_arena_chunk *head;
+  ti_arena_chunk *spare; /* standard chunks kept by ti_arena_reset */
   char *pos, *end;
 } ti_arena;
 void *ti_arena_alloc(ti_arena *a, size_t n); /* 8-byte aligned */
+void ti_arena_reset(ti_arena *a);            /* keep standard chunks for reuse */
 void ti_arena_free(ti_arena *a);
 
 /* ---- messages and the message log (log.c) -------------------------------- */
@@ -84,6 +86,11 @@ typedef struct ti_log {
 } ti_log;
 
 ti_log *ti_log_new(const char *traj_id, size_t len);
+/* Reuse a log nobody else references (refs == 1) for a new trajectory:
+ * its memory stays allocated, which spares the allocator and the kernel
+ * the churn of one log per file. Returns TI_OK or TI_ERR_NOMEM. */
+int ti_log_recycle(ti_log *l, const char *traj_id, size_t len);
+int ti_log_sole_owner(ti_log *l);
 void ti_log_ref(ti_log *l);
 void ti_log_unref(ti_log *l);
 /* Intern a finished message given its canonical JSON and fields; returns
@@ -242,6 +249,7 @@ struct ti_iter {
   ti_plugin_ctx *ctx;
   int probe_score;
   const char *last_format; /* name of the latest format used */
+  ti_log *spare_log;       /* a finished trace's log, kept for reuse */
   /* output */
   ti_state state;
   int have_state;

@@ -21,7 +21,10 @@ void ti_ctx_free(ti_plugin_ctx *ctx) {
   if (!ctx) return;
   while (ctx->files) ti_input_release(ctx, ctx->files->buf ? ctx->files->buf : "");
   ti_input_close(&ctx->in);
-  ti_log_unref(ctx->log);
+  if (ctx->log && !ctx->it->spare_log && ti_log_sole_owner(ctx->log))
+    ctx->it->spare_log = ctx->log; /* reused by the next trace */
+  else
+    ti_log_unref(ctx->log);
   ti_buf *bufs[] = {&ctx->mrole, &ctx->mcontent, &ctx->mtools, &ctx->mtcid, &ctx->mname,
                     &ctx->mreason, &ctx->scratch, &ctx->sid, &ctx->sstudent, &ctx->smodel,
                     &ctx->sfile, &ctx->smeta};
@@ -119,10 +122,20 @@ TI_API int ti_count(ti_plugin_ctx *ctx, const char *name, uint64_t delta) {
 /* ---- trajectories ------------------------------------------------------------ */
 TI_API int ti_emit_trajectory(ti_plugin_ctx *ctx, const char *id, size_t len) {
   if (!ctx || (!id && len)) return TI_ERR_INVALID;
-  ti_log *l = ti_log_new(id, len);
-  if (!l) return TI_ERR_NOMEM;
-  ti_log_unref(ctx->log);
-  ctx->log = l;
+  ti_log *spare = ctx->log && ti_log_sole_owner(ctx->log) ? ctx->log : ctx->it->spare_log;
+  if (spare) {
+    if (ti_log_recycle(spare, id, len)) return TI_ERR_NOMEM;
+    if (spare == ctx->it->spare_log) {
+      ctx->it->spare_log = NULL;
+      ti_log_unref(ctx->log);
+      ctx->log = spare;
+    }
+  } else {
+    ti_log *l = ti_log_new(id, len);
+    if (!l) return TI_ERR_NOMEM;
+    ti_log_unref(ctx->log);
+    ctx->log = l;
+  }
   ctx->in_msg = ctx->in_state = 0;
   ctx->it->n_trajectories++;
   return TI_OK;

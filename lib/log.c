@@ -16,7 +16,7 @@ struct ti_arena_chunk {
   _Alignas(16) char data[];
 };
 
-#define TI_ARENA_CHUNK (64 * 1024)
+#define TI_ARENA_CHUNK (256 * 1024)
 
 void *ti_arena_alloc(ti_arena *a, size_t n) {
   n = (n + 7) & ~(size_t)7;
@@ -28,8 +28,14 @@ void *ti_arena_alloc(ti_arena *a, size_t n) {
   }
   size_t sz = n > TI_ARENA_CHUNK / 4 ? n : TI_ARENA_CHUNK;
   if (sz > SIZE_MAX - sizeof(ti_arena_chunk)) return NULL;
-  ti_arena_chunk *c = ti_mem_alloc(sizeof(*c) + sz);
-  if (!c) return NULL;
+  ti_arena_chunk *c;
+  if (sz == TI_ARENA_CHUNK && a->spare) {
+    c = a->spare;
+    a->spare = c->next;
+  } else {
+    c = ti_mem_alloc(sizeof(*c) + sz);
+    if (!c) return NULL;
+  }
   c->size = sz;
   if (sz == n && a->head) {
     /* a large block: keep the current chunk's free space for later */
@@ -44,15 +50,31 @@ void *ti_arena_alloc(ti_arena *a, size_t n) {
   return c->data;
 }
 
-void ti_arena_free(ti_arena *a) {
+void ti_arena_reset(ti_arena *a) {
   ti_arena_chunk *c = a->head;
+  while (c) {
+    ti_arena_chunk *n = c->next;
+    if (c->size == TI_ARENA_CHUNK) {
+      c->next = a->spare;
+      a->spare = c;
+    } else {
+      ti_mem_free(c); /* a one-off large block */
+    }
+    c = n;
+  }
+  a->head = NULL;
+  a->pos = a->end = NULL;
+}
+
+void ti_arena_free(ti_arena *a) {
+  ti_arena_reset(a);
+  ti_arena_chunk *c = a->spare;
   while (c) {
     ti_arena_chunk *n = c->next;
     ti_mem_free(c);
     c = n;
   }
-  a->head = NULL;
-  a->pos = a->end = NULL;
+  a->spare = NULL;
 }
 
 static char *arena_strndup(ti_arena *a, const char *s, size_t n) {
@@ -81,6 +103,39 @@ ti_log *ti_log_new(const char *traj_id, size_t len) {
   }
   l->spines = l->cur;
   return l;
+}
+
+int ti_log_sole_owner(ti_log *l) {
+  return atomic_load_explicit(&l->refs, memory_order_acquire) == 1;
+}
+
+int ti_log_recycle(ti_log *l, const char *traj_id, size_t len) {
+  char *id = ti_strndup(traj_id ? traj_id : "", traj_id ? len : 0);
+  if (!id) return TI_ERR_NOMEM;
+  ti_mem_free(l->traj_id);
+  l->traj_id = id;
+  ti_arena_reset(&l->arena);
+  memset(l->buckets, 0, l->nbuckets * sizeof(*l->buckets));
+  l->nmessages = 0;
+  /* keep the current spine's array, free the others */
+  ti_spine *keep = l->cur, *s = l->spines;
+  while (s) {
+    ti_spine *n = s->next;
+    if (s != keep) {
+      ti_mem_free(s->v);
+      ti_mem_free(s);
+    }
+    s = n;
+  }
+  keep->next = NULL;
+  keep->len = keep->shared = 0;
+  keep->pinned = 0;
+  l->spines = l->cur = keep;
+  l->cur_len = 0;
+  l->last_spine = NULL;
+  l->last_count = 0;
+  l->nstates = 0;
+  return TI_OK;
 }
 
 void ti_log_ref(ti_log *l) { atomic_fetch_add_explicit(&l->refs, 1, memory_order_relaxed); }
