@@ -175,21 +175,23 @@ static int index_results(cc_stream *s) {
     ti_json_iter_init(&it, &content);
     int parts = 0;
     while (ti_json_next(&it, &b)) {
-      ti_jv t, id, err;
-      if (b.type != TI_JSON_OBJECT || !ti_json_get(&b, "type", &t)) {
-        parts = 1;
-        continue;
+      /* one walk over the block's members (is_error is often absent: a
+       * lookup would scan the whole result) */
+      ti_jv k, v, t = {0}, id = {0}, err = {0};
+      ti_json_iter bi;
+      ti_json_iter_init(&bi, &b);
+      while (ti_json_next_member(&bi, &k, &v)) {
+        if (ti_json_str_eq(&k, "type")) t = v;
+        else if (ti_json_str_eq(&k, "tool_use_id")) id = v;
+        else if (ti_json_str_eq(&k, "is_error")) err = v;
       }
       if (!ti_json_str_eq(&t, "tool_result")) {
         parts = 1;
         continue;
       }
-      if (!ti_json_get(&b, "tool_use_id", &id) || id.type != TI_JSON_STRING) continue;
-      const char *ids;
-      size_t idn;
-      if (id.flags & TI_JV_ESCAPES) continue; /* ids are plain ASCII */
-      ids = id.p + 1;
-      idn = id.n - 2;
+      if (id.type != TI_JSON_STRING || (id.flags & TI_JV_ESCAPES)) continue;
+      const char *ids = id.p + 1;
+      size_t idn = id.n - 2;
       if (s->nresults == s->capresults) {
         size_t cap = s->capresults ? s->capresults * 2 : 64;
         cc_result *nr = ti_mem_realloc(s->results, cap * sizeof(*nr));
@@ -201,7 +203,7 @@ static int index_results(cc_stream *s) {
       res->block = b;
       res->node = (int32_t)i;
       res->prio = prio;
-      res->is_error = ti_json_get(&b, "is_error", &err) && ti_json_is_true(&err);
+      res->is_error = (uint8_t)ti_json_is_true(&err);
       int32_t old;
       int rc = cc_map_put(&s->results_by_id, ids, idn, (int32_t)s->nresults, &old);
       if (rc) return rc;
