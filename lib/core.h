@@ -11,6 +11,8 @@
 #include <traceingest/traceingest.h>
 #include <traceingest/ti-format.h>
 
+typedef struct ti_log ti_log;
+
 /* ---- small helpers (mem.c) ------------------------------------------------ */
 char *ti_strndup(const char *s, size_t n);
 char *ti_strdup(const char *s);
@@ -44,11 +46,23 @@ typedef struct ti_tool_call {
 #define TI_CONTENT_TEXT 1
 #define TI_CONTENT_PARTS 2
 
+/* A decoded text made on first use (ti_message_text). */
+typedef struct ti_lazy_text {
+  struct ti_lazy_text *next; /* all of a log's, for freeing */
+  size_t len;
+  char text[];
+} ti_lazy_text;
+
 struct ti_message {
   const char *role;
-  const char *content; /* TEXT: the text; PARTS: NULL */
+  /* TEXT content is kept only as JSON (inside `json`); the decoded text is
+   * made when an accessor asks for it. Building a message from canonical
+   * input bytes is then a plain copy (ti_emit_msg_content_jv). */
+  const char *content; /* while building: the text or raw JSON (see flags) */
   size_t content_len;
   int content_kind;
+  _Atomic(ti_lazy_text *) text; /* decoded content, NULL until asked */
+  struct ti_log *owner;
   const char *json; /* canonical compact JSON of the whole message */
   size_t json_len;
   size_t content_json_off, content_json_len; /* content value inside json */
@@ -71,7 +85,7 @@ typedef struct ti_spine {
 } ti_spine;
 
 /* One trajectory: its messages, spines, and the delta reference. */
-typedef struct ti_log {
+struct ti_log {
   atomic_long refs;
   char *traj_id;
   ti_arena arena;
@@ -80,10 +94,11 @@ typedef struct ti_log {
   ti_spine *spines; /* list head */
   ti_spine *cur;    /* the current history is cur->v[0..cur_len) */
   size_t cur_len;
+  _Atomic(ti_lazy_text *) lazy; /* decoded texts, freed with the log */
   ti_spine *last_spine; /* previous emitted state, for messages_offset */
   size_t last_count;
   uint64_t nstates; /* states emitted, for default ids */
-} ti_log;
+};
 
 ti_log *ti_log_new(const char *traj_id, size_t len);
 /* Reuse a log nobody else references (refs == 1) for a new trajectory:
@@ -101,6 +116,8 @@ void ti_log_truncate(ti_log *l, size_t n);
 /* Mark the current history as referenced by a state; returns the offset
  * of the first message not shared with the previous state. */
 size_t ti_log_mark_state(ti_log *l, ti_spine **spine, size_t *count);
+/* The decoded text content of m (NULL if not text); thread-safe, made once. */
+const char *ti_message_text(const ti_message *m, size_t *len);
 
 /* ---- states (state.c, export.c) -------------------------------------------- */
 #define TI_STATE_MAGIC 0x54495354u /* "TIST" */
@@ -198,6 +215,7 @@ struct ti_plugin_ctx {
   int in_msg;
   ti_message mb;
   ti_buf mrole, mcontent, mtools, mtcid, mname, mreason;
+  int content_raw; /* mcontent holds a canonical JSON string literal */
   int has_tcid, has_name, has_reason;
   ti_buf scratch;
   /* state under construction */

@@ -166,6 +166,7 @@ TI_API int ti_emit_msg_begin(ti_plugin_ctx *ctx, const char *role) {
   ti_buf_reset(&ctx->mreason);
   memset(&ctx->mb, 0, sizeof(ctx->mb));
   ctx->has_tcid = ctx->has_name = ctx->has_reason = 0;
+  ctx->content_raw = 0;
   ctx->in_msg = 1;
   return ti_buf_puts(&ctx->mrole, role);
 }
@@ -174,7 +175,44 @@ TI_API int ti_emit_msg_content(ti_plugin_ctx *ctx, const char *s, size_t len) {
   if (!ctx || !ctx->in_msg || (!s && len)) return TI_ERR_MISUSE;
   ti_buf_reset(&ctx->mcontent);
   ctx->mb.content_kind = TI_CONTENT_TEXT;
+  ctx->content_raw = 0;
   return ti_buf_append(&ctx->mcontent, s ? s : "", len);
+}
+
+static int hexlow(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
+
+/* Is this JSON string literal (quotes included) written exactly as
+ * ti_buf_json_string would write its decoded value? Then it can be copied. */
+static int canonical_literal(const char *p, size_t n) {
+  const char *end = p + n - 1, *q = p + 1;
+  while ((q = memchr(q, '\\', (size_t)(end - q))) != NULL) {
+    char c = q[1];
+    if (c == '"' || c == '\\' || c == 'b' || c == 'f' || c == 'n' || c == 'r' || c == 't') {
+      q += 2;
+      continue;
+    }
+    /* \u00XX only for the control characters without a short form */
+    if (c != 'u' || end - q < 6 || q[2] != '0' || q[3] != '0' || (q[4] != '0' && q[4] != '1') ||
+        !hexlow(q[5]))
+      return 0;
+    unsigned v = (unsigned)(q[4] - '0') * 16 + (unsigned)(q[5] <= '9' ? q[5] - '0' : q[5] - 'a' + 10);
+    if (v == '\b' || v == '\f' || v == '\n' || v == '\r' || v == '\t') return 0;
+    q += 6;
+  }
+  return 1;
+}
+
+TI_API int ti_emit_msg_content_jv(ti_plugin_ctx *ctx, const ti_jv *v) {
+  if (!ctx || !ctx->in_msg || !v) return TI_ERR_MISUSE;
+  if (v->type != TI_JSON_STRING || v->n < 2) return TI_ERR_INVALID;
+  ti_buf_reset(&ctx->mcontent);
+  ctx->mb.content_kind = TI_CONTENT_TEXT;
+  if (!(v->flags & TI_JV_ESCAPES) || canonical_literal(v->p, v->n)) {
+    ctx->content_raw = 1;
+    return ti_buf_append(&ctx->mcontent, v->p, v->n);
+  }
+  ctx->content_raw = 0;
+  return ti_json_str_append(v, &ctx->mcontent);
 }
 
 TI_API int ti_emit_msg_content_json(ti_plugin_ctx *ctx, const char *json, size_t len) {
@@ -241,7 +279,9 @@ static int build_message_json(ti_plugin_ctx *ctx, ti_tool_call *tc) {
   if (!rc) rc = ti_buf_puts(b, ",\"content\":");
   m->content_json_off = b->len;
   if (rc) return rc;
-  if (m->content_kind == TI_CONTENT_TEXT)
+  if (m->content_kind == TI_CONTENT_TEXT && ctx->content_raw)
+    rc = ti_buf_append(b, ctx->mcontent.p, ctx->mcontent.len);
+  else if (m->content_kind == TI_CONTENT_TEXT)
     rc = ti_buf_json_string(b, ctx->mcontent.p ? ctx->mcontent.p : "", ctx->mcontent.len);
   else if (m->content_kind == TI_CONTENT_PARTS)
     rc = ti_buf_append(b, ctx->mcontent.p, ctx->mcontent.len);
@@ -455,7 +495,11 @@ TI_API int ti_emit_state_end(ti_plugin_ctx *ctx) {
   if (!rc) {
     const ti_message *a = ctx->saction;
     if (ctx->has_student) rc = add_str(b, &s->student, ctx->sstudent.p ? ctx->sstudent.p : "", ctx->sstudent.len);
-    else if (a->content_kind == TI_CONTENT_TEXT) rc = add_str(b, &s->student, a->content, a->content_len);
+    else if (a->content_kind == TI_CONTENT_TEXT) {
+      size_t tl;
+      const char *t = ti_message_text(a, &tl);
+      rc = t ? add_str(b, &s->student, t, tl) : TI_ERR_NOMEM;
+    }
     else rc = add_str(b, &s->student, "", 0);
     s->student_len = b->len - s->student - 1;
   }

@@ -105,6 +105,16 @@ ti_log *ti_log_new(const char *traj_id, size_t len) {
   return l;
 }
 
+static void free_lazy(ti_log *l) {
+  ti_lazy_text *t = atomic_load(&l->lazy);
+  while (t) {
+    ti_lazy_text *n = t->next;
+    ti_mem_free(t);
+    t = n;
+  }
+  atomic_store(&l->lazy, NULL);
+}
+
 int ti_log_sole_owner(ti_log *l) {
   return atomic_load_explicit(&l->refs, memory_order_acquire) == 1;
 }
@@ -115,6 +125,7 @@ int ti_log_recycle(ti_log *l, const char *traj_id, size_t len) {
   ti_mem_free(l->traj_id);
   l->traj_id = id;
   ti_arena_reset(&l->arena);
+  free_lazy(l);
   memset(l->buckets, 0, l->nbuckets * sizeof(*l->buckets));
   l->nmessages = 0;
   /* keep the current spine's array, free the others */
@@ -143,6 +154,7 @@ void ti_log_ref(ti_log *l) { atomic_fetch_add_explicit(&l->refs, 1, memory_order
 void ti_log_unref(ti_log *l) {
   if (!l) return;
   if (atomic_fetch_sub_explicit(&l->refs, 1, memory_order_acq_rel) != 1) return;
+  free_lazy(l);
   ti_spine *s = l->spines;
   while (s) {
     ti_spine *n = s->next;
@@ -197,10 +209,10 @@ const ti_message *ti_log_intern(ti_log *l, const ti_message *t, int *is_new) {
   m->json = arena_strndup(a, t->json, t->json_len);
   m->role = arena_strndup(a, t->role, strlen(t->role));
   if (!m->json || !m->role) return NULL;
-  if (t->content_kind == TI_CONTENT_TEXT) {
-    m->content = arena_strndup(a, t->content, t->content_len);
-    if (!m->content) return NULL;
-  }
+  m->content = NULL; /* decoded on demand from the JSON */
+  m->owner = l;
+  m->content_len = 0;
+  atomic_init(&m->text, NULL);
   if (t->ntools) {
     ti_tool_call *tc = ti_arena_alloc(a, t->ntools * sizeof(*tc));
     if (!tc) return NULL;
@@ -295,4 +307,42 @@ size_t ti_log_mark_state(ti_log *l, ti_spine **spine, size_t *count) {
   *spine = s;
   *count = n;
   return off;
+}
+
+/* Decode a message's text content once, from its JSON. Several threads may
+ * race to do it: one copy wins, the others are freed. The log the message
+ * lives in is found through `owner`, recorded at intern time. */
+const char *ti_message_text(const ti_message *m, size_t *len) {
+  if (len) *len = 0;
+  if (!m || m->content_kind != TI_CONTENT_TEXT) return NULL;
+  ti_lazy_text *t = atomic_load_explicit(&((ti_message *)m)->text, memory_order_acquire);
+  if (!t) {
+    ti_jv v = {m->json + m->content_json_off, m->content_json_len, TI_JSON_STRING, TI_JV_ESCAPES};
+    ti_buf b = {0};
+    if (ti_json_str_append(&v, &b) || ti_buf_reserve(&b, 0)) {
+      ti_buf_free(&b);
+      return NULL;
+    }
+    ti_lazy_text *n = ti_mem_alloc(sizeof(*n) + b.len + 1);
+    if (!n) {
+      ti_buf_free(&b);
+      return NULL;
+    }
+    n->len = b.len;
+    memcpy(n->text, b.p, b.len + 1);
+    ti_buf_free(&b);
+    ti_lazy_text *expected = NULL;
+    if (atomic_compare_exchange_strong(&((ti_message *)m)->text, &expected, n)) {
+      ti_log *l = m->owner;
+      n->next = atomic_load(&l->lazy);
+      while (!atomic_compare_exchange_weak(&l->lazy, &n->next, n)) {
+      }
+      t = n;
+    } else {
+      ti_mem_free(n);
+      t = expected;
+    }
+  }
+  if (len) *len = t->len;
+  return t->text;
 }

@@ -96,8 +96,7 @@ TI_API void ti_state_free(ti_state *s) {
 TI_API const char *ti_message_role(const ti_message *m) { return m ? m->role : NULL; }
 
 TI_API const char *ti_message_content(const ti_message *m, size_t *len) {
-  if (len) *len = m && m->content ? m->content_len : 0;
-  return m ? m->content : NULL;
+  return ti_message_text(m, len);
 }
 
 TI_API const char *ti_message_content_json(const ti_message *m, size_t *len) {

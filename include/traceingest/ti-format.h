@@ -242,6 +242,11 @@ TI_API int ti_emit_trajectory(ti_plugin_ctx *ctx, const char *id, size_t len);
 /* Build one message: begin, set fields, end. Strings are copied. */
 TI_API int ti_emit_msg_begin(ti_plugin_ctx *ctx, const char *role);
 TI_API int ti_emit_msg_content(ti_plugin_ctx *ctx, const char *s, size_t len);
+/* Content straight from a JSON string of the input (a ti_jv from
+ * ti_json_parse): when its bytes are already canonical they are copied as
+ * they are, with no decoding and re-encoding -- the fast path for large
+ * tool outputs. */
+TI_API int ti_emit_msg_content_jv(ti_plugin_ctx *ctx, const ti_jv *v);
 /* Content as a JSON value (an array of parts); must be valid JSON; it is
  * stored in canonical compact form. */
 TI_API int ti_emit_msg_content_json(ti_plugin_ctx *ctx, const char *json, size_t len);
