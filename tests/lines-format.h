@@ -134,6 +134,19 @@ static int lines_next(void *parser, ti_plugin_ctx *ctx) {
       if (!rc) rc = ti_emit_push(ctx, m);
       if (!rc) return TI_OK;
       break;
+    case 'J': { /* J <a JSON string literal>: user content straight from the input */
+      ti_jv v;
+      rc = ti_input_parse(ctx, rest, rn, r.line, r.offset, &v);
+      if (rc == TI_SKIP) {
+        rc = TI_OK;
+        break;
+      }
+      if (!rc) rc = ti_emit_msg_begin(ctx, "user");
+      if (!rc) rc = ti_emit_msg_content_jv(ctx, &v);
+      if (!rc) rc = ti_emit_msg_end(ctx, &m);
+      if (!rc) rc = ti_emit_push(ctx, m);
+      break;
+    }
     case 'R':
       rc = ti_emit_truncate(ctx, (size_t)strtoul(rest, NULL, 10));
       break;

@@ -221,6 +221,32 @@ START_TEST(rewrite_and_delta_offsets) {
 }
 END_TEST
 
+/* Content taken from JSON string literals: canonical ones are copied,
+ * others re-encoded; the decoded text is the same either way. */
+START_TEST(content_from_json_literals) {
+  static const char in[] = "#traj j\n"
+                           "J \"tab\\there \\\"q\\\" \\u001f caf\xC3\xA9\"\n"
+                           "J \"a\\/b \\u00e9 \\u0041 \\n\"\n"
+                           "A ok\n";
+  ti_open_options o = opts_with_reg();
+  ti_iter *it;
+  ck_assert_int_eq(ti_open_memory(&it, in, sizeof in - 1, &o), TI_OK);
+  const ti_state *s;
+  ck_assert_int_eq(ti_next(&s, it), TI_OK);
+  size_t n;
+  const ti_message *m0 = ti_state_message(s, 0), *m1 = ti_state_message(s, 1);
+  ck_assert_str_eq(ti_message_json(m0, &n),
+                   "{\"role\":\"user\",\"content\":\"tab\\there \\\"q\\\" \\u001f caf\xC3\xA9\"}");
+  ck_assert_str_eq(ti_message_content(m0, &n), "tab\there \"q\" \x1f caf\xC3\xA9");
+  ck_assert_uint_eq(n, strlen("tab\there \"q\" \x1f caf\xC3\xA9"));
+  ck_assert_str_eq(ti_message_json(m1, NULL),
+                   "{\"role\":\"user\",\"content\":\"a/b \xC3\xA9 A \\n\"}");
+  ck_assert_str_eq(ti_message_content(m1, NULL), "a/b \xC3\xA9 A \n");
+  ck_assert_ptr_eq(ti_message_content(m1, NULL), ti_message_content(m1, NULL)); /* decoded once */
+  ti_free(it);
+}
+END_TEST
+
 START_TEST(dup_outlives_iterator) {
   ti_open_options o = opts_with_reg();
   ti_iter *it;
@@ -544,6 +570,7 @@ int main(void) {
   tcase_add_test(tc, options_invalid_values);
   tcase_add_test(tc, iterate_states);
   tcase_add_test(tc, rewrite_and_delta_offsets);
+  tcase_add_test(tc, content_from_json_literals);
   tcase_add_test(tc, dup_outlives_iterator);
   tcase_add_test(tc, malformed_records_skipped_or_fatal);
   tcase_add_test(tc, record_limit_bom_crlf);
