@@ -172,8 +172,7 @@ static void scan_v0(oh_ev *e, const members *m) {
       e->kind = OH_K_COND_REQ;
     } else if (ti_json_str_eq(&act, "run") && e->src == OH_SRC_USER && !has_tcm) {
       e->kind = OH_K_USER;
-    } else if (has_tcm && e->resp.type == TI_JSON_STRING &&
-               !in_list(&act, v0_bookkeeping)) {
+    } else if (has_tcm && !in_list(&act, v0_bookkeeping)) {
       e->kind = OH_K_CALL;
     } else if (in_list(&act, v0_tool_actions) && e->src != OH_SRC_USER) {
       e->kind = OH_K_TEXT_TURN;

@@ -46,6 +46,29 @@ static int put_args(ti_buf *b, const ti_jv *v) {
   return ti_buf_puts(b, "{}");
 }
 
+/* A v0 action's args as call arguments (no model response to take them
+ * from): every member but the thought and null values. */
+static int put_action_args(ti_buf *b, const ti_jv *args) {
+  ti_json_iter it;
+  ti_jv k, v;
+  int rc = ti_buf_puts(b, "{"), first = 1;
+  ti_json_iter_init(&it, args);
+  while (rc == TI_OK && ti_json_next_member(&it, &k, &v)) {
+    if (v.type == TI_JSON_NULL || ti_json_str_eq(&k, "thought"))
+      continue;
+    if (!first)
+      rc = ti_buf_puts(b, ",");
+    if (rc == TI_OK)
+      rc = ti_json_write_compact(&k, b);
+    if (rc == TI_OK)
+      rc = ti_buf_puts(b, ":");
+    if (rc == TI_OK)
+      rc = ti_json_write_compact(&v, b);
+    first = 0;
+  }
+  return rc ? rc : ti_buf_puts(b, "}");
+}
+
 static int add_call(oh_walk *w, const ti_jv *id, const ti_jv *name,
                     const ti_jv *args) {
   oh_call *c = call_add(w);
@@ -179,8 +202,14 @@ int oh_turn_build(oh_walk *w, size_t i) {
       ti_buf_reset(content);
       if (oh_get(&e->args, "thought", &v))
         rc = oh_append_str(content, &v);
+      ti_jv none = {0};
       if (rc == TI_OK)
-        rc = add_call(w, &e->call_id, &e->tool, &e->args);
+        rc = add_call(w, &e->call_id, &e->tool, &none);
+      if (rc == TI_OK && e->args.type == TI_JSON_OBJECT) {
+        ti_buf *a = &w->calls[w->ncalls - 1].args;
+        ti_buf_reset(a);
+        rc = put_action_args(a, &e->args);
+      }
       if (rc == TI_OK)
         rc = ti_count(w->ctx, "openhands.response_missing", 1);
     }
@@ -190,13 +219,16 @@ int oh_turn_build(oh_walk *w, size_t i) {
     if (rc == TI_OK && oh_get(&e->obj, "reasoning_content", &v))
       rc = oh_append_str(reasoning, &v);
   }
-  /* Every action of the response, wherever it sits in the stream. */
+  /* Every action of the response, with the results and errors in between,
+   * up to the next model response. */
   for (size_t j = i; j < t->n && rc == TI_OK; j++) {
     const oh_ev *x = &t->ev[j];
+    if (j != i && (x->kind == OH_K_AGENT_MSG || x->kind == OH_K_TEXT_TURN))
+      break;
     if (x->kind != OH_K_CALL || x->ver != e->ver)
       continue;
     if (j != i && (e->resp.type != TI_JSON_STRING || !oh_jv_streq(&x->resp, &e->resp)))
-      continue;
+      break;
     rc = acts_add(w, j);
     if (rc == TI_OK && e->ver == 1)
       rc = v1_add_call(w, x);
