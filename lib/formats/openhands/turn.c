@@ -195,6 +195,7 @@ int oh_turn_build(oh_walk *w, size_t i) {
   w->ncalls = 0;
   w->act_start = w->nacts;
   w->usage.type = TI_JSON_INVALID;
+  w->rebuilt = 0;
   if (e->ver == 0) {
     if (v0_from_response(w, e, content, reasoning) != TI_OK || w->ncalls == 0) {
       /* No usable model response: fall back on the action itself. */
@@ -210,6 +211,7 @@ int oh_turn_build(oh_walk *w, size_t i) {
         ti_buf_reset(a);
         rc = put_action_args(a, &e->args);
       }
+      w->rebuilt = 1;
       if (rc == TI_OK)
         rc = ti_count(w->ctx, "openhands.response_missing", 1);
     }
@@ -349,7 +351,8 @@ int oh_turn_emit_state(oh_walk *w, size_t i, const ti_message *action) {
     rc = ti_emit_meta_int(ctx, "tool_calls", (int64_t)w->ncalls);
   if (rc == TI_OK && e->kind == OH_K_CALL && w->usage.type == TI_JSON_OBJECT)
     rc = ti_emit_meta_json(ctx, "usage", w->usage.p, w->usage.n);
-  if (rc == TI_OK && (w->prefc || e->kind == OH_K_TEXT_TURN))
+  if (rc == TI_OK && (w->prefc || e->kind == OH_K_TEXT_TURN ||
+                      (e->kind == OH_K_CALL && w->rebuilt)))
     rc = ti_emit_meta_bool(ctx, "reconstructed", 1);
   if (rc == TI_OK && !w->has_system)
     rc = ti_emit_meta_bool(ctx, "system_missing", 1);

@@ -67,6 +67,7 @@ struct oh_walk {
   size_t act_start;
   const ti_message *full; /* the turn as the model produced it */
   ti_jv usage;            /* v0: model_response.usage of the turn */
+  int rebuilt;            /* the turn was rebuilt from the action, not the response */
   oh_unit *deferred;      /* messages that arrived while the turn was open */
   size_t ndeferred, capdeferred;
   oh_set closed_resp;     /* response ids of finished turns */
