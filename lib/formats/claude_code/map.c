@@ -135,15 +135,17 @@ int cc_map_pending(cc_mapper *m, cc_stream *s, cc_pnode *p, const ti_message **o
   }
   ti_buf *b = &m->b1;
   ti_buf_reset(b);
-  int rc = TI_OK;
-  if (!media) {
+  size_t need = 64;
+  for (size_t i = 0; i < n; i++) need += m->tmp[i]->v.n + 96;
+  int rc = ti_buf_reserve(b, need); /* one allocation, no regrowth copies */
+  if (!media && !rc) {
     for (size_t i = 0; i < n && !rc; i++) {
       if (i) rc = ti_buf_puts(b, "\n\n");
       if (rc) break;
       if (m->tmp[i]->kind == CC_P_TEXT) rc = ti_json_str_append(&m->tmp[i]->v, b);
       else rc = ti_buf_puts(b, "[image]");
     }
-  } else {
+  } else if (!rc) {
     rc = ti_buf_puts(b, "[");
     for (size_t i = 0; i < n && !rc; i++) {
       if (i) rc = ti_buf_puts(b, ",");
