@@ -152,7 +152,9 @@ static int first_elem(scan *s, uint32_t *keys) {
     if (s->trunc) return 0;
     if (*s->p == ']') { s->p++; return 1; }
     if (*s->p == ',') { s->p++; continue; }
-    if (!skip(s)) return 0;
+    const char *before = s->p;
+    /* a mismatched closer ('}' in an array) makes no progress: invalid */
+    if (!skip(s) || s->p == before) return 0;
   }
 }
 
@@ -194,7 +196,9 @@ static int object(scan *s, uint32_t *keys, sig *sg) {
       if (!ok) return 0;
       continue;
     }
+    const char *before = s->p;
     if (!skip(s)) return 0;
+    if (s->p == before && *s->p != '}') return 0; /* e.g. {"a":] */
   }
 }
 

@@ -155,6 +155,12 @@ START_TEST(test_probe) {
                             "swe-smith"), 0);
   ck_assert_int_eq(score_of("{\"instance_id\":\"x\",\"history\":[{\"action\":\"run\","
                             "\"observation\":\"run\"}]}", "swe-smith"), 0);
+  /* malformed prefixes end the scan (they used to loop forever) */
+  ck_assert_int_eq(score_of("{\"messages\":[}", "swe-smith"), 0);
+  ck_assert_int_eq(score_of("{\"messages\":[1}", "swe-smith"), 0);
+  ck_assert_int_eq(score_of("{\"history\":[}", "swe-smith"), 0);
+  score_of("[{\"trajectory\":[{\"response\":]}]", "swe-smith"); /* returns */
+  ck_assert_int_le(score_of("{\"a\":]", "swe-smith"), TI_PROBE_WEAK);
   /* LLM completion logs are not trajectories */
   ck_assert_int_eq(score_of("{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"response\":{},"
                             "\"timestamp\":1}", "swe-smith"), 0);
