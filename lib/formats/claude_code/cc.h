@@ -205,6 +205,9 @@ int cc_stream_add(cc_stream *s, int32_t rec);
  * children, group turns, index tool results, mark the active branch(es). */
 int cc_stream_build(cc_stream *s, ti_plugin_ctx *ctx, cc_arena *a);
 int32_t cc_stream_root(cc_stream *s, int32_t i);
+/* turns.c: group assistant records into turns; index tool results. */
+int cc_group_turns(cc_stream *s);
+int cc_index_results(cc_stream *s);
 void cc_stream_free(cc_stream *s);
 
 /* ---- mapping to messages (map.c) ------------------------------------------ */

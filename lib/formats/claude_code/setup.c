@@ -113,11 +113,10 @@ static int index_spawns(cc_parser *p, cc_stream *s) {
         if (!ti_json_get(&b, "name", &x) ||
             !(ti_json_str_eq(&x, "Task") || ti_json_str_eq(&x, "Agent")))
           continue;
-        ti_jv in, pr, id;
+        ti_jv pr, id;
         if (!ti_json_getv(&b, &pr, "input", "prompt", NULL) || pr.type != TI_JSON_STRING ||
             !ti_json_get(&b, "id", &id))
           continue;
-        (void)in;
         const char *ps;
         size_t pn;
         rc = cc_str(&p->arena, &pr, &ps, &pn);
