@@ -44,13 +44,14 @@ def run_tool(cmd, capture):
     return dt, p.stdout
 
 
-def peak_rss_mb(cmd):
+def peak_rss_mb(cmd, stdin=None):
     """Peak RSS of a command, via /usr/bin/time (a forked child's own
     ru_maxrss would include this Python process)."""
     if not os.path.exists("/usr/bin/time"):
         return float("nan")
-    p = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.PIPE, text=True)
+    with open(stdin or os.devnull, "rb") as f:
+        p = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, stdin=f, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True)
     return int(p.stderr.strip().splitlines()[-1]) / 1024
 
 
@@ -110,8 +111,10 @@ def main():
     print(f"traceingest (ingest + export)   : {best['export']:.3f} s  {mbs(best['export']):7.1f} MB/s"
           f"  {best['python'] / best['export']:.2f}x python")
     base = [sys.executable, os.path.abspath(__file__), "--baseline", path]
-    print(f"peak RSS: traceingest -c {peak_rss_mb(count_cmd):.1f} MB (the input is mapped: file "
-          f"pages count); python baseline {peak_rss_mb(base):.1f} MB")
+    pipe_cmd = [a.tool, "-c", "-f", "swe-smith", "-"]
+    print(f"peak RSS: traceingest -c {peak_rss_mb(count_cmd):.1f} MB (the file is mapped: its pages "
+          f"count), reading a pipe {peak_rss_mb(pipe_cmd, path):.1f} MB (row by row); "
+          f"python baseline {peak_rss_mb(base):.1f} MB")
     if tmp:
         os.unlink(path)
 
