@@ -32,6 +32,18 @@ int ss_meta_member(ti_plugin_ctx *ctx, const ti_jv *obj, const char *member, con
   return ss_meta_jv(ctx, key ? key : member, &v);
 }
 
+int ss_meta_big(ss_parser *p, ti_plugin_ctx *ctx, const char *key, const ti_jv *v) {
+  int rc;
+  if (v->type != TI_JSON_STRING) return ss_meta_jv(ctx, key, v);
+  if (p->big_src != v->p || !p->big.p) {
+    ti_buf_reset(&p->big);
+    if ((rc = ti_json_str_append(v, &p->big)) != TI_OK) return rc;
+    if (!p->big.p && (rc = ti_buf_append(&p->big, "", 0)) != TI_OK) return rc;
+    p->big_src = v->p;
+  }
+  return ti_emit_meta_str(ctx, key, p->big.p, p->big.len);
+}
+
 static uint64_t fnv(const char *s, size_t n) {
   uint64_t h = 1469598103934665603ull;
   for (size_t i = 0; i < n; i++) {
@@ -101,6 +113,7 @@ int ss_conv_start(ss_parser *p, ti_plugin_ctx *ctx, const ti_jv *rec, const ti_j
   c->row = p->nrec - 1;
   ti_buf_reset(&p->tid);
   ti_buf_reset(&p->model);
+  p->big_src = NULL; /* a new record may reuse the bytes of the last one */
   switch (kind) {
   case SS_K_TRAJ: rc = ss_traj_setup(p, ctx, c); break;
   case SS_K_MINI: rc = ss_mini_setup(p, ctx, c); break;

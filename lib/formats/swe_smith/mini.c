@@ -46,7 +46,7 @@ int ss_mini_meta(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c) {
     else if (has_exit) rc = ss_meta_member(ctx, &extra, "exit_status", NULL);
   }
   if (rc == TI_OK && p->opt.meta_patch) {
-    if (has_info && ti_json_get(&info, "submission", &v)) rc = ss_meta_jv(ctx, "submission", &v);
+    if (has_info && ti_json_get(&info, "submission", &v)) rc = ss_meta_big(p, ctx, "submission", &v);
     else if (has_exit) rc = ss_meta_member(ctx, &extra, "submission", NULL);
   }
   if (rc == TI_OK && has_info) rc = ss_meta_member(ctx, &info, "model_stats", NULL);

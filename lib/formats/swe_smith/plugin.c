@@ -116,6 +116,7 @@ static void destroy(void *vp) {
   ti_buf_free(&p->tmp);
   ti_buf_free(&p->tmp2);
   ti_buf_free(&p->tmp3);
+  ti_buf_free(&p->big);
   ti_mem_free(p->seen);
   ti_mem_free(p);
 }

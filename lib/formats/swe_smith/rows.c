@@ -102,7 +102,7 @@ int ss_row_meta(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c) {
     if (rc == TI_OK) rc = ss_meta_jv(ctx, "traj_id", &m[SS_M_TRAJ_ID]);
     if (rc == TI_OK) rc = ss_meta_jv(ctx, "resolved", &m[SS_M_RESOLVED]);
     if (rc == TI_OK) rc = ss_meta_jv(ctx, "model", &m[SS_M_MODEL]);
-    if (rc == TI_OK && p->opt.meta_patch) rc = ss_meta_jv(ctx, "patch", &m[SS_M_PATCH]);
+    if (rc == TI_OK && p->opt.meta_patch) rc = ss_meta_big(p, ctx, "patch", &m[SS_M_PATCH]);
     if (rc == TI_OK) rc = ss_meta_jv(ctx, "id", &m[SS_M_ID]);
   } else if (c->kind == SS_K_SWEGYM) {
     rc = ti_emit_meta_str(ctx, "source", "swe-gym", 7);
@@ -124,7 +124,7 @@ int ss_row_meta(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c) {
         rc = ss_meta_jv(ctx, "resolved", &v);
     }
     if (rc == TI_OK) rc = ss_meta_jv(ctx, "exit_status", &m[SS_M_EXIT_STATUS]);
-    if (rc == TI_OK && p->opt.meta_patch) rc = ss_meta_jv(ctx, "patch", &m[SS_M_GENERATED_PATCH]);
+    if (rc == TI_OK && p->opt.meta_patch) rc = ss_meta_big(p, ctx, "patch", &m[SS_M_GENERATED_PATCH]);
   }
   if (rc == TI_OK) rc = ti_emit_meta_int(ctx, "row", (int64_t)c->row);
   return rc;

@@ -143,6 +143,8 @@ typedef struct ss_parser {
   ti_buf model;           /* source model                                    */
   ti_buf sa;              /* student action / state id                       */
   ti_buf tmp, tmp2, tmp3; /* scratch                                         */
+  ti_buf big;             /* decoded patch/submission (ss_meta_big)          */
+  const char *big_src;    /* the value it was decoded from                   */
   char stem[256];         /* file stem for ids                               */
   /* seen trajectory ids (FNV-1a hashes, open addressing) */
   uint64_t *seen;
@@ -184,6 +186,9 @@ int ss_emit_state(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c, const ti_jv *pos
 int ss_meta_jv(ti_plugin_ctx *ctx, const char *key, const ti_jv *v);
 int ss_meta_member(ti_plugin_ctx *ctx, const ti_jv *obj, const char *member,
                    const char *key);
+/* A large string member (patch, submission) repeated on every state:
+ * decoded once per record, then emitted with ti_emit_meta_str. */
+int ss_meta_big(ss_parser *p, ti_plugin_ctx *ctx, const char *key, const ti_jv *v);
 /* Set p->tid to a unique trajectory id built from `s` (appends "#<row>" on a
  * repeat within this input). */
 int ss_set_tid(ss_parser *p, const char *s, size_t n, size_t row);

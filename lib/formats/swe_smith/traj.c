@@ -97,7 +97,10 @@ int ss_traj_meta(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c, int flags) {
   if (rc == TI_OK && c->attempt >= 0) rc = ti_emit_meta_int(ctx, "attempt", c->attempt);
   if (has_info) {
     if (rc == TI_OK) rc = ss_meta_member(ctx, &info, "exit_status", NULL);
-    if (rc == TI_OK && p->opt.meta_patch) rc = ss_meta_member(ctx, &info, "submission", NULL);
+    if (rc == TI_OK && p->opt.meta_patch) {
+      ti_jv sub;
+      if (ti_json_get(&info, "submission", &sub)) rc = ss_meta_big(p, ctx, "submission", &sub);
+    }
     if (rc == TI_OK) rc = ss_meta_member(ctx, &info, "model_stats", NULL);
   }
   if (rc == TI_OK && c->attempt >= 0 && (info = p->retry_m[SS_M_INFO]).type == TI_JSON_OBJECT)
