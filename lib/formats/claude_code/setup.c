@@ -430,7 +430,18 @@ static int owner_exists(cc_parser *p) {
 
 int cc_setup(cc_parser *p) {
   ti_plugin_ctx *ctx = p->ctx;
-  int rc = ti_input_whole(ctx, &p->main.buf, &p->main.len);
+  int rc;
+  /* <session>/subagents/... met by a directory walk: decided by the path,
+   * without reading it, when the option is off or its session file will
+   * read it. */
+  const char *in = ti_input_path(ctx);
+  if (in && strstr(in, "/subagents/")) {
+    int owner = owner_exists(p);
+    if (owner < 0) return owner;
+    if (!p->opts.subagents) return ti_count(ctx, "claude-code.subagent_files_skipped", 1);
+    if (owner) return ti_count(ctx, "claude-code.subagent_files_deferred", 1);
+  }
+  rc = ti_input_whole(ctx, &p->main.buf, &p->main.len);
   if (rc) return rc;
   p->main.path = ti_input_path(ctx);
   p->rd.main_file = 1;
@@ -440,9 +451,9 @@ int cc_setup(cc_parser *p) {
     p->session = p->main.session;
     p->session_n = p->main.session_n;
   } else {
-    const char *in = p->main.path ? p->main.path : "unknown";
-    const char *b = strrchr(in, '/');
-    b = b ? b + 1 : in;
+    const char *nm = p->main.path ? p->main.path : "unknown";
+    const char *b = strrchr(nm, '/');
+    b = b ? b + 1 : nm;
     size_t n = strlen(b);
     if (ends_with(b, ".jsonl")) n -= 6;
     p->session = b;
