@@ -71,12 +71,24 @@ static int by_index(const void *a, const void *b) {
   return strcmp(x->name, y->name);
 }
 
-static int dir_sidecars(oh_source *s, oh_traj *t, int *v1) {
+/* Read a sidecar: TI_OK (root set), 1 (absent or not JSON), or an error. */
+static int sidecar(oh_source *s, const char *name, ti_jv *root) {
   const char *buf;
   size_t len;
+  int rc = ti_input_read_file(s->ctx, name, &buf, &len);
+  if (rc == TI_ERR_NOMEM)
+    return rc;
+  if (rc != TI_OK || ti_json_parse(buf, len, ti_max_depth(s->ctx), root, NULL) != TI_OK)
+    return 1;
+  return TI_OK;
+}
+
+static int dir_sidecars(oh_source *s, oh_traj *t, int *v1) {
   ti_jv root, v;
-  if (ti_input_read_file(s->ctx, "base_state.json", &buf, &len) == TI_OK &&
-      ti_json_parse(buf, len, ti_max_depth(s->ctx), &root, NULL) == TI_OK) {
+  int rc = sidecar(s, "base_state.json", &root);
+  if (rc < 0)
+    return rc;
+  if (rc == TI_OK) {
     *v1 = 1;
     if (oh_get(&root, "id", &v) && !t->id.len && oh_src_id_of(&t->id, &v) != TI_OK)
       return TI_ERR_NOMEM;
@@ -84,8 +96,10 @@ static int dir_sidecars(oh_source *s, oh_traj *t, int *v1) {
         v.type == TI_JSON_STRING && oh_append_str(&t->model, &v) != TI_OK)
       return TI_ERR_NOMEM;
   }
-  if (ti_input_read_file(s->ctx, "metadata.json", &buf, &len) == TI_OK &&
-      ti_json_parse(buf, len, ti_max_depth(s->ctx), &root, NULL) == TI_OK) {
+  rc = sidecar(s, "metadata.json", &root);
+  if (rc < 0)
+    return rc;
+  if (rc == TI_OK) {
     if (oh_get(&root, "conversation_id", &v) && !t->id.len &&
         oh_src_id_of(&t->id, &v) != TI_OK)
       return TI_ERR_NOMEM;
@@ -149,8 +163,8 @@ int oh_src_fill_dir(oh_source *s, oh_traj *t) {
                           "not an OpenHands event");
       continue;
     }
-    ti_count(s->ctx, "records", 1);
-    rc = oh_traj_add(t, &root, 1, 0, path);
+    if ((rc = ti_count(s->ctx, "records", 1)) == TI_OK)
+      rc = oh_traj_add(t, &root, 1, 0, path);
   }
   ti_mem_free(d.v);
   if (rc != TI_OK)

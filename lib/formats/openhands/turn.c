@@ -197,7 +197,10 @@ int oh_turn_build(oh_walk *w, size_t i) {
   w->usage.type = TI_JSON_INVALID;
   w->rebuilt = 0;
   if (e->ver == 0) {
-    if (v0_from_response(w, e, content, reasoning) != TI_OK || w->ncalls == 0) {
+    int got = v0_from_response(w, e, content, reasoning);
+    if (got < 0)
+      return got;
+    if (got != TI_OK || w->ncalls == 0) {
       /* No usable model response: fall back on the action itself. */
       w->ncalls = 0;
       ti_buf_reset(content);
@@ -239,9 +242,16 @@ int oh_turn_build(oh_walk *w, size_t i) {
     return rc;
   if (w->o.strip_think)
     strip_think(content, reasoning);
-  rc = ti_emit_msg_begin(w->ctx, "assistant");
-  if (rc == TI_OK && content->len && !oh_blank(content->p, content->len))
-    rc = ti_emit_msg_content(w->ctx, content->p, content->len);
+  ti_buf_reset(&w->turn_content);
+  ti_buf_reset(&w->turn_reasoning);
+  if (content->len && !oh_blank(content->p, content->len))
+    rc = ti_buf_append(&w->turn_content, content->p, content->len);
+  if (rc == TI_OK && reasoning->len)
+    rc = ti_buf_append(&w->turn_reasoning, reasoning->p, reasoning->len);
+  if (rc == TI_OK)
+    rc = ti_emit_msg_begin(w->ctx, "assistant");
+  if (rc == TI_OK && w->turn_content.len)
+    rc = ti_emit_msg_content(w->ctx, w->turn_content.p, w->turn_content.len);
   for (size_t k = 0; k < w->ncalls && rc == TI_OK; k++) {
     oh_call *c = &w->calls[k];
     rc = ti_emit_msg_tool_call(w->ctx, c->id.p, c->id.len, c->name.p, c->name.len,
@@ -255,31 +265,30 @@ int oh_turn_build(oh_walk *w, size_t i) {
 }
 
 /* student_action: the turn's text; when it has none, the calls rendered as
- * a JSON array of {"name","arguments"} (arguments parsed when valid). */
-static int student_text(oh_walk *w, const ti_message *action, ti_buf *out) {
-  size_t len = 0;
-  const char *s = ti_message_content(action, &len);
-  if (s && len && !oh_blank(s, len))
-    return ti_buf_append(out, s, len);
-  size_t n = ti_message_tool_call_count(action);
-  if (!w->o.student_calls || n == 0)
+ * a JSON array of {"name","arguments"} (arguments parsed when valid). The
+ * text and calls come from the walker's buffers, not read back from the
+ * message. */
+static int student_text(oh_walk *w, const char *text, size_t len, int calls,
+                        ti_buf *out) {
+  if (text && len && !oh_blank(text, len))
+    return ti_buf_append(out, text, len);
+  if (!w->o.student_calls || !calls || w->ncalls == 0)
     return ti_buf_append(out, "", 0);
   int rc = ti_buf_puts(out, "[");
-  for (size_t k = 0; k < n && rc == TI_OK; k++) {
-    const char *name = NULL, *args = NULL;
+  for (size_t k = 0; k < w->ncalls && rc == TI_OK; k++) {
+    const oh_call *c = &w->calls[k];
     ti_jv root;
-    (void)ti_message_tool_call(action, k, NULL, &name, &args);
     rc = ti_buf_puts(out, k ? ",{\"name\":" : "{\"name\":");
     if (rc == TI_OK)
-      rc = ti_buf_json_string(out, name ? name : "", name ? strlen(name) : 0);
+      rc = ti_buf_json_string(out, c->name.p ? c->name.p : "", c->name.len);
     if (rc == TI_OK)
       rc = ti_buf_puts(out, ",\"arguments\":");
     if (rc != TI_OK)
       break;
-    if (args && ti_json_parse(args, strlen(args), 0, &root, NULL) == TI_OK)
+    if (c->args.p && ti_json_parse(c->args.p, c->args.len, 0, &root, NULL) == TI_OK)
       rc = ti_json_write_compact(&root, out);
     else
-      rc = ti_buf_json_string(out, args ? args : "", args ? strlen(args) : 0);
+      rc = ti_buf_json_string(out, c->args.p ? c->args.p : "", c->args.len);
     if (rc == TI_OK)
       rc = ti_buf_puts(out, "}");
   }
@@ -319,8 +328,10 @@ int oh_turn_emit_state(oh_walk *w, size_t i, const ti_message *action) {
   if (rc == TI_OK)
     rc = ti_emit_state_action(ctx, action);
   ti_buf_reset(tmp);
-  if (rc == TI_OK)
-    rc = student_text(w, action, tmp);
+  if (rc == TI_OK && e->kind == OH_K_CALL)
+    rc = student_text(w, w->turn_content.p, w->turn_content.len, 1, tmp);
+  else if (rc == TI_OK)
+    rc = student_text(w, w->text.p, w->text.len, 0, tmp);
   if (rc == TI_OK)
     rc = ti_emit_state_student_action(ctx, tmp->p ? tmp->p : "", tmp->len);
   /* source model: the response's model, else the envelope's. */

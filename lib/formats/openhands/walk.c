@@ -31,6 +31,8 @@ void oh_walk_free(oh_walk *w) {
   ti_buf_free(&w->tools_buf);
   ti_buf_free(&w->version);
   ti_buf_free(&w->last_model);
+  ti_buf_free(&w->turn_content);
+  ti_buf_free(&w->turn_reasoning);
   ti_buf_free(&w->text);
   ti_buf_free(&w->text2);
   ti_buf_free(&w->scratch);
@@ -70,6 +72,8 @@ static int push_msg(oh_walk *w, oh_unit *u, const ti_message *m) {
     if (!u->msg_nn) {
       size_t len = 0;
       const char *s = ti_message_content(m, &len);
+      if (!s) /* our user messages always have text: decoding it failed */
+        return TI_ERR_NOMEM;
       ti_buf_reset(&w->scratch);
       int rc = ti_buf_puts(&w->scratch, "\n\n");
       if (rc == TI_OK && s)
@@ -147,12 +151,11 @@ static int close_turn(oh_walk *w) {
   if (rc == TI_OK && missing == 0) {
     u.msg = w->full;
   } else if (rc == TI_OK) {
-    size_t clen = 0, rlen = 0;
-    const char *content = ti_message_content(w->full, &clen);
-    const char *reasoning = ti_message_reasoning(w->full, &rlen);
-    if (kept || (content && !oh_blank(content, clen))) {
+    size_t clen = w->turn_content.len, rlen = w->turn_reasoning.len;
+    const char *content = w->turn_content.p, *reasoning = rlen ? w->turn_reasoning.p : NULL;
+    if (kept || clen) {
       rc = ti_emit_msg_begin(w->ctx, "assistant");
-      if (rc == TI_OK && content && clen)
+      if (rc == TI_OK && clen)
         rc = ti_emit_msg_content(w->ctx, content, clen);
       for (size_t k = 0; k < w->ncalls && rc == TI_OK; k++) {
         oh_call *c = &w->calls[k];

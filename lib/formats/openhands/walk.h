@@ -66,6 +66,8 @@ struct oh_walk {
   size_t ncalls, capcalls;
   size_t act_start;
   const ti_message *full; /* the turn as the model produced it */
+  ti_buf turn_content;    /* its text (empty: none) and reasoning, kept here */
+  ti_buf turn_reasoning;  /* because reading them back from a message may fail */
   ti_jv usage;            /* v0: model_response.usage of the turn */
   int rebuilt;            /* the turn was rebuilt from the action, not the response */
   oh_unit *deferred;      /* messages that arrived while the turn was open */
