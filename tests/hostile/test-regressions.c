@@ -96,6 +96,38 @@ static int claude_code_record_limit_is_per_line(void) {
   return 0;
 }
 
+/* hostile suite: a file truncated while it is read. The default reader
+ * maps the file (mmap); touching mapped pages past the new end of file
+ * raises SIGBUS and kills the consumer. Expected: the run ends (TI_DONE or
+ * a TI_ERR_IO error), no crash. */
+static int file_truncated_while_read(void) {
+  char *dir = h_tmpdir();
+  CHECK(dir != NULL);
+  char path[4096];
+  snprintf(path, sizeof path, "%s/rows.jsonl", dir);
+  FILE *f = fopen(path, "wb");
+  CHECK(f != NULL);
+  for (int i = 0; i < 20000; i++)
+    fprintf(f, "{\"messages\":[{\"role\":\"user\",\"content\":\"hi %d\"},{\"role\":"
+               "\"assistant\",\"content\":\"yo\"}],\"instance_id\":\"x%d\"}\n", i, i);
+  CHECK(fclose(f) == 0);
+  ti_open_options o = TI_OPEN_OPTIONS_INIT;
+  o.format = "swe-smith";
+  ti_iter *it = NULL;
+  CHECK(ti_open(&it, path, &o) == TI_OK);
+  const ti_state *s;
+  CHECK(ti_next(&s, it) == TI_OK);
+  CHECK(truncate(path, 100) == 0); /* the writer rewrites the file */
+  int rc;
+  while ((rc = ti_next(&s, it)) == TI_OK) {
+  }
+  CHECK(rc == TI_DONE || rc == TI_ERR_IO);
+  ti_free(it);
+  h_rmtree(dir);
+  free(dir);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   signal(SIGALRM, on_alarm);
   if (argc != 2) return 2;
@@ -103,6 +135,8 @@ int main(int argc, char **argv) {
     return swe_smith_probe_mismatched_closer();
   if (!strcmp(argv[1], "claude-code-record-limit-per-line"))
     return claude_code_record_limit_is_per_line();
+  if (!strcmp(argv[1], "file-truncated-while-read"))
+    return file_truncated_while_read();
   fprintf(stderr, "unknown case %s\n", argv[1]);
   return 2;
 }
