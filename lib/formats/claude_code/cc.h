@@ -233,6 +233,7 @@ typedef struct cc_opts {
   int thinking_in_sa;
   int images_placeholder;
   int active_only;
+  int merge_user; /* 0: one user message per record */
   const char *system_prompt; /* NULL: none */
   int system_synthetic;
 } cc_opts;

@@ -436,6 +436,10 @@ static int compute(cc_mapper *m, cc_stream *s, int32_t k, const cc_node *base) {
   default:
     break;
   }
+  /* merge_user=0: every record's user-side text is its own message */
+  if (!rc && !m->opts->merge_user && nd->pend && nd->pend != base->pend &&
+      (r->type == CC_T_USER || r->type == CC_T_SYSTEM))
+    rc = flush_pending(m, s, nd);
   if (!rc) nd->epoch = s->epoch;
   return rc;
 }

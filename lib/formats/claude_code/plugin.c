@@ -7,7 +7,8 @@
 #include "plugin.h"
 
 static const char *const option_keys[] = {
-    "subagents", "system_prompt", "thinking_in_student_action", "images", "branches", NULL};
+    "subagents", "system_prompt", "thinking_in_student_action", "images", "branches",
+    "merge_user", NULL};
 
 static const char default_system_prompt[] =
     "You are a coding agent working in a user's repository.";
@@ -75,6 +76,7 @@ static int create(void **out, ti_plugin_ctx *ctx) {
   p->ctx = ctx;
   p->opts.subagents = ti_option_bool(ctx, "subagents", 0);
   p->opts.thinking_in_sa = ti_option_bool(ctx, "thinking_in_student_action", 1);
+  p->opts.merge_user = ti_option_bool(ctx, "merge_user", 1);
   const char *im = ti_option(ctx, "images");
   p->opts.images_placeholder = im && !strcmp(im, "placeholder");
   const char *br = ti_option(ctx, "branches");

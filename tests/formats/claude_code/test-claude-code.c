@@ -468,7 +468,7 @@ END_TEST
 START_TEST(options_declared) {
   static const char *const ok[] = {"subagents=1", "system_prompt=none",
                                    "thinking_in_student_action=0", "images=placeholder",
-                                   "branches=active", NULL};
+                                   "branches=active", "merge_user=0", NULL};
   static const char *const bad[] = {"no_such_option=1", NULL};
   static const char txt[] = "{\"type\":\"summary\",\"summary\":\"x\",\"leafUuid\":\"y\"}\n";
   ti_open_options o = TI_OPEN_OPTIONS_INIT;
