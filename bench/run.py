@@ -313,6 +313,14 @@ def main(argv):
 
     mach = machine()
     mach["build"] = f"{a['build']} ({buildtype(a['build'])})"
+    try:
+        mach["commit"] = subprocess.run(["git", "-C", ROOT, "log", "-1", "--format=%h %cd",
+                                         "--date=format:%Y-%m-%d %H:%M"], capture_output=True,
+                                        text=True).stdout.strip() or "?"
+        mach["cc"] = subprocess.run(["cc", "--version"], capture_output=True,
+                                    text=True).stdout.splitlines()[0]
+    except (OSError, IndexError):
+        pass
     mach["simdjson"] = sj_how
     mach["rss_floor_kb"] = run([ti, "--version"])[2]
     mach["load_before"] = "%.2f %.2f %.2f" % os.getloadavg()
@@ -421,12 +429,14 @@ def report(a, mach, inputs, res, checks, bad):
 
     out = []
     w = out.append
-    w(f"Machine: {mach.get('Model name', '?')} ({mach.get('Hypervisor vendor', 'bare metal')} "
-      f"guest), {mach['cores']} cores; {mach['date']}; Python {mach['python']}; "
-      f"kernel {mach['kernel']}")
-    w(f"Build: {mach['build']}; simdjson reference: {mach['simdjson']}")
-    w(f"Corpus: make_corpus.py --mb {a['mb']} in {a['cache']}/mb{a['mb']}; {a['rounds']} "
-      f"rounds in alternation; load average before {mach['load_before']}, "
+    w(f"- Machine: {mach.get('Model name', '?')} "
+      f"({mach.get('Hypervisor vendor', 'bare metal')} guest), {mach['cores']} cores, "
+      f"L2 {mach.get('L2 cache', '?')}, L3 {mach.get('L3 cache', '?')}; {mach['date']}; "
+      f"Python {mach['python']}; kernel {mach['kernel']}")
+    w(f"- Build: {mach['build']}, {mach.get('cc', '?')}; library at {mach.get('commit', '?')}; "
+      f"simdjson reference: {mach['simdjson']}")
+    w(f"- Corpus: make_corpus.py --mb {a['mb']} in {a['cache']}/mb{a['mb']}; {a['rounds']} "
+      f"rounds in alternation; load average (1, 5, 15 min) before {mach['load_before']}, "
       f"after {mach['load_after']}")
     w("")
     w("MB = 2^20 bytes of input. MB/s from the best wall time of the rounds (median in "
