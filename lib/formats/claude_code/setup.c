@@ -435,6 +435,11 @@ int cc_setup(cc_parser *p) {
    * without reading it, when the option is off or its session file will
    * read it. */
   const char *in = ti_input_path(ctx);
+  const char *base = in ? strrchr(in, '/') : NULL;
+  base = base ? base + 1 : in;
+  if (base && (!strncmp(base, "agent-aprompt_suggestion", 24) ||
+               !strncmp(base, "agent-acompact", 14) || !strcmp(base, "journal.jsonl")))
+    return ti_count(ctx, "claude-code.subagent_files_skipped", 1); /* never agent work */
   if (in && strstr(in, "/subagents/")) {
     int owner = owner_exists(p);
     if (owner < 0) return owner;
