@@ -203,6 +203,7 @@ int ss_conv_step(ss_parser *p, ti_plugin_ctx *ctx) {
   ti_jv raw;
   ss_msg m;
   int rc;
+  if (c->steps_mode) return ss_steps_step(p, ctx, c);
   if (c->pending) {
     if ((rc = ti_emit_push(ctx, c->pending)) != TI_OK) return rc;
     c->pending = NULL;

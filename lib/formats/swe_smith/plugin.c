@@ -9,7 +9,7 @@ enum { REC_OK = 0, REC_DONE = 1, REC_SKIP = 2 };
 
 static const char *const option_keys[] = {
     "student_action", "attempts", "synthetic_turns", "unknown_role", "traj_tail",
-    "patch_metadata", NULL};
+    "patch_metadata", "traj_messages", NULL};
 
 static int pick(const char *v, const char *a, const char *b, int *out) {
   if (!v) return 1;
@@ -36,6 +36,8 @@ static int parse_options(ss_parser *p, ti_plugin_ctx *ctx) {
     bad = "synthetic_turns (skip|keep)";
   if (!pick(ti_option(ctx, "unknown_role"), "drop", "error", &p->opt.unknown_role_err))
     bad = "unknown_role (drop|error)";
+  if (!pick(ti_option(ctx, "traj_messages"), "history", "steps", &p->opt.steps))
+    bad = "traj_messages (history|steps)";
   if (bad) return ti_fail(ctx, TI_ERR_INVALID, 0, 0, SS_NAME ": bad value for option %s", bad);
   return TI_OK;
 }

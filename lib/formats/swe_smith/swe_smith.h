@@ -46,6 +46,7 @@ typedef struct ss_opts {
   int keep_synthetic;   /* synthetic_turns=skip|keep                        */
   int unknown_role_err; /* unknown_role=drop|error                          */
   int tail;             /* traj_tail=1|0: append steps missing from history  */
+  int steps;            /* traj_messages=history|steps                      */
   int meta_patch;       /* patch_metadata=1|0: patch/submission metadata    */
 } ss_opts;
 
@@ -113,6 +114,9 @@ typedef struct ss_conv {
   size_t steps_n;
   size_t tail_next;       /* next step index to append                       */
   ti_jv tail_step;        /* the step being appended                         */
+  int steps_mode;         /* traj_messages=steps in effect                   */
+  ti_json_iter step_it;
+  ti_jv step_prev;
   int version_known;
   const char *version;
 } ss_conv;
@@ -169,6 +173,9 @@ int ss_row_meta(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c);
 int ss_traj_setup(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c);
 int ss_traj_meta(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c, int flags);
 int ss_traj_tail(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c);
+/* steps.c: traj_messages=steps */
+int ss_steps_usable(const ss_conv *c);
+int ss_steps_step(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c);
 /* mini.c: mini-swe-agent */
 int ss_mini_setup(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c);
 int ss_mini_meta(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c);

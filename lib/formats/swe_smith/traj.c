@@ -68,6 +68,11 @@ int ss_traj_setup(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c) {
   c->tail_next = c->scan.assistants;
   if (!p->opt.tail || c->tail_next > c->steps_n) c->tail_next = c->steps_n;
   c->version = traj_version(c);
+  if (p->opt.steps && c->steps.type == TI_JSON_ARRAY && ss_steps_usable(c)) {
+    c->steps_mode = 1;
+    ti_json_iter_init(&c->step_it, &c->steps);
+    c->step_prev.type = TI_JSON_INVALID;
+  }
 
   ti_buf_reset(&p->tmp);
   if ((rc = ti_buf_puts(&p->tmp, p->stem)) != TI_OK) return rc;
@@ -106,6 +111,7 @@ int ss_traj_meta(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c, int flags) {
   if (rc == TI_OK && c->attempt >= 0 && (info = p->retry_m[SS_M_INFO]).type == TI_JSON_OBJECT)
     rc = ss_meta_member(ctx, &info, "best_attempt_idx", NULL);
   if (rc == TI_OK) rc = ti_emit_meta_int(ctx, "demo_turns_skipped", (int64_t)c->scan.demo_skipped);
+  if (rc == TI_OK && c->steps_mode) rc = ti_emit_meta_str(ctx, "messages_from", "steps", 5);
   if (rc == TI_OK && (flags & SS_F_FROM_TRAJ)) {
     rc = ti_emit_meta_bool(ctx, "from_trajectory", 1);
     if (rc == TI_OK && c->tail_step.type == TI_JSON_OBJECT)

@@ -383,6 +383,40 @@ START_TEST(test_rows_metadata) {
 }
 END_TEST
 
+/* traj_messages=steps on 1.0.1 files (steps carry `messages`): same states;
+ * pandas has no eliding history processor, so the histories are those of
+ * `history` mode exactly. */
+START_TEST(test_steps_mode) {
+  static const char *const files[] = {"swesmith__pandas-dev__pandas.95280573.pr_53856.traj",
+                                      "sweagent__marshmallow-1867__function_calling_replace_from_source.traj"};
+  const char *steps[] = {"traj_messages=steps", NULL};
+  for (int f = 0; f < 2; f++) {
+    errs e = {0};
+    ti_iter *a = open_file(files[f], &e, NULL), *b = open_file(files[f], &e, steps);
+    const ti_state *sa, *sb;
+    int n = 0, identical = 0;
+    while (ti_next(&sa, a) == TI_OK) {
+      ck_assert_int_eq(ti_next(&sb, b), TI_OK);
+      ck_assert_ptr_nonnull(strstr(ti_state_metadata_json(sb, NULL), "\"messages_from\":\"steps\""));
+      ck_assert_str_eq(ti_message_json(ti_state_action(sa), NULL),
+                       ti_message_json(ti_state_action(sb), NULL));
+      int same = ti_state_message_count(sa) == ti_state_message_count(sb);
+      for (size_t i = 0; same && i < ti_state_message_count(sa); i++)
+        same = strcmp(ti_message_json(ti_state_message(sa, i), NULL),
+                      ti_message_json(ti_state_message(sb, i), NULL)) == 0;
+      identical += same;
+      n++;
+    }
+    ck_assert_int_eq(ti_next(&sb, b), TI_DONE);
+    ck_assert_int_eq(e.n, 0);
+    ck_assert_int_eq(n, f == 0 ? 17 : 13);
+    if (f == 0) ck_assert_int_eq(identical, 17);
+    ti_free(a);
+    ti_free(b);
+  }
+}
+END_TEST
+
 int main(void) {
   const char *d = getenv("TI_CORPUS_DIR");
   struct stat st;
@@ -404,6 +438,7 @@ int main(void) {
   tcase_add_test(tc, test_tail_step);
   tcase_add_test(tc, test_traj_metadata);
   tcase_add_test(tc, test_rows_metadata);
+  tcase_add_test(tc, test_steps_mode);
   suite_add_tcase(su, tc);
   SRunner *sr = srunner_create(su);
   srunner_run_all(sr, CK_NORMAL);
