@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/* libFuzzer harness: the whole path ti_open_memory -> ti_next ->
+ * accessors/ti_state_json. Without FUZZ_FORMAT the format is detected
+ * (auto-detect path); with -DFUZZ_FORMAT="name" it is forced through
+ * opts.format, so every input reaches that plugin.
+ * The first input byte selects options (strict mode, small limits) so both
+ * the skipping and the strict paths are covered. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <traceingest/traceingest.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check(int ok, const char *what) {
+  if (!ok) {
+    fprintf(stderr, "fuzz-open: invariant broken: %s\n", what);
+    abort();
+  }
+}
+
+static void on_error(void *user, int code, const char *msg, const char *file, uint64_t line,
+                     uint64_t offset) {
+  (void)offset;
+  check(code < 0, "reported error code not negative");
+  check(msg != NULL && file != NULL, "error message/file");
+  (void)strlen(msg);
+  ++*(unsigned long *)user;
+  (void)line;
+}
+
+static void touch_message(const ti_message *m) {
+  size_t len;
+  check(m != NULL, "NULL message");
+  const char *role = ti_message_role(m);
+  check(role != NULL, "role");
+  (void)ti_message_content(m, &len);
+  (void)ti_message_content_json(m, &len);
+  size_t n = ti_message_tool_call_count(m);
+  for (size_t i = 0; i < n; i++) {
+    const char *id, *name, *args;
+    check(ti_message_tool_call(m, i, &id, &name, &args) == TI_OK, "tool call");
+  }
+  check(ti_message_tool_call(m, n, NULL, NULL, NULL) == TI_ERR_INVALID, "tool call range");
+  (void)ti_message_tool_call_id(m);
+  (void)ti_message_name(m);
+  (void)ti_message_reasoning(m, &len);
+  check(ti_message_json(m, &len) != NULL, "message json");
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  unsigned mode = size ? data[0] : 0;
+  if (size) data++, size--;
+  ti_open_options o = TI_OPEN_OPTIONS_INIT;
+  unsigned long errors = 0;
+#ifdef FUZZ_FORMAT
+  o.format = FUZZ_FORMAT;
+#endif
+  if (mode & 1) o.flags |= TI_OPEN_STRICT;
+  if (mode & 2) o.max_depth = 8;
+  if (mode & 4) o.max_record_bytes = 64;
+  if (mode & 8) o.probe_bytes = 16;
+  o.on_error = on_error;
+  o.on_error_user = &errors;
+  ti_iter *it = NULL;
+  int rc = ti_open_memory(&it, data, size, &o);
+  if (rc != TI_OK) {
+    check(rc < 0, "open status");
+    check(it != NULL || rc == TI_ERR_NOMEM, "open sets *out");
+    (void)ti_errmsg(it);
+    ti_free(it);
+    return 0;
+  }
+  const ti_state *s;
+  ti_state *kept = NULL;
+  unsigned long states = 0;
+  while ((rc = ti_next(&s, it)) == TI_OK) {
+    states++;
+    const char *js;
+    size_t len;
+    check(ti_state_json(&js, &len, s, 0) == TI_OK, "state json");
+    check(strlen(js) == len, "state json length");
+    check(ti_state_json(&js, &len, s, TI_JSON_DELTA) == TI_OK, "state json delta");
+    size_t n = ti_state_message_count(s);
+    check(ti_state_messages_offset(s) <= n, "messages_offset");
+    for (size_t i = 0; i < n; i++) touch_message(ti_state_message(s, i));
+    check(ti_state_message(s, n) == NULL, "message range");
+    touch_message(ti_state_action(s));
+    check(ti_state_student_action(s, &len) != NULL, "student_action");
+    check(ti_state_metadata_json(s, &len) != NULL, "metadata");
+    check(ti_state_id(s) != NULL && ti_state_format(s) != NULL, "ids");
+    (void)ti_state_trajectory_id(s);
+    (void)ti_state_source_model(s);
+    (void)ti_state_file(s);
+    check(ti_state_first_line(s) <= ti_state_last_line(s) || ti_state_last_line(s) == 0,
+          "line range");
+    if (!kept) check(ti_state_dup(&kept, s) == TI_OK, "dup");
+  }
+  check(rc == TI_DONE || rc < 0, "next status");
+  if (rc < 0) {
+    check(ti_next(&s, it) == rc, "fatal error not sticky");
+    uint64_t rec, line, off;
+    check(ti_error_position(it, &rec, &line, &off) == ti_errcode(it), "error position");
+  } else {
+    check(ti_next(&s, it) == TI_DONE, "done not sticky");
+  }
+  check(ti_stat(it, "states") == states, "states counter");
+  const char *st;
+  size_t sl;
+  check(ti_stats_json(it, &st, &sl) == TI_OK, "stats json");
+  ti_free(it);
+  if (kept) { /* a detached state outlives its iterator */
+    char *j;
+    size_t len;
+    check(ti_state_dup_json(&j, &len, kept, 0) == TI_OK, "dup json");
+    ti_string_free(j);
+    ti_state_free(kept);
+  }
+  return 0;
+}
