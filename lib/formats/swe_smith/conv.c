@@ -181,8 +181,7 @@ int ss_emit_state(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c, const ti_jv *pos
   return TI_OK;
 }
 
-static int bad_message(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c, const ti_jv *raw,
-                       const ss_msg *m) {
+static int bad_message(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c, const ti_jv *raw) {
   uint64_t line = c->in_input ? ss_line_of(p, raw->p) : c->line;
   uint64_t off = c->in_input ? (uint64_t)(raw->p - p->buf) : c->offset;
   if (raw->type != TI_JSON_OBJECT)
@@ -194,7 +193,6 @@ static int bad_message(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c, const ti_jv
                      (int)(r.type == TI_JSON_STRING && r.n < 64 ? r.n : 7),
                      r.type == TI_JSON_STRING && r.n < 64 ? r.p : "missing");
   }
-  (void)m;
   return ti_count(ctx, SS_NAME ".unknown_role", 1);
 }
 
@@ -211,7 +209,7 @@ int ss_conv_step(ss_parser *p, ti_plugin_ctx *ctx) {
   while (ti_json_next(&c->it, &raw)) {
     if ((rc = ss_norm_message(p, ctx, &raw, c->kind == SS_K_NEBIUS, &m)) != TI_OK) return rc;
     if (m.role == SS_R_UNKNOWN) {
-      if ((rc = bad_message(p, ctx, c, &raw, &m)) != TI_OK) return rc;
+      if ((rc = bad_message(p, ctx, c, &raw)) != TI_OK) return rc;
       continue;
     }
     if (m.role == SS_R_DROP) continue;

@@ -16,7 +16,7 @@ int ss_mini_setup(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c) {
                      "mini-swe-agent trajectory has no \"messages\" list");
   c->msgs = v;
   c->in_input = p->mode == 1;
-  ss_prescan(p, &c->msgs, 0, 1, &c->scan);
+  ss_prescan(&c->msgs, 0, 1, &c->scan);
   ti_buf_reset(&p->tmp);
   if ((v = c->m[SS_M_INSTANCE_ID]).type == TI_JSON_STRING) {
     if ((rc = ti_json_str_append(&v, &p->tmp)) != TI_OK) return rc;

@@ -32,7 +32,7 @@ static int role_of(const ti_jv *v) {
 static const char *const role_names[] = {"system", "user", "assistant", "tool"};
 
 /* Append the text of a content value to out. */
-static int content_text(ss_parser *p, ti_plugin_ctx *ctx, const ti_jv *c, ti_buf *out) {
+static int content_text(ti_plugin_ctx *ctx, const ti_jv *c, ti_buf *out) {
   int rc;
   if (c->type == TI_JSON_STRING) return ti_json_str_append(c, out);
   if (c->type == TI_JSON_NULL || c->type == TI_JSON_INVALID) return ti_buf_append(out, "", 0);
@@ -57,7 +57,6 @@ static int content_text(ss_parser *p, ti_plugin_ctx *ctx, const ti_jv *c, ti_buf
     }
     return rc;
   }
-  (void)p;
   return ti_json_write_compact(c, out); /* a number or object: keep it visible */
 }
 
@@ -128,9 +127,9 @@ int ss_norm_message(ss_parser *p, ti_plugin_ctx *ctx, const ti_jv *raw, int nebi
     const ti_jv *src = (text.type == TI_JSON_STRING) ? &text : &sysp;
     if (m->role == SS_R_SYSTEM && sysp.type == TI_JSON_STRING && text.type != TI_JSON_STRING)
       src = &sysp;
-    rc = content_text(p, ctx, src, &p->tmp);
+    rc = content_text(ctx, src, &p->tmp);
   } else {
-    rc = content_text(p, ctx, &content, &p->tmp);
+    rc = content_text(ctx, &content, &p->tmp);
   }
   if (rc != TI_OK) return rc;
   m->content = p->tmp.p ? p->tmp.p : "";
@@ -203,11 +202,10 @@ static int raw_ends_ticks(const ti_jv *v) {
   return e - b >= 3 && memcmp(e - 3, "```", 3) == 0;
 }
 
-void ss_prescan(ss_parser *p, const ti_jv *msgs, int nebius, int full, ss_scan *out) {
+void ss_prescan(const ti_jv *msgs, int nebius, int full, ss_scan *out) {
   ti_json_iter it, mit;
   ti_jv m, k, v;
   int has_tool = 0, has_xml = 0, has_ticks = 0;
-  (void)p;
   memset(out, 0, sizeof *out);
   ti_json_iter_init(&it, msgs);
   while (ti_json_next(&it, &m)) {

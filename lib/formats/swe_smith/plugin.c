@@ -84,7 +84,6 @@ static int create(void **out, ti_plugin_ctx *ctx) {
   int rc;
   *out = NULL;
   if (!p) return TI_ERR_NOMEM;
-  p->ctx = ctx;
   p->conv.attempt = -1;
   if ((rc = parse_options(p, ctx)) != TI_OK) {
     ti_mem_free(p); /* the core does not call destroy() after a failed create() */
@@ -123,13 +122,12 @@ static void destroy(void *vp) {
   ti_mem_free(p);
 }
 
-static int parse_line(ss_parser *p, ti_plugin_ctx *ctx, const char *s, size_t n, uint64_t line,
-                      uint64_t off, ti_jv *val) {
+static int parse_line(ti_plugin_ctx *ctx, const char *s, size_t n, uint64_t line, uint64_t off,
+                      ti_jv *val) {
   ti_json_error err;
   int rc;
   memset(&err, 0, sizeof err);
   if (ti_json_parse(s, n, ti_max_depth(ctx), val, &err) == TI_OK) return REC_OK;
-  (void)p;
   rc = ti_report(ctx, err.code ? err.code : TI_ERR_PARSE, line, off + err.offset, "%s", err.text);
   return rc == TI_OK ? REC_SKIP : rc;
 }
@@ -145,7 +143,7 @@ static int next_record(ss_parser *p, ti_plugin_ctx *ctx, ti_jv *val, uint64_t *l
     if (rc != TI_OK) return rc == TI_DONE ? REC_DONE : rc;
     *line = rec.line;
     *off = rec.offset;
-    return parse_line(p, ctx, rec.p, rec.len, rec.line, rec.offset, val);
+    return parse_line(ctx, rec.p, rec.len, rec.line, rec.offset, val);
   }
   if (!p->started) {
     if ((rc = ti_input_whole(ctx, &p->buf, &p->len)) != TI_OK) return rc;

@@ -57,7 +57,7 @@ int ss_row_setup(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c) {
   if (c->kind == SS_K_LIST) {
     c->msgs = c->rec;
     c->in_input = p->mode == 1;
-    ss_prescan(p, &c->msgs, 0, 0, &c->scan);
+    ss_prescan(&c->msgs, 0, 0, &c->scan);
     if ((rc = ss_set_tid(p, p->stem, strlen(p->stem), c->row)) != TI_OK) return rc;
     c->active = 1;
     return TI_OK;
@@ -65,7 +65,7 @@ int ss_row_setup(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c) {
   c->msgs.type = TI_JSON_INVALID;
   rc = row_messages(p, ctx, c, c->kind == SS_K_NEBIUS ? "trajectory" : "messages");
   if (rc != TI_OK || c->msgs.type != TI_JSON_ARRAY) return rc;
-  ss_prescan(p, &c->msgs, c->kind == SS_K_NEBIUS, 0, &c->scan);
+  ss_prescan(&c->msgs, c->kind == SS_K_NEBIUS, 0, &c->scan);
 
   /* trajectory id: <variant>/<traj_id> (one traj_id exists in all three
    * splits), else instance_id, else the file stem */

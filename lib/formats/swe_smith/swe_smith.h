@@ -77,7 +77,7 @@ typedef struct ss_scan {
 
 struct ss_parser;
 /* full = 0: stop once the variant is known (rows need nothing else). */
-void ss_prescan(struct ss_parser *p, const ti_jv *msgs, int nebius, int full, ss_scan *out);
+void ss_prescan(const ti_jv *msgs, int nebius, int full, ss_scan *out);
 /* Normalise and emit one raw message. Returns TI_OK (m filled; m->msg NULL
  * when dropped), or a negative fatal code. */
 int ss_norm_message(struct ss_parser *p, ti_plugin_ctx *ctx, const ti_jv *raw,
@@ -117,12 +117,10 @@ typedef struct ss_conv {
   int steps_mode;         /* traj_messages=steps in effect                   */
   ti_json_iter step_it;
   ti_jv step_prev;
-  int version_known;
   const char *version;
 } ss_conv;
 
 typedef struct ss_parser {
-  ti_plugin_ctx *ctx;
   ss_opts opt;
   int mode;               /* 0 lines (JSONL), 1 one whole JSON document      */
   int started;

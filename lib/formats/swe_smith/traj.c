@@ -59,7 +59,7 @@ int ss_traj_setup(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c) {
     if ((rc = ti_json_parse(empty, 2, 0, &c->msgs, NULL)) != TI_OK) return rc;
   }
   c->in_input = p->mode == 1;
-  ss_prescan(p, &c->msgs, 0, 1, &c->scan);
+  ss_prescan(&c->msgs, 0, 1, &c->scan);
   c->steps.type = TI_JSON_INVALID;
   if ((v = c->m[SS_M_TRAJECTORY]).type == TI_JSON_ARRAY) {
     c->steps = v;
