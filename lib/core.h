@@ -193,6 +193,7 @@ typedef struct ti_input {
   size_t pos;           /* contiguous mode: next byte to read */
   uint64_t line;        /* lines consumed */
   int started, whole_used;
+  int bom; /* bytes of BOM hidden from ti_input_whole's buffer */
   size_t dontneed_mark;
 } ti_input;
 

@@ -82,6 +82,7 @@ static int vreport(ti_plugin_ctx *ctx, const char *file, int code, uint64_t line
 TI_API int ti_report(ti_plugin_ctx *ctx, int code, uint64_t line, uint64_t offset,
                      const char *fmt, ...) {
   if (!ctx || !fmt) return TI_ERR_INVALID;
+  offset += (uint64_t)ctx->in.bom;
   va_list ap;
   va_start(ap, fmt);
   int rc = vreport(ctx, ctx_file(ctx), code, line, offset, fmt, ap);
@@ -103,6 +104,7 @@ TI_API int ti_fail(ti_plugin_ctx *ctx, int code, uint64_t line, uint64_t offset,
                    const char *fmt, ...) {
   if (!ctx || !fmt) return TI_ERR_INVALID;
   if (code >= 0) code = TI_ERR_PARSE;
+  offset += (uint64_t)ctx->in.bom;
   va_list ap;
   va_start(ap, fmt);
   ti_iter_set_error(ctx->it, code, ctx_file(ctx), line, offset, fmt, ap);

@@ -294,6 +294,7 @@ TI_API int ti_input_whole(ti_plugin_ctx *ctx, const char **buf, size_t *len) {
   if (n >= 3 && memcmp(p, bom, 3) == 0) {
     p += 3;
     n -= 3;
+    in->bom = 3; /* reports add it back: offsets stay file offsets */
   }
   if (in->stream && n > ctx->it->max_record)
     return ti_fail(ctx, TI_ERR_LIMIT, 1, 0, "input of %zu bytes is over the record limit of %llu",

@@ -178,7 +178,9 @@ TI_API int ti_input_next_line(ti_plugin_ctx *ctx, ti_record *rec);
 TI_API int ti_input_peek(ti_plugin_ctx *ctx, size_t want, const char **buf, size_t *len,
                          int *at_eof);
 /* The whole input as one buffer (mapped or read). Valid until destroy().
- * Must not be mixed with ti_input_next_line. A mapped file or a memory
+ * Must not be mixed with ti_input_next_line. A UTF-8 BOM is left out of
+ * buf; offsets given to ti_report/ti_fail are relative to buf and the
+ * core adds the BOM back, so reported offsets are file offsets. A mapped file or a memory
  * input has no size limit; input read from a stream is limited to
  * max_record_bytes (TI_ERR_LIMIT). */
 TI_API int ti_input_whole(ti_plugin_ctx *ctx, const char **buf, size_t *len);
