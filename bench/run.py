@@ -3,13 +3,14 @@
 """End-to-end benchmark for libtraceingest (issue 7): one command, one table.
 
 usage: python3 bench/run.py [--mb N] [--cache DIR] [--build DIR] [--rounds N]
-                            [--json FILE] [CACHE_DIR]
+                            [--shared DIR] [--only LIST] [--json FILE]
+                            [--perf N] [CACHE_DIR]
 
   --mb N        corpus size (make_corpus.py --mb N), default 256
   --cache DIR   where corpora are cached (DIR/mbN/), default /tmp/ti-bench
                 (a positional CACHE_DIR means the same)
   --build DIR   meson build dir holding tools/traceingest, default build/
-                (configure it --buildtype=release for the published numbers)
+                (release and the default debugoptimized measure alike)
   --rounds N    timed rounds, default 3; every round runs every tool once, in
                 alternation, the order rotated from round to round
   --shared DIR  where make_corpus.py and baseline_claude_code.py live,
@@ -30,7 +31,7 @@ What it runs, per input (all read the same bytes; stdout goes to /dev/null):
                 if built, else compiled here into the cache with c++ -O2
 
 It builds nothing else. Times are wall clock and CPU (user+sys) of each child
-(os.wait4), peak RSS is the child's ru_maxrss. The table shows the best of the
+(os.wait4); peak RSS comes from /usr/bin/time -f %M around the child. The table shows the best of the
 rounds (and the median); ratios are speed ratios (time of the other tool /
 time of traceingest), computed from the best wall times and, in brackets, from
 the best CPU times. Before timing, an untimed check pass runs traceingest once
