@@ -44,39 +44,47 @@ static int append_ipython(ti_buf *b, const ti_jv *v) {
 }
 
 /* CmdOutputObservation.to_agent_observation: prefix + content + suffix and
- * the working-directory / interpreter / exit-code lines. `content` is the
- * output text (already appended by the caller when `content` is NULL). */
+ * the working-directory / interpreter / exit-code lines (one pass over the
+ * metadata object). `legacy_exit` is used when there is no metadata. */
 static int append_cmd_output(ti_buf *b, const ti_jv *meta, const ti_jv *content,
                              int64_t legacy_exit) {
-  ti_jv v;
+  ti_jv prefix = {0}, suffix = {0}, wd = {0}, py = {0}, code_v = {0}, k, v;
+  ti_json_iter it;
   int rc = TI_OK;
-  int has_meta = meta->type == TI_JSON_OBJECT;
-  if (has_meta && oh_get(meta, "prefix", &v))
-    rc = oh_append_str(b, &v);
+  int64_t code = legacy_exit;
+  ti_json_iter_init(&it, meta);
+  while (ti_json_next_member(&it, &k, &v)) {
+    if (ti_json_str_eq(&k, "prefix"))
+      prefix = v;
+    else if (ti_json_str_eq(&k, "suffix"))
+      suffix = v;
+    else if (ti_json_str_eq(&k, "working_dir"))
+      wd = v;
+    else if (ti_json_str_eq(&k, "py_interpreter_path"))
+      py = v;
+    else if (ti_json_str_eq(&k, "exit_code"))
+      code_v = v;
+  }
+  if (meta->type == TI_JSON_OBJECT && ti_json_int(&code_v, &code) != TI_OK)
+    code = -1;
+  rc = oh_append_str(b, &prefix);
   if (rc == TI_OK && content)
     rc = oh_append_text(b, content, "\n");
-  if (rc == TI_OK && has_meta && oh_get(meta, "suffix", &v))
-    rc = oh_append_str(b, &v);
-  if (rc != TI_OK)
-    return rc;
-  int64_t code = legacy_exit;
-  if (has_meta) {
-    if (oh_get(meta, "working_dir", &v) && v.type == TI_JSON_STRING && v.n > 2) {
-      rc = ti_buf_puts(b, "\n[Current working directory: ");
-      if (rc == TI_OK)
-        rc = oh_append_str(b, &v);
-      if (rc == TI_OK)
-        rc = ti_buf_puts(b, "]");
-    }
-    if (rc == TI_OK && oh_get(meta, "py_interpreter_path", &v) &&
-        v.type == TI_JSON_STRING && v.n > 2) {
-      rc = ti_buf_puts(b, "\n[Python interpreter: ");
-      if (rc == TI_OK)
-        rc = oh_append_str(b, &v);
-      if (rc == TI_OK)
-        rc = ti_buf_puts(b, "]");
-    }
-    code = oh_get_int(meta, "exit_code", -1);
+  if (rc == TI_OK)
+    rc = oh_append_str(b, &suffix);
+  if (rc == TI_OK && wd.type == TI_JSON_STRING && wd.n > 2) {
+    rc = ti_buf_puts(b, "\n[Current working directory: ");
+    if (rc == TI_OK)
+      rc = oh_append_str(b, &wd);
+    if (rc == TI_OK)
+      rc = ti_buf_puts(b, "]");
+  }
+  if (rc == TI_OK && py.type == TI_JSON_STRING && py.n > 2) {
+    rc = ti_buf_puts(b, "\n[Python interpreter: ");
+    if (rc == TI_OK)
+      rc = oh_append_str(b, &py);
+    if (rc == TI_OK)
+      rc = ti_buf_puts(b, "]");
   }
   if (rc == TI_OK && code != -1) {
     rc = ti_buf_puts(b, "\n[Command finished with exit code ");
@@ -90,7 +98,8 @@ static int append_cmd_output(ti_buf *b, const ti_jv *meta, const ti_jv *content,
 
 static int v0_run(ti_buf *b, const oh_ev *e) {
   ti_jv meta = {0};
-  (void)oh_get(&e->extras, "metadata", &meta);
+  if (oh_get(&e->extras, "metadata", &meta) && meta.type == TI_JSON_OBJECT)
+    return append_cmd_output(b, &meta, &e->content, -1);
   return append_cmd_output(b, &meta, &e->content,
                            oh_get_int(&e->extras, "exit_code", -1));
 }

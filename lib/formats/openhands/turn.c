@@ -100,18 +100,47 @@ static int acts_add(oh_walk *w, size_t j) {
 }
 
 /* v0: choices[0].message of the model response. */
+/* Member `key` of an object: a literal compared without strlen. */
+#define KEY_IS(k, lit)                                                              \
+  ((k)->n == sizeof(lit) + 1 && !((k)->flags & TI_JV_ESCAPES)                      \
+       ? memcmp((k)->p + 1, lit, sizeof(lit) - 1) == 0                            \
+       : ti_json_str_eq((k), lit))
+
+/* One tool call {id, function:{name, arguments}}: one pass per level. */
+static int v0_call(oh_walk *w, const ti_jv *tc) {
+  ti_jv id = {0}, name = {0}, args = {0}, fn = {0}, k, v;
+  ti_json_iter it;
+  ti_json_iter_init(&it, tc);
+  while (ti_json_next_member(&it, &k, &v)) {
+    if (KEY_IS(&k, "id"))
+      id = v;
+    else if (KEY_IS(&k, "function"))
+      fn = v;
+  }
+  ti_json_iter_init(&it, &fn);
+  while (ti_json_next_member(&it, &k, &v)) {
+    if (KEY_IS(&k, "name"))
+      name = v;
+    else if (KEY_IS(&k, "arguments"))
+      args = v;
+  }
+  return add_call(w, &id, &name, &args);
+}
+
+/* v0: choices[0].message of the model response (content, every tool call,
+ * reasoning), plus its model and usage; each object is walked once. */
 static int v0_from_response(oh_walk *w, const oh_ev *e, ti_buf *content,
                             ti_buf *reasoning) {
-  ti_jv choices = {0}, ch, msg, v, tcs, tc, fn, id, name, args, k;
+  ti_jv choices = {0}, ch, msg = {0}, mcontent = {0}, mreason = {0}, tcs = {0}, tc, v, k;
   ti_json_iter it;
-  /* one pass over the response: model, choices, usage */
+  int rc = TI_OK;
   ti_json_iter_init(&it, &e->mresp);
   while (ti_json_next_member(&it, &k, &v)) {
-    if (ti_json_str_eq(&k, "choices"))
+    if (KEY_IS(&k, "choices"))
       choices = v;
-    else if (ti_json_str_eq(&k, "usage") && v.type == TI_JSON_OBJECT)
+    else if (KEY_IS(&k, "usage") && v.type == TI_JSON_OBJECT)
       w->usage = v;
-    else if (ti_json_str_eq(&k, "model") && v.type == TI_JSON_STRING) {
+    else if (KEY_IS(&k, "model") && v.type == TI_JSON_STRING) {
       ti_buf_reset(&w->last_model);
       if (oh_append_str(&w->last_model, &v) != TI_OK)
         return TI_ERR_NOMEM;
@@ -120,26 +149,32 @@ static int v0_from_response(oh_walk *w, const oh_ev *e, ti_buf *content,
   if (choices.type != TI_JSON_ARRAY)
     return 1;
   ti_json_iter_init(&it, &choices);
-  if (!ti_json_next(&it, &ch) || !oh_get(&ch, "message", &msg) ||
-      msg.type != TI_JSON_OBJECT)
+  if (!ti_json_next(&it, &ch))
     return 1;
-  int rc = TI_OK;
-  if (oh_get(&msg, "content", &v))
-    rc = oh_append_text(content, &v, "");
-  if (rc == TI_OK && oh_get(&msg, "reasoning_content", &v))
-    rc = oh_append_str(reasoning, &v);
-  if (rc == TI_OK && oh_get(&msg, "tool_calls", &tcs) && tcs.type == TI_JSON_ARRAY) {
-    ti_json_iter_init(&it, &tcs);
-    while (rc == TI_OK && ti_json_next(&it, &tc)) {
-      id.type = name.type = args.type = TI_JSON_INVALID;
-      (void)ti_json_get(&tc, "id", &id);
-      if (oh_get(&tc, "function", &fn)) {
-        (void)ti_json_get(&fn, "name", &name);
-        (void)ti_json_get(&fn, "arguments", &args);
-      }
-      rc = add_call(w, &id, &name, &args);
+  ti_json_iter_init(&it, &ch);
+  while (ti_json_next_member(&it, &k, &v))
+    if (KEY_IS(&k, "message")) {
+      msg = v;
+      break;
     }
+  if (msg.type != TI_JSON_OBJECT)
+    return 1;
+  ti_json_iter_init(&it, &msg);
+  while (ti_json_next_member(&it, &k, &v)) {
+    if (KEY_IS(&k, "content"))
+      mcontent = v;
+    else if (KEY_IS(&k, "reasoning_content"))
+      mreason = v;
+    else if (KEY_IS(&k, "tool_calls"))
+      tcs = v;
   }
+  if (mcontent.type != TI_JSON_NULL)
+    rc = oh_append_text(content, &mcontent, "");
+  if (rc == TI_OK && mreason.type == TI_JSON_STRING)
+    rc = oh_append_str(reasoning, &mreason);
+  ti_json_iter_init(&it, &tcs);
+  while (rc == TI_OK && ti_json_next(&it, &tc))
+    rc = v0_call(w, &tc);
   return rc;
 }
 
