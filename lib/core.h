@@ -186,6 +186,9 @@ typedef struct ti_input {
   int owned;    /* base is ti_mem memory to free */
   /* stream mode (fd): window [sbuf+spos, sbuf+send) */
   int fd, stream, eof;
+  int own_fd;       /* fd opened by the core (files), closed with the input */
+  int regular;      /* a regular file: read whole without the record limit */
+  size_t size_hint; /* its size at open */
   char *sbuf;
   size_t spos, send, scap;
   uint64_t stream_base; /* input offset of sbuf[0] */
@@ -290,7 +293,7 @@ void ti_iter_set_error(struct ti_iter *it, int code, const char *file, uint64_t 
 void ti_iter_errorf(struct ti_iter *it, int code, const char *file, uint64_t line,
                     uint64_t offset, const char *fmt, ...) TI_PRINTF(6, 7);
 /* input.c */
-int ti_input_open_path(ti_input *in, const char *path, int no_mmap, char *err, size_t errlen);
+int ti_input_open_path(ti_input *in, const char *path, int use_mmap, char *err, size_t errlen);
 void ti_input_open_memory(ti_input *in, const void *buf, size_t len);
 void ti_input_open_fd(ti_input *in, int fd);
 /* Make the first `want` bytes available for probing; sets *p, *n, *eof. */

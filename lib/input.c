@@ -89,24 +89,47 @@ static int map_file(const char *path, int no_mmap, char **buf, size_t *len, int 
   return rc;
 }
 
-int ti_input_open_path(ti_input *in, const char *path, int no_mmap, char *err, size_t errlen) {
+/* Files are read through the stream reader by default (bounded memory for
+ * line formats, no SIGBUS when a file is cut short while it is read);
+ * TI_OPEN_MMAP maps regular files instead. */
+int ti_input_open_path(ti_input *in, const char *path, int use_mmap, char *err, size_t errlen) {
   memset(in, 0, sizeof(*in));
   in->fd = -1;
   in->path = path;
-  char *buf = NULL;
-  size_t len = 0;
-  int mapped = 0;
-  int rc = map_file(path, no_mmap, &buf, &len, &mapped, err, errlen);
-  if (rc) return rc;
-  in->base = buf;
-  in->len = len;
-  in->mapped = mapped;
-  in->owned = !mapped;
-  if (mapped) madvise(buf, len, MADV_SEQUENTIAL);
+  if (use_mmap) {
+    char *buf = NULL;
+    size_t len = 0;
+    int mapped = 0;
+    int rc = map_file(path, 0, &buf, &len, &mapped, err, errlen);
+    if (rc) return rc;
+    in->base = buf;
+    in->len = len;
+    in->mapped = mapped;
+    in->owned = !mapped;
+    if (mapped) madvise(buf, len, MADV_SEQUENTIAL);
+    return TI_OK;
+  }
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (err) snprintf(err, errlen, "cannot open: %s", strerror(errno));
+    return TI_ERR_IO;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+    if (err) snprintf(err, errlen, "cannot read: %s", S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+    close(fd);
+    return TI_ERR_IO;
+  }
+  in->fd = fd;
+  in->own_fd = 1;
+  in->stream = 1;
+  in->regular = S_ISREG(st.st_mode);
+  in->size_hint = in->regular ? (size_t)st.st_size : 0;
   return TI_OK;
 }
 
 void ti_input_close(ti_input *in) {
+  if (in->own_fd && in->fd >= 0) close(in->fd);
   if (in->mapped) munmap((void *)in->base, in->len);
   else if (in->owned) ti_mem_free((void *)in->base);
   ti_mem_free(in->sbuf);
@@ -281,8 +304,15 @@ TI_API int ti_input_whole(ti_plugin_ctx *ctx, const char **buf, size_t *len) {
   const char *p;
   size_t n;
   if (in->stream) {
-    /* read at most one byte past the limit: a larger stream is refused */
-    uint64_t lim = ctx->it->max_record;
+    /* A regular file is read whole, whatever its size (its size is known
+     * and chosen by the caller); a pipe at most one byte past the limit. */
+    uint64_t lim = in->regular ? SIZE_MAX / 2 : ctx->it->max_record;
+    if (in->regular && in->size_hint + 1 > in->scap) {
+      char *nb = ti_mem_realloc(in->sbuf, in->size_hint + 1);
+      if (!nb) return ti_fail(ctx, TI_ERR_NOMEM, 0, 0, "out of memory");
+      in->sbuf = nb;
+      in->scap = in->size_hint + 1;
+    }
     int rc = stream_fill(in, lim >= SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t)lim + 1);
     if (rc) return ti_fail(ctx, rc, 0, in->stream_base + in->send, "read failed");
     p = in->sbuf ? in->sbuf + in->spos : "";
@@ -296,7 +326,7 @@ TI_API int ti_input_whole(ti_plugin_ctx *ctx, const char **buf, size_t *len) {
     n -= 3;
     in->bom = 3; /* reports add it back: offsets stay file offsets */
   }
-  if (in->stream && n > ctx->it->max_record)
+  if (in->stream && !in->regular && n > ctx->it->max_record)
     return ti_fail(ctx, TI_ERR_LIMIT, 1, 0, "input of %zu bytes is over the record limit of %llu",
                    n, (unsigned long long)ctx->it->max_record);
   *buf = p;
@@ -334,7 +364,7 @@ TI_API int ti_input_read_file(ti_plugin_ctx *ctx, const char *path, const char *
     ti_mem_free(full);
     return TI_ERR_NOMEM;
   }
-  int rc = map_file(full, (ctx->it->flags & TI_OPEN_NO_MMAP) != 0, &f->buf, &f->len,
+  int rc = map_file(full, (ctx->it->flags & (TI_OPEN_MMAP | TI_OPEN_NO_MMAP)) != TI_OPEN_MMAP, &f->buf, &f->len,
                     &f->mapped, NULL, 0);
   ti_mem_free(full);
   if (rc) {

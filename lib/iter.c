@@ -97,7 +97,8 @@ static int start_trace(ti_iter *it, const char *path, int is_dir) {
     ctx->in.is_dir = 1;
   } else if (it->src == TI_SRC_PATH) {
     char err[256];
-    rc = ti_input_open_path(&ctx->in, path, (it->flags & TI_OPEN_NO_MMAP) != 0, err, sizeof err);
+    rc = ti_input_open_path(&ctx->in, path, (it->flags & (TI_OPEN_MMAP | TI_OPEN_NO_MMAP)) == TI_OPEN_MMAP,
+                            err, sizeof err);
     if (rc == TI_ERR_IO) {
       ti_iter_errorf(it, rc, path, 0, 0, "%s", err);
       if (in_walk(it)) it->n_skipped++;

@@ -27,7 +27,8 @@ static const char usage[] =
     "      --stats           print one JSON object of counters instead of states\n"
     "      --probe           print each input's format scores instead of states\n"
     "      --no-recurse      do not descend into subdirectories\n"
-    "      --no-mmap         read files instead of mapping them\n"
+    "      --mmap            map files instead of reading them (a file cut short\n"
+    "                        while it is read then kills the process)\n"
     "  -j, --threads N       directories: read N traces at a time (same output)\n"
     "      --formats         list the known formats\n"
     "  -q, --quiet           do not print skipped-record errors\n"
@@ -232,8 +233,8 @@ int main(int argc, char **argv) {
       c.opts.threads = (uint32_t)strtoul(argv[++i], NULL, 10);
     } else if (!strncmp(a, "-j", 2) && a[2]) {
       c.opts.threads = (uint32_t)strtoul(a + 2, NULL, 10);
-    } else if (!strcmp(a, "--no-mmap")) {
-      c.opts.flags |= TI_OPEN_NO_MMAP;
+    } else if (!strcmp(a, "--mmap")) {
+      c.opts.flags |= TI_OPEN_MMAP;
     } else if (!strcmp(a, "--no-recurse")) {
       c.opts.flags |= TI_OPEN_NO_RECURSE;
     } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
