@@ -272,6 +272,7 @@ struct ti_iter {
   int probe_score;
   const char *last_format; /* name of the latest format used */
   ti_log *spare_log;       /* a finished trace's log, kept for reuse */
+  struct ti_plugin_ctx *spare_ctx; /* a finished trace's context, likewise */
   /* output */
   ti_state state;
   int have_state;
@@ -306,7 +307,8 @@ int ti_probe_input_grow(const ti_registry *r, ti_input *in, const char *hint, ui
                         int min_score, int *scores, int *best, int *winner, int *tie);
 /* emit.c */
 ti_plugin_ctx *ti_ctx_new(struct ti_iter *it, const ti_format_ops *ops, const char *path);
-void ti_ctx_free(ti_plugin_ctx *ctx);
+void ti_ctx_free(ti_plugin_ctx *ctx); /* recycled into it->spare_ctx */
+void ti_ctx_release_spare(struct ti_iter *it);
 /* walk.c: next trace path to process (owned by the iterator), or NULL. */
 int ti_walk_next(struct ti_iter *it, char **path, int *is_dir_trace);
 void ti_walk_free(struct ti_iter *it);

@@ -7,9 +7,30 @@
 
 #include "core.h"
 
+#define CTX_BUFS(ctx)                                                                     \
+  {&(ctx)->mrole, &(ctx)->mcontent, &(ctx)->mtools, &(ctx)->mtcid, &(ctx)->mname,       \
+   &(ctx)->mreason, &(ctx)->scratch, &(ctx)->sid, &(ctx)->sstudent, &(ctx)->smodel,      \
+   &(ctx)->sfile, &(ctx)->smeta}
+
+/* A context is recycled from trace to trace (its buffers and read buffer
+ * keep their capacity), which spares the allocator and the kernel a round
+ * of frees and page faults per file in a directory walk. */
 ti_plugin_ctx *ti_ctx_new(ti_iter *it, const ti_format_ops *ops, const char *path) {
-  ti_plugin_ctx *ctx = ti_mem_calloc(1, sizeof(*ctx));
-  if (!ctx) return NULL;
+  ti_plugin_ctx *ctx = it->spare_ctx;
+  if (ctx) {
+    it->spare_ctx = NULL;
+    ti_plugin_ctx keep = *ctx;
+    memset(ctx, 0, sizeof(*ctx));
+    ti_buf *from[] = CTX_BUFS(&keep), *to[] = CTX_BUFS(ctx);
+    for (size_t i = 0; i < sizeof(from) / sizeof(from[0]); i++) {
+      *to[i] = *from[i];
+      ti_buf_reset(to[i]);
+    }
+    ctx->in.sbuf = keep.in.sbuf;
+    ctx->in.scap = keep.in.scap;
+  } else if (!(ctx = ti_mem_calloc(1, sizeof(*ctx)))) {
+    return NULL;
+  }
   ctx->it = it;
   ctx->ops = ops;
   ctx->path = path;
@@ -17,19 +38,37 @@ ti_plugin_ctx *ti_ctx_new(ti_iter *it, const ti_format_ops *ops, const char *pat
   return ctx;
 }
 
+static void ctx_destroy(ti_plugin_ctx *ctx) {
+  ti_buf *bufs[] = CTX_BUFS(ctx);
+  for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) ti_buf_free(bufs[i]);
+  ti_mem_free(ctx->in.sbuf);
+  ti_mem_free(ctx);
+}
+
 void ti_ctx_free(ti_plugin_ctx *ctx) {
   if (!ctx) return;
   while (ctx->files) ti_input_release(ctx, ctx->files->buf ? ctx->files->buf : "");
+  char *sbuf = ctx->in.sbuf;
+  size_t scap = ctx->in.scap;
+  ctx->in.sbuf = NULL; /* kept for the next trace */
   ti_input_close(&ctx->in);
-  if (ctx->log && !ctx->it->spare_log && ti_log_sole_owner(ctx->log))
-    ctx->it->spare_log = ctx->log; /* reused by the next trace */
+  ctx->in.sbuf = sbuf;
+  ctx->in.scap = scap;
+  ti_iter *it = ctx->it;
+  if (ctx->log && !it->spare_log && ti_log_sole_owner(ctx->log))
+    it->spare_log = ctx->log; /* reused by the next trace */
   else
     ti_log_unref(ctx->log);
-  ti_buf *bufs[] = {&ctx->mrole, &ctx->mcontent, &ctx->mtools, &ctx->mtcid, &ctx->mname,
-                    &ctx->mreason, &ctx->scratch, &ctx->sid, &ctx->sstudent, &ctx->smodel,
-                    &ctx->sfile, &ctx->smeta};
-  for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) ti_buf_free(bufs[i]);
-  ti_mem_free(ctx);
+  ctx->log = NULL;
+  if (!it->spare_ctx && scap <= (8u << 20))
+    it->spare_ctx = ctx;
+  else
+    ctx_destroy(ctx);
+}
+
+void ti_ctx_release_spare(ti_iter *it) {
+  if (it->spare_ctx) ctx_destroy(it->spare_ctx);
+  it->spare_ctx = NULL;
 }
 
 /* ---- options, errors, counters -------------------------------------------- */

@@ -19,15 +19,24 @@
 
 static const char bom[3] = {'\xEF', '\xBB', '\xBF'};
 
-void ti_input_open_memory(ti_input *in, const void *buf, size_t len) {
+/* Reset an input, keeping the read buffer a recycled context brings. */
+static void input_reset(ti_input *in) {
+  char *sbuf = in->sbuf;
+  size_t scap = in->scap;
   memset(in, 0, sizeof(*in));
+  in->sbuf = sbuf;
+  in->scap = scap;
+}
+
+void ti_input_open_memory(ti_input *in, const void *buf, size_t len) {
+  input_reset(in);
   in->fd = -1;
   in->base = buf ? buf : "";
   in->len = buf ? len : 0;
 }
 
 void ti_input_open_fd(ti_input *in, int fd) {
-  memset(in, 0, sizeof(*in));
+  input_reset(in);
   in->fd = fd;
   in->stream = 1;
 }
@@ -93,7 +102,7 @@ static int map_file(const char *path, int no_mmap, char **buf, size_t *len, int 
  * line formats, no SIGBUS when a file is cut short while it is read);
  * TI_OPEN_MMAP maps regular files instead. */
 int ti_input_open_path(ti_input *in, const char *path, int use_mmap, char *err, size_t errlen) {
-  memset(in, 0, sizeof(*in));
+  input_reset(in);
   in->fd = -1;
   in->path = path;
   if (use_mmap) {

@@ -264,6 +264,7 @@ TI_API void ti_free(ti_iter *it) {
   ti_par_free(it);
   end_trace(it);
   ti_state_release(&it->state);
+  ti_ctx_release_spare(it);
   ti_log_unref(it->spare_log);
   ti_walk_free(it);
   ti_counters_free(&it->counters);

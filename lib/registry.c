@@ -160,6 +160,7 @@ TI_API int ti_probe_scores(const ti_registry *r, const char *path, const void *b
     ti_registry_probe_dir(r, path, tmp, &best, &winner, &tie);
   } else {
     ti_input in;
+    memset(&in, 0, sizeof in);
     if (path) rc = ti_input_open_path(&in, path, 0, NULL, 0);
     else ti_input_open_memory(&in, buf, len);
     if (!rc) {
