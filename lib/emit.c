@@ -38,7 +38,7 @@ ti_plugin_ctx *ti_ctx_new(ti_iter *it, const ti_format_ops *ops, const char *pat
   return ctx;
 }
 
-static void ctx_destroy(ti_plugin_ctx *ctx) {
+void ti_ctx_destroy(ti_plugin_ctx *ctx) {
   ti_buf *bufs[] = CTX_BUFS(ctx);
   for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) ti_buf_free(bufs[i]);
   ti_mem_free(ctx->in.sbuf);
@@ -63,11 +63,11 @@ void ti_ctx_free(ti_plugin_ctx *ctx) {
   if (!it->spare_ctx && scap <= (8u << 20))
     it->spare_ctx = ctx;
   else
-    ctx_destroy(ctx);
+    ti_ctx_destroy(ctx);
 }
 
 void ti_ctx_release_spare(ti_iter *it) {
-  if (it->spare_ctx) ctx_destroy(it->spare_ctx);
+  if (it->spare_ctx) ti_ctx_destroy(it->spare_ctx);
   it->spare_ctx = NULL;
 }
 

@@ -109,9 +109,22 @@ static void shell_free(ti_iter *sh) {
   ti_free(sh);
 }
 
-static void run_job(ti_par *p, ti_job *j) {
+/* What a worker keeps from one trace to the next: a recycled context and
+ * log (see ti_ctx_free), moved into each job's shell and back out. */
+typedef struct worker_cache {
+  struct ti_plugin_ctx *ctx;
+  ti_log *log;
+} worker_cache;
+
+static void run_job(ti_par *p, ti_job *j, worker_cache *wc) {
   err_sink sink = {p, j};
   ti_iter *sh = shell_new(p->parent, &sink);
+  if (sh) {
+    sh->spare_ctx = wc->ctx;
+    sh->spare_log = wc->log;
+    wc->ctx = NULL;
+    wc->log = NULL;
+  }
   int rc = sh ? ti_iter_start_trace(sh, j->path, j->is_dir) : TI_ERR_NOMEM;
   while (rc >= 0 && sh->ctx) {
     rc = ti_iter_pull(sh);
@@ -124,7 +137,13 @@ static void run_job(ti_par *p, ti_job *j) {
       if (rc) free_event(&e);
     }
   }
-  if (sh) sh->on_error = NULL; /* the sink dies with this frame */
+  if (sh) {
+    sh->on_error = NULL; /* the sink dies with this frame */
+    wc->ctx = sh->spare_ctx;
+    wc->log = sh->spare_log;
+    sh->spare_ctx = NULL;
+    sh->spare_log = NULL;
+  }
   pthread_mutex_lock(&p->mu);
   j->status = rc < 0 ? rc : TI_OK;
   j->shell = sh;
@@ -136,6 +155,7 @@ static void run_job(ti_par *p, ti_job *j) {
 static void *worker(void *arg) {
   ti_par *p = arg;
   size_t window = p->window;
+  worker_cache wc = {NULL, NULL};
   pthread_mutex_lock(&p->mu);
   for (;;) {
     while (!p->stop && p->next_job < p->njobs && p->next_job >= p->cur + window)
@@ -143,10 +163,12 @@ static void *worker(void *arg) {
     if (p->stop || p->next_job >= p->njobs) break;
     ti_job *j = &p->jobs[p->next_job++];
     pthread_mutex_unlock(&p->mu);
-    run_job(p, j);
+    run_job(p, j, &wc);
     pthread_mutex_lock(&p->mu);
   }
   pthread_mutex_unlock(&p->mu);
+  if (wc.ctx) ti_ctx_destroy(wc.ctx);
+  ti_log_unref(wc.log);
   return NULL;
 }
 
