@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* OpenHands plugin: declarations shared by its files (never installed).
  *
- * Pipeline: source.c turns the input (file, JSONL row, session directory)
- * into one trajectory at a time: an array of events (oh_ev, spans of the
- * input). scan.c classifies each event (v0 or v1). walk.c replays the events
+ * Pipeline: source.c turns the input (file, JSONL row, session directory;
+ * with rows.c and sessiondir.c) into one trajectory at a time: an array of
+ * events (oh_ev, spans of the input). detect.c scores inputs and
+ * directories. scan.c classifies each event (v0 or v1). walk.c replays the events
  * the way OpenHands builds the LLM context and emits one state per model
  * response; turn.c builds the assistant message of a turn, render.c and
  * recall.c render observations, condense.c applies condensation. */
