@@ -180,8 +180,9 @@ TI_API uint64_t ti_stat(const ti_iter *it, const char *name);
 TI_API int ti_stats_json(const ti_iter *it, const char **out, size_t *len);
 
 /* ---- states -----------------------------------------------------------------
- * Accessors never fail; string results are UTF-8, NUL-terminated, and
- * borrowed from the state. NULL means "absent". */
+ * Accessors never fail (except ti_message_content, see there); string
+ * results are UTF-8, NUL-terminated, and borrowed from the state. NULL
+ * means "absent". */
 TI_API const char *ti_state_id(const ti_state *s);
 TI_API const char *ti_state_trajectory_id(const ti_state *s);
 TI_API const char *ti_state_format(const ti_state *s);
@@ -211,7 +212,10 @@ TI_API void ti_state_free(ti_state *s);
 
 /* ---- messages --------------------------------------------------------------- */
 TI_API const char *ti_message_role(const ti_message *m); /* system|user|assistant|tool */
-/* Text content; NULL if content is null or a part list. */
+/* Text content; NULL if content is null or a part list. The text is
+ * decoded from the message's JSON on first access (once, thread-safe);
+ * that can fail for lack of memory, which also gives NULL: the content is
+ * then still readable through ti_message_content_json. */
 TI_API const char *ti_message_content(const ti_message *m, size_t *len);
 /* Content as compact JSON: a string, null, or an array of parts. The bytes
  * are a view into ti_message_json and are NOT NUL-terminated: `len` is
