@@ -45,7 +45,7 @@ def open(path, format=None, strict=False, **options):
     "swe-smith"); strict: raise ParseError at the first malformed record
     instead of skipping it; **options: format options as key=value (booleans
     become 1/0), e.g. open(p, subagents=True) or
-    open(p, **{"openhands.condense": "full"}).
+    open(p, **{"some.key": "v"}).
     """
     return Trace(path, format, strict, options)
 

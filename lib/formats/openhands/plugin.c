@@ -6,11 +6,11 @@
 #include "walk.h"
 
 static const char *const option_keys[] = {
-    "openhands.condense",       /* as_seen (default) | full                   */
-    "openhands.recall",         /* render (default) | omit                    */
-    "openhands.tools_metadata", /* first (default) | all | none               */
-    "openhands.student_calls",  /* bool, default 1: render calls when no text */
-    "openhands.strip_think",    /* bool, default 1: drop duplicated <think>   */
+    "condense",       /* as_seen (default) | full                   */
+    "recall",         /* render (default) | omit                    */
+    "tools_metadata", /* first (default) | all | none               */
+    "student_calls",  /* bool, default 1: render calls when no text */
+    "strip_think",    /* bool, default 1: drop duplicated <think>   */
     NULL};
 
 typedef struct oh_parser {
@@ -26,32 +26,32 @@ static int read_opts(ti_plugin_ctx *ctx, oh_opts *o) {
   const char *v;
   o->condense = 1;
   o->recall = 1;
-  if ((v = ti_option(ctx, "openhands.condense")) != NULL) {
+  if ((v = ti_option(ctx, "condense")) != NULL) {
     if (strcmp(v, "full") == 0)
       o->condense = 0;
     else if (strcmp(v, "as_seen") != 0)
       return ti_fail(ctx, TI_ERR_INVALID, 0, 0,
-                     "openhands.condense must be as_seen or full, not '%s'", v);
+                     "condense must be as_seen or full, not '%s'", v);
   }
-  if ((v = ti_option(ctx, "openhands.recall")) != NULL) {
+  if ((v = ti_option(ctx, "recall")) != NULL) {
     if (strcmp(v, "omit") == 0)
       o->recall = 0;
     else if (strcmp(v, "render") != 0)
       return ti_fail(ctx, TI_ERR_INVALID, 0, 0,
-                     "openhands.recall must be render or omit, not '%s'", v);
+                     "recall must be render or omit, not '%s'", v);
   }
   o->tools_meta = 1;
-  if ((v = ti_option(ctx, "openhands.tools_metadata")) != NULL) {
+  if ((v = ti_option(ctx, "tools_metadata")) != NULL) {
     if (strcmp(v, "all") == 0)
       o->tools_meta = 2;
     else if (strcmp(v, "none") == 0)
       o->tools_meta = 0;
     else if (strcmp(v, "first") != 0)
       return ti_fail(ctx, TI_ERR_INVALID, 0, 0,
-                     "openhands.tools_metadata must be first, all or none, not '%s'", v);
+                     "tools_metadata must be first, all or none, not '%s'", v);
   }
-  o->student_calls = ti_option_bool(ctx, "openhands.student_calls", 1);
-  o->strip_think = ti_option_bool(ctx, "openhands.strip_think", 1);
+  o->student_calls = ti_option_bool(ctx, "student_calls", 1);
+  o->strip_think = ti_option_bool(ctx, "strip_think", 1);
   return TI_OK;
 }
 

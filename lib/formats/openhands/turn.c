@@ -407,7 +407,7 @@ int oh_turn_emit_state(oh_walk *w, size_t i, const ti_message *action) {
   if (rc == TI_OK && w->version.len)
     rc = ti_emit_meta_str(ctx, "openhands_version", w->version.p, w->version.len);
   /* Tool schemas: on the first state after the system event that declared
-   * them (option openhands.tools_metadata=all repeats them on every state). */
+   * them (option tools_metadata=all repeats them on every state). */
   if (rc == TI_OK && w->tools && w->o.tools_meta &&
       (w->o.tools_meta == 2 || !w->tools_sent)) {
     rc = ti_emit_meta_json(ctx, "tools", w->tools, strlen(w->tools));

@@ -104,7 +104,7 @@ END_TEST
 
 START_TEST(test_bad_option_value) {
   ti_open_options o = TI_OPEN_OPTIONS_INIT;
-  const char *opts[] = {"openhands.condense=sometimes", NULL};
+  const char *opts[] = {"condense=sometimes", NULL};
   ti_iter *it = NULL;
   const ti_state *s;
   o.format_options = opts;
