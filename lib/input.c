@@ -68,19 +68,28 @@ static int read_fd_all(int fd, char **out, size_t *len, size_t hint) {
   return TI_OK;
 }
 
-static int map_file(const char *path, int no_mmap, char **buf, size_t *len, int *mapped,
-                    char *err, size_t errlen) {
+/* Open a file for reading; a directory is refused. */
+static int open_file(const char *path, int *fd_out, struct stat *st, char *err, size_t errlen) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (err) snprintf(err, errlen, "cannot open: %s", strerror(errno));
     return TI_ERR_IO;
   }
-  struct stat st;
-  if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-    if (err) snprintf(err, errlen, "cannot read: %s", S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+  if (fstat(fd, st) != 0 || S_ISDIR(st->st_mode)) {
+    if (err) snprintf(err, errlen, "cannot read: %s", S_ISDIR(st->st_mode) ? "is a directory" : strerror(errno));
     close(fd);
     return TI_ERR_IO;
   }
+  *fd_out = fd;
+  return TI_OK;
+}
+
+static int map_file(const char *path, int no_mmap, char **buf, size_t *len, int *mapped,
+                    char *err, size_t errlen) {
+  int fd;
+  struct stat st;
+  int orc = open_file(path, &fd, &st, err, errlen);
+  if (orc) return orc;
   *mapped = 0;
   if (!no_mmap && S_ISREG(st.st_mode) && st.st_size > 0) {
     void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -118,17 +127,10 @@ int ti_input_open_path(ti_input *in, const char *path, int use_mmap, char *err, 
     if (mapped) madvise(buf, len, MADV_SEQUENTIAL);
     return TI_OK;
   }
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (err) snprintf(err, errlen, "cannot open: %s", strerror(errno));
-    return TI_ERR_IO;
-  }
+  int fd;
   struct stat st;
-  if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-    if (err) snprintf(err, errlen, "cannot read: %s", S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
-    close(fd);
-    return TI_ERR_IO;
-  }
+  int orc = open_file(path, &fd, &st, err, errlen);
+  if (orc) return orc;
   in->fd = fd;
   in->own_fd = 1;
   in->stream = 1;
