@@ -310,6 +310,7 @@ ti_plugin_ctx *ti_ctx_new(struct ti_iter *it, const ti_format_ops *ops, const ch
 void ti_ctx_free(ti_plugin_ctx *ctx); /* recycled into it->spare_ctx */
 void ti_ctx_release_spare(struct ti_iter *it);
 void ti_ctx_destroy(ti_plugin_ctx *ctx);      /* free for good */
+const char *ti_ctx_file(const ti_plugin_ctx *ctx); /* path, or "<memory>"/"<fd>" */
 /* walk.c: next trace path to process (owned by the iterator), or NULL. */
 int ti_walk_next(struct ti_iter *it, char **path, int *is_dir_trace);
 void ti_walk_free(struct ti_iter *it);

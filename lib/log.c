@@ -317,7 +317,8 @@ const char *ti_message_text(const ti_message *m, size_t *len) {
   if (!m || m->content_kind != TI_CONTENT_TEXT) return NULL;
   ti_lazy_text *t = atomic_load_explicit(&((ti_message *)m)->text, memory_order_acquire);
   if (!t) {
-    ti_jv v = {m->json + m->content_json_off, m->content_json_len, TI_JSON_STRING, TI_JV_ESCAPES};
+    ti_jv v = {.p = m->json + m->content_json_off, .n = m->content_json_len,
+               .type = TI_JSON_STRING, .flags = TI_JV_ESCAPES};
     ti_buf b = {0};
     if (ti_json_str_append(&v, &b) || ti_buf_reserve(&b, 0)) {
       ti_buf_free(&b);

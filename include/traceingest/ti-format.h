@@ -88,11 +88,15 @@ TI_API int ti_buf_json_string(ti_buf *b, const char *s, size_t n);
 #define TI_JSON_ARRAY 6
 #define TI_JSON_OBJECT 7
 
+typedef struct ti_json_index ti_json_index; /* opaque; see ti_json_parse_indexed */
+
 typedef struct ti_jv {
   const char *p; /* first byte of the value (the quote, bracket, digit...) */
   size_t n;      /* bytes of the value, quotes/brackets included           */
   int type;      /* TI_JSON_*; TI_JSON_INVALID for "absent"                */
   int flags;     /* TI_JV_* below                                          */
+  const ti_json_index *ix; /* structural index of its parse, or NULL      */
+  size_t ixk;              /* its entry in ix (internal)                   */
 } ti_jv;
 #define TI_JV_ESCAPES 1 /* string: contains a backslash escape */
 
@@ -111,6 +115,18 @@ TI_API int ti_json_parse(const char *buf, size_t len, uint32_t max_depth,
 TI_API int ti_json_parse_prefix(const char *buf, size_t len, uint32_t max_depth,
                                 ti_jv *root, size_t *consumed, ti_json_error *err);
 
+/* Structural index: ti_json_parse_indexed validates like ti_json_parse and
+ * also records where containers and long strings end, in `ix` (caller-owned,
+ * reused from call to call: it is reset first, its memory kept). Values
+ * derived from *root (lookups, iteration) then jump over those values
+ * instead of re-scanning their bytes. The values stay usable after ix is
+ * reset or reused (they fall back to re-scanning), but not after
+ * ti_json_index_free. Returns like ti_json_parse, or TI_ERR_NOMEM. */
+TI_API ti_json_index *ti_json_index_new(void); /* NULL on failure */
+TI_API void ti_json_index_free(ti_json_index *ix);
+TI_API int ti_json_parse_indexed(const char *buf, size_t len, uint32_t max_depth,
+                                 ti_json_index *ix, ti_jv *root, ti_json_error *err);
+
 /* Object member lookup by key (compares decoded keys; first match wins).
  * Returns 1 and sets *out if found, else 0 and out->type = TI_JSON_INVALID.
  * `obj` not an object: 0. */
@@ -122,6 +138,8 @@ typedef struct ti_json_iter {
   const char *p;
   const char *end;
   int kind; /* TI_JSON_ARRAY or TI_JSON_OBJECT; 0 when exhausted/invalid */
+  const ti_json_index *ix; /* internal */
+  size_t ixk;              /* internal */
 } ti_json_iter;
 /* Start iterating an array or object (anything else iterates nothing). */
 TI_API void ti_json_iter_init(ti_json_iter *it, const ti_jv *container);
