@@ -200,6 +200,8 @@ static void set_jv(ti_jv *out, const ti_u8 *p, const ti_u8 *e, int flags) {
   out->n = (size_t)(e - p);
   out->type = ti_json_type_of(*p);
   out->flags = flags;
+  out->ix = NULL;
+  out->ixk = 0;
 }
 
 static void set_absent(ti_jv *out) {
@@ -208,12 +210,16 @@ static void set_absent(ti_jv *out) {
   out->n = 0;
   out->type = TI_JSON_INVALID;
   out->flags = 0;
+  out->ix = NULL;
+  out->ixk = 0;
 }
 
 TI_API void ti_json_iter_init(ti_json_iter *it, const ti_jv *c) {
   if (!it) return;
   it->p = it->end = NULL;
   it->kind = 0;
+  it->ix = NULL;
+  it->ixk = 0;
   if (!c || !c->p || c->n < 2 || (c->type != TI_JSON_ARRAY && c->type != TI_JSON_OBJECT))
     return;
   const ti_u8 *p = (const ti_u8 *)c->p + 1;
@@ -223,6 +229,35 @@ TI_API void ti_json_iter_init(ti_json_iter *it, const ti_jv *c) {
   it->p = (const char *)p;
   it->end = (const char *)end;
   it->kind = c->type;
+  /* The container's own entry must describe exactly its span; its first
+   * child's entry (if indexed) follows it. */
+  const ti_json_ient *e =
+      ti_json_ix_at(c->ix, c->ixk, (const ti_u8 *)c->p, (const ti_u8 *)c->p + c->n);
+  if (e && (const ti_u8 *)c->p + c->n == c->ix->base + e->end) {
+    it->ix = c->ix;
+    it->ixk = c->ixk + 1;
+  }
+}
+
+/* End of the value at p: from the iterator's index when it has an entry
+ * for p (val then carries the index on), else by re-scanning. */
+static const ti_u8 *iter_value_end(ti_json_iter *it, const ti_u8 *p, const ti_u8 *end,
+                                   ti_jv *val) {
+  const ti_json_ient *e = ti_json_ix_at(it->ix, it->ixk, p, end);
+  if (e) {
+    const ti_u8 *ve = it->ix->base + e->end;
+    if (val) {
+      set_jv(val, p, ve, (int)e->flags);
+      val->ix = it->ix;
+      val->ixk = it->ixk;
+    }
+    it->ixk = e->next;
+    return ve;
+  }
+  int flags;
+  const ti_u8 *ve = ti_json__value_end(p, end, &flags);
+  if (val) set_jv(val, p, ve, flags);
+  return ve;
 }
 
 /* After a value: skip whitespace and one comma; mark the end. */
@@ -244,9 +279,7 @@ TI_API int ti_json_next(ti_json_iter *it, ti_jv *val) {
     return 0;
   }
   const ti_u8 *p = (const ti_u8 *)it->p, *end = (const ti_u8 *)it->end;
-  int flags;
-  const ti_u8 *e = ti_json__value_end(p, end, &flags);
-  if (val) set_jv(val, p, e, flags);
+  const ti_u8 *e = iter_value_end(it, p, end, val);
   advance(it, e);
   return 1;
 }
@@ -258,7 +291,7 @@ TI_API int ti_json_next_member(ti_json_iter *it, ti_jv *key, ti_jv *val) {
     return 0;
   }
   const ti_u8 *p = (const ti_u8 *)it->p, *end = (const ti_u8 *)it->end;
-  int kflags = 0, vflags;
+  int kflags = 0;
   if (*p != '"') { /* not validated input */
     it->kind = 0;
     set_absent(key);
@@ -274,8 +307,7 @@ TI_API int ti_json_next_member(ti_json_iter *it, ti_jv *key, ti_jv *val) {
     set_absent(val);
     return 1;
   }
-  const ti_u8 *e = ti_json__value_end(v, end, &vflags);
-  if (val) set_jv(val, v, e, vflags);
+  const ti_u8 *e = iter_value_end(it, v, end, val);
   advance(it, e);
   return 1;
 }

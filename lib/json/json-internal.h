@@ -307,6 +307,35 @@ TI_INLINE unsigned long ti_json_unescape(const ti_u8 **pp, const ti_u8 *end) {
   }
 }
 
+/* Structural index (ti_json_parse_indexed). One entry per container and
+ * per value string of at least TI_JSON_IX_STR bytes, in order of their
+ * first byte: offsets from `base`; `next` is the entry after all of the
+ * value's descendants (the next sibling's entry, if the sibling is
+ * indexed); `flags` the value's TI_JV_* flags. While the scanner runs, an
+ * open container's `end` holds its parent's entry number. */
+#define TI_JSON_IX_STR 40
+#define TI_JSON_IX_NONE 0xFFFFFFFFu
+typedef struct ti_json_ient {
+  uint32_t start, end, next, flags;
+} ti_json_ient;
+struct ti_json_index {
+  const ti_u8 *base;
+  size_t len;
+  ti_json_ient *e;
+  uint32_t n, cap;
+};
+
+/* Entry k of ix when it describes the value starting at p whose end lies
+ * at or before `limit`, else NULL. */
+TI_INLINE const ti_json_ient *ti_json_ix_at(const ti_json_index *ix, size_t k, const ti_u8 *p,
+                                           const ti_u8 *limit) {
+  if (!ix || k >= ix->n || p < ix->base) return NULL;
+  size_t off = (size_t)(p - ix->base);
+  const ti_json_ient *e = &ix->e[k];
+  if (e->start != off || e->end > (size_t)(limit - ix->base)) return NULL;
+  return e;
+}
+
 /* Internal (not exported): end of the value starting at p (validated
  * input, p < end); *flags gets TI_JV_ESCAPES for strings with escapes. */
 const ti_u8 *ti_json__value_end(const ti_u8 *p, const ti_u8 *end, int *flags);

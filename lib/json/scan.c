@@ -135,8 +135,42 @@ bad:
   return NULL;
 }
 
-static int scan(const char *buf, size_t len, uint32_t max_depth, ti_jv *root,
-                size_t *consumed, ti_json_error *err, int prefix) {
+/* Room for one more index entry; 0 on allocation failure. */
+static int ix_grow(ti_json_index *ix) {
+  uint32_t cap = ix->cap ? ix->cap * 2 : 256;
+  if (cap < ix->cap) return 0;
+  ti_json_ient *e = ti_mem_realloc(ix->e, (size_t)cap * sizeof *ix->e);
+  if (!e) return 0;
+  ix->e = e;
+  ix->cap = cap;
+  return 1;
+}
+
+/* Record an entry for the value at [start, ...). With `indexed` a
+ * compile-time 0 in the plain scanner, all of this disappears. */
+#define IX_PUSH(st, en, nx, fl)                                                              \
+  do {                                                                                     \
+    if (TI_UNLIKELY(ix->n == ix->cap) && !ix_grow(ix)) goto nomem;                         \
+    ti_json_ient *ie_ = &ix->e[ix->n];                                                     \
+    ie_->start = (uint32_t)(st);                                                           \
+    ie_->end = (uint32_t)(en);                                                             \
+    ie_->next = (uint32_t)(nx);                                                            \
+    ie_->flags = (uint32_t)(fl);                                                           \
+    ix->n++;                                                                               \
+  } while (0)
+
+/* Close the innermost open container at p (just after its closer). */
+#define IX_CLOSE()                                                                           \
+  do {                                                                                     \
+    ti_json_ient *ie_ = &ix->e[cur];                                                       \
+    cur = ie_->end;                                                                        \
+    ie_->end = (uint32_t)(p - base);                                                       \
+    ie_->next = ix->n;                                                                     \
+  } while (0)
+
+TI_INLINE int scan(const char *buf, size_t len, uint32_t max_depth, ti_jv *root,
+                   size_t *consumed, ti_json_error *err, int prefix, ti_json_index *ix,
+                   const int indexed) {
   const ti_u8 *base = (const ti_u8 *)buf;
   const ti_u8 *end = base + (buf ? len : 0);
   const ti_u8 *p = base, *vstart, *vend;
@@ -144,7 +178,14 @@ static int scan(const char *buf, size_t len, uint32_t max_depth, ti_jv *root,
   uint32_t depth = 0;
   uint32_t limit = max_depth ? max_depth : TI_JSON_DEFAULT_DEPTH;
   int esc = 0, rflags = 0;
+  uint32_t cur = TI_JSON_IX_NONE; /* innermost open container's entry */
   scan_fail f = {NULL, NULL, TI_ERR_PARSE};
+
+  if (indexed) {
+    ix->base = base;
+    ix->len = buf ? len : 0;
+    ix->n = 0;
+  }
 
   if (limit > TI_JSON_DEPTH_CAP) limit = TI_JSON_DEPTH_CAP;
   p = ti_json_skip_ws(p, end);
@@ -153,20 +194,29 @@ static int scan(const char *buf, size_t len, uint32_t max_depth, ti_jv *root,
 value:
   if (TI_UNLIKELY(p >= end)) goto eoi;
   switch (*p) {
-  case '"':
+  case '"': {
+    const ti_u8 *open = p;
     esc = 0;
     p = scan_string(p + 1, end, &esc, &f);
     if (!p) goto fail;
     if (depth == 0) rflags = esc ? TI_JV_ESCAPES : 0;
+    if (indexed && p - open >= TI_JSON_IX_STR)
+      IX_PUSH(open - base, p - base, ix->n + 1, esc ? TI_JV_ESCAPES : 0);
     goto after;
+  }
   case '{':
     if (TI_UNLIKELY(depth >= limit)) goto too_deep;
     stack[depth >> 6] |= (uint64_t)1 << (depth & 63);
     depth++;
+    if (indexed) {
+      IX_PUSH(p - base, cur, 0, 0);
+      cur = ix->n - 1;
+    }
     p = ti_json_skip_ws(p + 1, end);
     if (p < end && *p == '}') {
       p++;
       depth--;
+      if (indexed) IX_CLOSE();
       goto after;
     }
     goto key;
@@ -174,10 +224,15 @@ value:
     if (TI_UNLIKELY(depth >= limit)) goto too_deep;
     stack[depth >> 6] &= ~((uint64_t)1 << (depth & 63));
     depth++;
+    if (indexed) {
+      IX_PUSH(p - base, cur, 0, 0);
+      cur = ix->n - 1;
+    }
     p = ti_json_skip_ws(p + 1, end);
     if (p < end && *p == ']') {
       p++;
       depth--;
+      if (indexed) IX_CLOSE();
       goto after;
     }
     goto value;
@@ -232,6 +287,7 @@ after:
     if (*p == '}') {
       p++;
       depth--;
+      if (indexed) IX_CLOSE();
       goto after;
     }
     f.at = p;
@@ -245,6 +301,7 @@ after:
   if (*p == ']') {
     p++;
     depth--;
+    if (indexed) IX_CLOSE();
     goto after;
   }
   f.at = p;
@@ -267,8 +324,17 @@ done:
     root->n = (size_t)(vend - vstart);
     root->type = ti_json_type_of(*vstart);
     root->flags = rflags;
+    root->ix = NULL;
+    root->ixk = 0;
+    if (indexed && ix->n && ix->e[0].start == (uint32_t)(vstart - base)) root->ix = ix;
   }
   return TI_OK;
+
+nomem:
+  f.at = p;
+  f.why = "out of memory";
+  f.code = TI_ERR_NOMEM;
+  goto fail;
 
 eoi:
   f.at = end;
@@ -289,21 +355,41 @@ fail:
     snprintf(err->text, sizeof err->text, "%s", f.why);
   }
   if (consumed) *consumed = 0;
+  if (indexed) ix->n = 0;
   if (root) {
     root->p = NULL;
     root->n = 0;
     root->type = TI_JSON_INVALID;
     root->flags = 0;
+    root->ix = NULL;
+    root->ixk = 0;
   }
   return f.code;
 }
 
 TI_API int ti_json_parse(const char *buf, size_t len, uint32_t max_depth, ti_jv *root,
                          ti_json_error *err) {
-  return scan(buf, len, max_depth, root, NULL, err, 0);
+  return scan(buf, len, max_depth, root, NULL, err, 0, NULL, 0);
 }
 
 TI_API int ti_json_parse_prefix(const char *buf, size_t len, uint32_t max_depth, ti_jv *root,
                                 size_t *consumed, ti_json_error *err) {
-  return scan(buf, len, max_depth, root, consumed, err, 1);
+  return scan(buf, len, max_depth, root, consumed, err, 1, NULL, 0);
+}
+
+TI_API ti_json_index *ti_json_index_new(void) {
+  return ti_mem_calloc(1, sizeof(ti_json_index));
+}
+
+TI_API void ti_json_index_free(ti_json_index *ix) {
+  if (!ix) return;
+  ti_mem_free(ix->e);
+  ti_mem_free(ix);
+}
+
+TI_API int ti_json_parse_indexed(const char *buf, size_t len, uint32_t max_depth,
+                                 ti_json_index *ix, ti_jv *root, ti_json_error *err) {
+  /* Offsets are 32-bit: larger texts are validated without an index. */
+  if (!ix || len > 0xFFFFFFF0u) return scan(buf, len, max_depth, root, NULL, err, 0, NULL, 0);
+  return scan(buf, len, max_depth, root, NULL, err, 0, ix, 1);
 }

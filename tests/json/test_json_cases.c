@@ -507,8 +507,53 @@ START_TEST(test_compact) {
 }
 END_TEST
 
+/* White box: lookups through the index jump over indexed values without
+ * reading them. The bytes inside a long string are changed after the parse
+ * (never done by real callers): with the index the lookup still finds the
+ * member after it; the plain re-scan is misled by the planted quote. */
+START_TEST(test_index_jumps) {
+  char doc[] = "{\"a\": \"0123456789012345678901234567890123456789012345\", "
+               "\"n\": [1, {\"x\": [2, 3]}, \"short\"], \"b\": 7}";
+  ti_json_index *ix = ti_json_index_new();
+  ti_jv root, v, plain, w;
+  ti_json_iter it;
+  ck_assert_ptr_nonnull(ix);
+  ck_assert_int_eq(ti_json_parse(doc, strlen(doc), 0, &plain, NULL), TI_OK);
+  ck_assert_int_eq(ti_json_parse_indexed(doc, strlen(doc), 0, ix, &root, NULL), TI_OK);
+  ck_assert_ptr_eq(root.ix, ix);
+  ck_assert_ptr_null(plain.ix);
+  ck_assert_uint_eq(ti_json_count(&root), 3);
+  ck_assert(ti_json_getv(&root, &v, "n", NULL));
+  ck_assert_ptr_eq(v.ix, ix);
+  ck_assert_uint_eq(ti_json_count(&v), 3);
+  ti_json_iter_init(&it, &v);
+  ck_assert(ti_json_next(&it, &w) && w.type == TI_JSON_NUMBER && w.ix == NULL);
+  ck_assert(ti_json_next(&it, &w) && w.type == TI_JSON_OBJECT && w.ix == ix);
+  ck_assert(ti_json_getv(&w, &w, "x", NULL) && w.n == 6 && w.ix == ix);
+  ck_assert(ti_json_next(&it, &w) && w.type == TI_JSON_STRING && w.n == 7);
+  ck_assert(!ti_json_next(&it, &w));
+  doc[20] = '"'; /* inside the value of "a" */
+  ck_assert(ti_json_get(&root, "b", &v));
+  ck_assert(ti_json_int(&v, &(int64_t){0}) == TI_OK && v.n == 1 && v.p[0] == '7');
+  ck_assert(!ti_json_get(&plain, "b", &v) || v.p[0] != '7');
+  /* a failed parse leaves an empty index: old values fall back */
+  ck_assert_int_eq(ti_json_parse_indexed("[1,", 3, 0, ix, &v, NULL), TI_ERR_PARSE);
+  ck_assert_ptr_null(v.ix);
+  doc[20] = '0';
+  ck_assert(ti_json_get(&root, "b", &v) && v.p[0] == '7');
+  /* strings: flags come from the index too */
+  const char *esc = "[\"0123456789012345678901234567890123456789\\n\", \"x\"]";
+  ck_assert_int_eq(ti_json_parse_indexed(esc, strlen(esc), 0, ix, &root, NULL), TI_OK);
+  ti_json_iter_init(&it, &root);
+  ck_assert(ti_json_next(&it, &w) && w.ix == ix && (w.flags & TI_JV_ESCAPES) && w.n == 44);
+  ck_assert(ti_json_next(&it, &w) && w.ix == NULL && w.flags == 0 && w.n == 3);
+  ti_json_index_free(ix);
+  ti_json_index_free(NULL);
+}
+END_TEST
+
 START_TEST(test_compact_invalid) {
-  ti_jv v = {NULL, 0, TI_JSON_INVALID, 0};
+  ti_jv v = {.p = NULL, .n = 0, .type = TI_JSON_INVALID, .flags = 0};
   ti_buf b = {0};
   ck_assert_int_eq(ti_json_write_compact(&v, &b), TI_ERR_INVALID);
   ck_assert_int_eq(ti_json_write_compact(NULL, &b), TI_ERR_INVALID);
@@ -819,7 +864,12 @@ START_TEST(test_bogus_spans) {
     }
     static const char opens[] = {'{', '[', '"'};
     buf[0] = opens[iter % 3];
-    ti_jv v = {buf, n, iter % 3 == 0 ? TI_JSON_OBJECT : iter % 3 == 1 ? TI_JSON_ARRAY : TI_JSON_STRING, (iter & 4) ? TI_JV_ESCAPES : 0};
+    ti_jv v = {.p = buf,
+               .n = n,
+               .type = iter % 3 == 0   ? TI_JSON_OBJECT
+                       : iter % 3 == 1 ? TI_JSON_ARRAY
+                                       : TI_JSON_STRING,
+               .flags = (iter & 4) ? TI_JV_ESCAPES : 0};
     ti_jv a, b;
     ti_json_iter it;
     ti_buf o = {0};
@@ -926,6 +976,7 @@ static Suite *json_suite(void) {
   tcase_add_test(tc, test_iter_whitespace);
   tcase_add_loop_test(tc, test_sweep, 0, N(sweep));
   tcase_add_test(tc, test_bogus_spans);
+  tcase_add_test(tc, test_index_jumps);
   suite_add_tcase(s, tc);
   return s;
 }

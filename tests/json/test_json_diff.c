@@ -191,13 +191,23 @@ static int expected_difference(const char *buf, size_t len, const json_error_t *
 }
 
 /* Check one document. Returns 1 when both agree, else 0 with diff_msg. */
+static ti_json_index *ix; /* reused from document to document */
+
 static int check_doc(const char *buf, size_t len) {
   ti_jv root;
-  ti_json_error te;
+  ti_json_error te, te2;
   json_error_t je;
   int ok = 1;
   n_docs++;
   int rc = ti_json_parse(buf, len, DEPTH, &root, &te);
+  if (!ix) ix = ti_json_index_new();
+  { /* the indexed parse accepts and rejects exactly alike */
+    ti_jv r2;
+    int rc2 = ix ? ti_json_parse_indexed(buf, len, DEPTH, ix, &r2, &te2) : TI_ERR_NOMEM;
+    if (rc2 != rc || (rc && (te2.offset != te.offset || te2.code != te.code)))
+      return differ("parse_indexed: %d at %zu vs parse: %d at %zu", rc2, te2.offset, rc,
+                    te.offset);
+  }
   json_t *j = json_loadb(buf, len, JFLAGS, &je);
   if (rc == TI_OK && j) {
     n_valid++;
@@ -219,6 +229,20 @@ static int check_doc(const char *buf, size_t len) {
       }
       ti_buf_free(&c);
       ti_buf_free(&c2);
+    }
+    if (ok) { /* the same through the structural index: equal spans, flags, values */
+      ti_jv ir;
+      if (!ix || ti_json_parse_indexed(buf, len, DEPTH, ix, &ir, NULL) != TI_OK ||
+          ir.p != root.p || ir.n != root.n || ir.flags != root.flags)
+        ok = differ("parse_indexed differs");
+      else if (!cmp(&ir, j))
+        ok = 0;
+      /* values of an index that was reused for another text fall back */
+      else if (ti_json_parse_indexed("[[\"x\"]]", 7, DEPTH, ix, &root, NULL) != TI_OK ||
+               !cmp(&ir, j))
+        ok = 0;
+      else
+        root = ir;
     }
     if (ok) { /* the prefix parser agrees on where the value ends */
       size_t used;
