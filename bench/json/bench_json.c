@@ -6,6 +6,10 @@
  * file is one document; a directory is walked. All documents are loaded
  * into memory first, then timed (best of REPS runs):
  *   validate  ti_json_parse on every document
+ *   valid-ix  ti_json_parse_indexed (structural index kept, one reused index)
+ *   walk      ti_json_parse + one member walk of the root + the lookup below,
+ *             as a plugin does (re-scans the values it passes over)
+ *   walk-ix   the same through ti_json_parse_indexed (jumps over them)
  *   lookup    ti_json_parse + ti_json_get("type") + ti_json_getv("message",
  *             "content") + ti_json_count of it (a typical plugin access)
  *   compact   ti_json_parse + ti_json_write_compact
@@ -111,6 +115,45 @@ static size_t run_validate(void) {
   return ok;
 }
 
+static ti_json_index *gix;
+
+static size_t run_validate_ix(void) {
+  size_t ok = 0;
+  for (size_t i = 0; i < ndocs; i++)
+    ok += ti_json_parse_indexed(docs[i].p, docs[i].n, 0, gix, NULL, NULL) == TI_OK;
+  return ok;
+}
+
+static size_t walk_one(const ti_jv *root) {
+  size_t acc = 0;
+  ti_json_iter it;
+  ti_jv k, v;
+  ti_json_iter_init(&it, root);
+  while (ti_json_next_member(&it, &k, &v)) acc += v.n;
+  if (ti_json_get(root, "type", &v)) acc += v.n;
+  if (ti_json_getv(root, &v, "message", "content", NULL)) acc += ti_json_count(&v);
+  return acc;
+}
+
+static size_t run_walk(void) {
+  size_t acc = 0;
+  for (size_t i = 0; i < ndocs; i++) {
+    ti_jv root;
+    if (ti_json_parse(docs[i].p, docs[i].n, 0, &root, NULL) == TI_OK) acc += walk_one(&root);
+  }
+  return acc;
+}
+
+static size_t run_walk_ix(void) {
+  size_t acc = 0;
+  for (size_t i = 0; i < ndocs; i++) {
+    ti_jv root;
+    if (ti_json_parse_indexed(docs[i].p, docs[i].n, 0, gix, &root, NULL) == TI_OK)
+      acc += walk_one(&root);
+  }
+  return acc;
+}
+
 static size_t run_lookup(void) {
   size_t acc = 0;
   for (size_t i = 0; i < ndocs; i++) {
@@ -180,8 +223,16 @@ int main(int argc, char **argv) {
   size_t res;
   double mb = (double)total / 1e6;
   printf("%zu documents, %.1f MB (best of %d)\n", ndocs, mb, reps);
+  gix = ti_json_index_new();
   double t = best(run_validate, reps, &res);
   printf("  validate  %8.0f MB/s  (%zu valid)\n", mb / t, res);
+  t = best(run_validate_ix, reps, &res);
+  printf("  valid-ix  %8.0f MB/s  (%zu valid)\n", mb / t, res);
+  size_t r2;
+  t = best(run_walk, reps, &res);
+  printf("  walk      %8.0f MB/s\n", mb / t);
+  t = best(run_walk_ix, reps, &r2);
+  printf("  walk-ix   %8.0f MB/s%s\n", mb / t, r2 == res ? "" : "  (RESULTS DIFFER)");
   t = best(run_lookup, reps, &res);
   printf("  lookup    %8.0f MB/s\n", mb / t);
   t = best(run_compact, reps, &res);
@@ -191,6 +242,7 @@ int main(int argc, char **argv) {
   t = best(run_jansson, reps > 2 ? 2 : reps, &res);
   printf("  jansson   %8.0f MB/s  (%zu valid)\n", mb / t, res);
   ti_buf_free(&cbuf);
+  ti_json_index_free(gix);
   for (size_t k = 0; k < nbufs; k++) free(bufs[k]);
   free(bufs);
   free(docs);
