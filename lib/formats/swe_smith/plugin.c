@@ -118,16 +118,26 @@ static void destroy(void *vp) {
   ti_buf_free(&p->tmp2);
   ti_buf_free(&p->tmp3);
   ti_buf_free(&p->big);
+  ti_json_index_free(p->ix);
+  ti_json_index_free(p->ixm);
   ti_mem_free(p->seen);
   ti_mem_free(p);
 }
 
-static int parse_line(ti_plugin_ctx *ctx, const char *s, size_t n, uint64_t line, uint64_t off,
+int ss_parse(ti_json_index **ix, const char *s, size_t n, uint32_t depth, ti_jv *val,
+             ti_json_error *err) {
+  if (!*ix && !(*ix = ti_json_index_new())) return TI_ERR_NOMEM;
+  return ti_json_parse_indexed(s, n, depth, *ix, val, err);
+}
+
+static int parse_line(ss_parser *p, ti_plugin_ctx *ctx, const char *s, size_t n, uint64_t line, uint64_t off,
                       ti_jv *val) {
   ti_json_error err;
   int rc;
   memset(&err, 0, sizeof err);
-  if (ti_json_parse(s, n, ti_max_depth(ctx), val, &err) == TI_OK) return REC_OK;
+  rc = ss_parse(&p->ix, s, n, ti_max_depth(ctx), val, &err);
+  if (rc == TI_OK) return REC_OK;
+  if (rc == TI_ERR_NOMEM) return rc;
   rc = ti_report(ctx, err.code ? err.code : TI_ERR_PARSE, line, off + err.offset, "%s", err.text);
   return rc == TI_OK ? REC_SKIP : rc;
 }
@@ -143,7 +153,7 @@ static int next_record(ss_parser *p, ti_plugin_ctx *ctx, ti_jv *val, uint64_t *l
     if (rc != TI_OK) return rc == TI_DONE ? REC_DONE : rc;
     *line = rec.line;
     *off = rec.offset;
-    return parse_line(ctx, rec.p, rec.len, rec.line, rec.offset, val);
+    return parse_line(p, ctx, rec.p, rec.len, rec.line, rec.offset, val);
   }
   if (!p->started) {
     if ((rc = ti_input_whole(ctx, &p->buf, &p->len)) != TI_OK) return rc;
@@ -155,8 +165,9 @@ static int next_record(ss_parser *p, ti_plugin_ctx *ctx, ti_jv *val, uint64_t *l
     memset(&err, 0, sizeof err);
     p->root_done = 1;
     if ((rc = ti_count(ctx, "records", 1)) != TI_OK) return rc;
-    if (ti_json_parse(p->buf, p->len, ti_max_depth(ctx), &p->root, &err) != TI_OK) {
+    if ((rc = ss_parse(&p->ix, p->buf, p->len, ti_max_depth(ctx), &p->root, &err)) != TI_OK) {
       p->root.type = TI_JSON_INVALID;
+      if (rc == TI_ERR_NOMEM) return rc;
       rc = ti_report(ctx, err.code ? err.code : TI_ERR_PARSE, ss_line_of(p, p->buf + err.offset),
                      err.offset, "%s", err.text);
       return rc == TI_OK ? REC_DONE : rc;

@@ -35,8 +35,9 @@ static int row_messages(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c, const char
   size_t n;
   if ((rc = ti_json_str(&v, &p->dec, &s, &n)) != TI_OK) return rc;
   memset(&err, 0, sizeof err);
-  if ((rc = ti_json_parse(s, n, ti_max_depth(ctx), &c->msgs, &err)) != TI_OK) {
+  if ((rc = ss_parse(&p->ixm, s, n, ti_max_depth(ctx), &c->msgs, &err)) != TI_OK) {
     c->msgs.type = TI_JSON_INVALID;
+    if (rc == TI_ERR_NOMEM) return rc;
     return ti_report(ctx, err.code ? err.code : TI_ERR_PARSE, c->line, c->offset,
                      "row \"%s\" string does not hold valid JSON: %s (byte %zu of the "
                      "decoded string)", member, err.text, err.offset);

@@ -85,6 +85,10 @@ int ss_norm_message(struct ss_parser *p, ti_plugin_ctx *ctx, const ti_jv *raw,
 /* Build an assistant message from plain text (SWE-agent trajectory tail). */
 int ss_text_message(ti_plugin_ctx *ctx, const char *role, const char *s, size_t n,
                     const ti_message **out);
+/* ti_json_parse_indexed with the index *ix (made on first use): TI_OK,
+ * TI_ERR_PARSE/TI_ERR_LIMIT (err filled) or TI_ERR_NOMEM. */
+int ss_parse(ti_json_index **ix, const char *s, size_t n, uint32_t depth, ti_jv *val,
+             ti_json_error *err);
 int ss_jv_str(const ti_jv *v, ti_buf *scratch, const char **s, size_t *n);
 
 /* ---- rendering (render.c) ------------------------------------------------ */
@@ -146,6 +150,8 @@ typedef struct ss_parser {
   ti_buf sa;              /* student action / state id                       */
   ti_buf tmp, tmp2, tmp3; /* scratch                                         */
   ti_buf big;             /* decoded patch/submission (ss_meta_big)          */
+  ti_json_index *ix;      /* structural index of the row / document          */
+  ti_json_index *ixm;     /* ... of the decoded messages string              */
   const char *big_src;    /* the value it was decoded from                   */
   char stem[256];         /* file stem for ids                               */
   /* seen trajectory ids (FNV-1a hashes, open addressing) */
