@@ -123,15 +123,21 @@ int ss_norm_message(ss_parser *p, ti_plugin_ctx *ctx, const ti_jv *raw, int nebi
   if (m->role >= SS_R_DROP) return TI_OK;
 
   ti_buf_reset(&p->tmp);
+  const ti_jv *src = &content;
   if (nebius) {
-    const ti_jv *src = (text.type == TI_JSON_STRING) ? &text : &sysp;
+    src = (text.type == TI_JSON_STRING) ? &text : &sysp;
     if (m->role == SS_R_SYSTEM && sysp.type == TI_JSON_STRING && text.type != TI_JSON_STRING)
       src = &sysp;
-    rc = content_text(ctx, src, &p->tmp);
-  } else {
-    rc = content_text(ctx, &content, &p->tmp);
   }
-  if (rc != TI_OK) return rc;
+  /* One string: the message takes the input literal as it is (no decoding
+   * and re-encoding when it is canonical); only an assistant's text is
+   * decoded, for the checks below and student_action. */
+  int one_string = src->type == TI_JSON_STRING;
+  if (!one_string || m->role == SS_R_ASSISTANT) {
+    if ((rc = content_text(ctx, src, &p->tmp)) != TI_OK) return rc;
+  } else if ((rc = ti_buf_append(&p->tmp, "", 0)) != TI_OK) {
+    return rc;
+  }
   m->content = p->tmp.p ? p->tmp.p : "";
   m->content_len = p->tmp.len;
 
@@ -145,7 +151,9 @@ int ss_norm_message(ss_parser *p, ti_plugin_ctx *ctx, const ti_jv *raw, int nebi
   }
 
   if ((rc = ti_emit_msg_begin(ctx, role_names[m->role])) != TI_OK) return rc;
-  if ((rc = ti_emit_msg_content(ctx, m->content, m->content_len)) != TI_OK) return rc;
+  rc = one_string ? ti_emit_msg_content_jv(ctx, src)
+                  : ti_emit_msg_content(ctx, m->content, m->content_len);
+  if (rc != TI_OK) return rc;
   if (m->tool_calls.type == TI_JSON_ARRAY && (rc = emit_calls(p, ctx, &m->tool_calls)) != TI_OK)
     return rc;
   if (tcid.type != TI_JSON_STRING && ids.type == TI_JSON_ARRAY) {
