@@ -18,6 +18,10 @@ typedef struct scan_fail {
   int code;
 } scan_fail;
 
+/* Second bytes of the two-byte escapes. */
+static const unsigned char simple_escape[256] = {
+    ['"'] = 1, ['\\'] = 1, ['/'] = 1, ['b'] = 1, ['f'] = 1, ['n'] = 1, ['r'] = 1, ['t'] = 1};
+
 /* One special byte at q inside a string (not the closing quote): an
  * escape, a control character or a UTF-8 sequence. Returns the position
  * after it, or NULL with *f set. */
@@ -79,7 +83,13 @@ static const ti_u8 *scan_string(const ti_u8 *p, const ti_u8 *end, int *esc, scan
     while (m) {
       const ti_u8 *q = p + TI_CTZ(m);
       if (TI_LIKELY(*q == '"')) return q + 1;
-      q = scan_special(q, end, open, esc, f);
+      if (*q == '\\' && end - q >= 2 && simple_escape[q[1]]) {
+        /* \" \\ \/ \b \f \n \r \t inline: escape-dense text */
+        *esc = 1;
+        q += 2;
+      } else {
+        q = scan_special(q, end, open, esc, f);
+      }
       if (!q) return NULL;
       size_t adv = (size_t)(q - p);
       if (adv >= 32) {
@@ -100,6 +110,11 @@ static const ti_u8 *scan_string(const ti_u8 *p, const ti_u8 *end, int *esc, scan
       return NULL;
     }
     if (TI_LIKELY(*p == '"')) return p + 1;
+    if (*p == '\\' && end - p >= 2 && simple_escape[p[1]]) {
+      *esc = 1;
+      p += 2;
+      continue;
+    }
     p = scan_special(p, end, open, esc, f);
     if (!p) return NULL;
   }
