@@ -32,6 +32,7 @@ void oh_source_free(oh_source *s) {
     ti_mem_free(s->own[i]);
   ti_mem_free(s->own);
   ti_buf_free(&s->tmp);
+  ti_json_index_free(s->ix);
   ti_mem_free(s);
 }
 
@@ -51,6 +52,18 @@ char *oh_src_copy(oh_source *s, const char *p, size_t n) {
   c[n] = '\0';
   s->own[s->nown++] = c;
   return c;
+}
+
+/* ti_input_parse with the source's structural index: TI_OK, TI_SKIP (the
+ * record was reported) or a negative code. */
+static int parse_record(oh_source *s, const char *p, size_t n, uint64_t line, uint64_t off,
+                        ti_jv *root) {
+  if (!s->ix && !(s->ix = ti_json_index_new()))
+    return TI_ERR_NOMEM;
+  int rc = ti_json_parse_indexed(p, n, ti_max_depth(s->ctx), s->ix, root, NULL);
+  if (rc == TI_OK || rc == TI_ERR_NOMEM)
+    return rc;
+  return ti_input_parse(s->ctx, p, n, line, off, root); /* reports it */
 }
 
 /* Lines are counted forward from the last position asked (events are
@@ -84,8 +97,13 @@ static int start_doc(oh_source *s) {
     return TI_OK;
   if ((rc = ti_count(s->ctx, "records", 1)) != TI_OK)
     return rc;
-  if (ti_json_parse(s->doc, s->ndoc, ti_max_depth(s->ctx), &s->root, &err) != TI_OK) {
+  if (!s->ix && !(s->ix = ti_json_index_new()))
+    return TI_ERR_NOMEM;
+  if ((rc = ti_json_parse_indexed(s->doc, s->ndoc, ti_max_depth(s->ctx), s->ix, &s->root,
+                                  &err)) != TI_OK) {
     uint64_t line, off;
+    if (rc == TI_ERR_NOMEM)
+      return rc;
     oh_src_pos(s, s->doc + (err.offset < s->ndoc ? err.offset : s->ndoc), &line, &off);
     return ti_report(s->ctx, err.code, line, off, "malformed JSON document: %s",
                      err.text);
@@ -116,7 +134,9 @@ static int fill_stream(oh_source *s, oh_traj *t) {
     int pairs = 0;
     if (!c)
       return TI_ERR_NOMEM;
-    if (ti_input_parse(s->ctx, c, r.len, r.line, r.offset, &root) != TI_OK) {
+    if ((rc = parse_record(s, c, r.len, r.line, r.offset, &root)) != TI_OK) {
+      if (rc == TI_ERR_NOMEM)
+        return rc;
       if (ti_strict(s->ctx))
         return TI_ERR_PARSE;
       continue;
@@ -188,7 +208,9 @@ static int next_row(oh_source *s, oh_traj *t) {
         s->mode = SRC_DONE;
       return rc;
     }
-    if (ti_input_parse(s->ctx, r.p, r.len, r.line, r.offset, &root) != TI_OK) {
+    if ((rc = parse_record(s, r.p, r.len, r.line, r.offset, &root)) != TI_OK) {
+      if (rc == TI_ERR_NOMEM)
+        return rc;
       if (ti_strict(s->ctx))
         return TI_ERR_PARSE;
       continue;

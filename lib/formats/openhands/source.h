@@ -25,6 +25,7 @@ struct oh_source {
   size_t nown, capown;
   const char *base; /* file name of the input, for trajectory ids */
   ti_buf tmp;
+  ti_json_index *ix; /* structural index of the row / document being read */
 };
 
 /* A copy of p[0..n) owned by the source (freed with it); NULL: no memory. */
