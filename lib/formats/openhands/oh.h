@@ -120,6 +120,10 @@ int oh_jv_streq(const ti_jv *a, const ti_jv *b);
 /* ---- render.c: text of an observation or pre-FC action ------------------- */
 /* Tool-result text of a v0 observation (function-calling era). */
 int oh_render_v0_obs(ti_buf *out, const oh_ev *e);
+/* The input string oh_render_v0_obs renders `e` as, unchanged (its last
+ * case: no prefix, suffix or rewriting), or NULL: the message can take
+ * the string as it is (ti_emit_msg_content_jv). */
+const ti_jv *oh_v0_obs_sole(const oh_ev *e);
 /* User-message text of a v0 observation without tool metadata. `prefc`:
  * the trace is pre-function-calling (OBSERVATION: style). Returns 0 and
  * leaves `out` empty when the observation produces no message. */

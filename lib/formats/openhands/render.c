@@ -129,6 +129,15 @@ int oh_render_v0_obs(ti_buf *out, const oh_ev *e) {
   return oh_append_str(out, &e->content);
 }
 
+const ti_jv *oh_v0_obs_sole(const oh_ev *e) {
+  const ti_jv *ty = &e->type;
+  if (e->ver != 0 || e->content.type != TI_JSON_STRING || ti_json_str_eq(ty, "run") ||
+      ti_json_str_eq(ty, "run_ipython") || ti_json_str_eq(ty, "error") ||
+      ti_json_str_eq(ty, "user_rejected") || ti_json_str_eq(ty, "delegate"))
+    return NULL;
+  return &e->content;
+}
+
 int oh_render_v0_obs_user(ti_buf *out, const oh_traj *t, size_t i, int prefc) {
   const oh_ev *e = &t->ev[i];
   const ti_jv *ty = &e->type;

@@ -269,11 +269,13 @@ static int on_result(oh_walk *w, size_t i) {
   }
   if (!c) /* its call is not in the trace (or was closed): dropped */
     return ti_count(w->ctx, "openhands.orphan_results", 1);
-  if ((rc = text_of(w, i, &w->text)) != TI_OK)
+  const ti_jv *sole = e->kind == OH_K_RESULT ? oh_v0_obs_sole(e) : NULL;
+  if (!sole && (rc = text_of(w, i, &w->text)) != TI_OK)
     return rc;
   rc = ti_emit_msg_begin(w->ctx, "tool");
   if (rc == TI_OK)
-    rc = ti_emit_msg_content(w->ctx, w->text.p ? w->text.p : "", w->text.len);
+    rc = sole ? ti_emit_msg_content_jv(w->ctx, sole)
+              : ti_emit_msg_content(w->ctx, w->text.p ? w->text.p : "", w->text.len);
   if (rc == TI_OK)
     rc = ti_emit_msg_tool_call_id(w->ctx, c->id.p, c->id.len);
   if (rc == TI_OK && c->name.len)
