@@ -133,12 +133,16 @@ int cc_map_pending(cc_mapper *m, cc_stream *s, cc_pnode *p, const ti_message **o
     if (q->kind == CC_P_DOC || (q->kind == CC_P_IMAGE && !m->opts->images_placeholder))
       media = 1;
   }
+  /* One text part: the message takes the input string as it is. */
+  const ti_jv *single = (!media && n == 1 && m->tmp[0]->kind == CC_P_TEXT) ? &m->tmp[0]->v : NULL;
   ti_buf *b = &m->b1;
   ti_buf_reset(b);
   size_t need = 64;
-  for (size_t i = 0; i < n; i++) need += m->tmp[i]->v.n + 96;
-  int rc = ti_buf_reserve(b, need); /* one allocation, no regrowth copies */
-  if (!media && !rc) {
+  for (size_t i = 0; i < n && !single; i++) need += m->tmp[i]->v.n + 96;
+  int rc = single ? TI_OK : ti_buf_reserve(b, need); /* one allocation, no regrowth copies */
+  if (single) {
+    /* nothing to build */
+  } else if (!media && !rc) {
     for (size_t i = 0; i < n && !rc; i++) {
       if (i) rc = ti_buf_puts(b, "\n\n");
       if (rc) break;
@@ -166,7 +170,8 @@ int cc_map_pending(cc_mapper *m, cc_stream *s, cc_pnode *p, const ti_message **o
   }
   if (!rc) rc = ti_emit_msg_begin(m->ctx, "user");
   if (!rc) {
-    if (media) rc = ti_emit_msg_content_json(m->ctx, b->p, b->len);
+    if (single) rc = ti_emit_msg_content_jv(m->ctx, single);
+    else if (media) rc = ti_emit_msg_content_json(m->ctx, b->p, b->len);
     else rc = ti_emit_msg_content(m->ctx, b->p ? b->p : "", b->len);
   }
   if (!rc) rc = ti_emit_msg_end(m->ctx, out);
@@ -209,6 +214,30 @@ typedef struct call_tmp {
   const char *id, *name, *args;
   size_t id_n, name_n, args_n;
 } call_tmp;
+
+/* The one input string a tool result's text is (tool_content would only
+ * decode it): content a string, or an array of exactly one string or text
+ * block. 1 and *out, else 0. */
+static int tool_sole(const cc_result *res, ti_jv *out) {
+  ti_jv c, e, t;
+  ti_json_iter it;
+  if (!ti_json_get(&res->block, "content", &c)) return 0;
+  if (c.type == TI_JSON_STRING) {
+    *out = c;
+    return 1;
+  }
+  if (c.type != TI_JSON_ARRAY) return 0;
+  ti_json_iter_init(&it, &c);
+  if (!ti_json_next(&it, &e) || ti_json_next(&it, NULL)) return 0;
+  if (e.type == TI_JSON_STRING) {
+    *out = e;
+    return 1;
+  }
+  if (!ti_json_get(&e, "type", &t) || t.type != TI_JSON_STRING || !ti_json_str_eq(&t, "text") ||
+      !ti_json_get(&e, "text", out) || out->type != TI_JSON_STRING)
+    return 0;
+  return 1;
+}
 
 static int tool_content(cc_mapper *m, const cc_result *res, ti_buf *b) {
   ti_jv c, it_v, t, x;
@@ -365,11 +394,15 @@ int cc_map_group(cc_mapper *m, cc_stream *s, int32_t g) {
     c->id_n = calls[i].id_n;
     c->result = cc_map_get(&s->results_by_id, c->id, c->id_n);
     ti_buf_reset(text);
-    if (c->result >= 0) rc = tool_content(m, &s->results[c->result], text);
+    ti_jv sole;
+    int is_sole = c->result >= 0 && tool_sole(&s->results[c->result], &sole);
+    if (is_sole) rc = TI_OK;
+    else if (c->result >= 0) rc = tool_content(m, &s->results[c->result], text);
     else rc = ti_buf_puts(text, "[Tool result missing]");
     if (!rc) rc = ti_emit_msg_begin(m->ctx, "tool");
     if (!rc) rc = ti_emit_msg_tool_call_id(m->ctx, c->id, c->id_n);
-    if (!rc) rc = ti_emit_msg_content(m->ctx, text->p ? text->p : "", text->len);
+    if (!rc && is_sole) rc = ti_emit_msg_content_jv(m->ctx, &sole);
+    else if (!rc) rc = ti_emit_msg_content(m->ctx, text->p ? text->p : "", text->len);
     if (!rc) rc = ti_emit_msg_end(m->ctx, &gr->tool_msgs[i]);
   }
   ti_mem_free(calls);
