@@ -336,6 +336,13 @@ TI_INLINE const ti_json_ient *ti_json_ix_at(const ti_json_index *ix, size_t k, c
   return e;
 }
 
+/* Until the header declares them (requested): */
+#ifndef TI_JSON_HAVE_INDEX_ADD
+TI_API int ti_json_parse_indexed_add(const char *buf, size_t len, uint32_t max_depth,
+                                     ti_json_index *ix, ti_jv *root, ti_json_error *err);
+TI_API void ti_json_index_reset(ti_json_index *ix);
+#endif
+
 /* Internal (not exported): end of the value starting at p (validated
  * input, p < end); *flags gets TI_JV_ESCAPES for strings with escapes. */
 const ti_u8 *ti_json__value_end(const ti_u8 *p, const ti_u8 *end, int *flags);

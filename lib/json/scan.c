@@ -179,13 +179,13 @@ static int ix_grow(ti_json_index *ix) {
   do {                                                                                     \
     ti_json_ient *ie_ = &ix->e[cur];                                                       \
     cur = ie_->end;                                                                        \
-    ie_->end = (uint32_t)(p - base);                                                       \
+    ie_->end = (uint32_t)(p - ixb);                                                        \
     ie_->next = ix->n;                                                                     \
   } while (0)
 
 TI_INLINE int scan(const char *buf, size_t len, uint32_t max_depth, ti_jv *root,
                    size_t *consumed, ti_json_error *err, int prefix, ti_json_index *ix,
-                   const int indexed) {
+                   const int indexed, int add) {
   const ti_u8 *base = (const ti_u8 *)buf;
   const ti_u8 *end = base + (buf ? len : 0);
   const ti_u8 *p = base, *vstart, *vend;
@@ -196,10 +196,22 @@ TI_INLINE int scan(const char *buf, size_t len, uint32_t max_depth, ti_jv *root,
   uint32_t cur = TI_JSON_IX_NONE; /* innermost open container's entry */
   scan_fail f = {NULL, NULL, TI_ERR_PARSE};
 
+  /* Index offsets count from ixb: this text, or with `add` the first text
+   * of the index when this one lies after it (within 32-bit offsets). */
+  const ti_u8 *ixb = base;
+  uint32_t n0 = 0;
   if (indexed) {
-    ix->base = base;
-    ix->len = buf ? len : 0;
-    ix->n = 0;
+    size_t tl = buf ? len : 0;
+    if (add && ix->base && (uintptr_t)base >= (uintptr_t)ix->base &&
+        (size_t)(base - ix->base) <= (size_t)0xFFFFFFF0u - tl) {
+      ixb = ix->base;
+      n0 = ix->n;
+      if ((size_t)(base - ixb) + tl > ix->len) ix->len = (size_t)(base - ixb) + tl;
+    } else {
+      ix->base = base;
+      ix->len = tl;
+      ix->n = 0;
+    }
   }
 
   if (limit > TI_JSON_DEPTH_CAP) limit = TI_JSON_DEPTH_CAP;
@@ -216,7 +228,7 @@ value:
     if (!p) goto fail;
     if (depth == 0) rflags = esc ? TI_JV_ESCAPES : 0;
     if (indexed && p - open >= TI_JSON_IX_STR)
-      IX_PUSH(open - base, p - base, ix->n + 1, esc ? TI_JV_ESCAPES : 0);
+      IX_PUSH(open - ixb, p - ixb, ix->n + 1, esc ? TI_JV_ESCAPES : 0);
     goto after;
   }
   case '{':
@@ -224,7 +236,7 @@ value:
     stack[depth >> 6] |= (uint64_t)1 << (depth & 63);
     depth++;
     if (indexed) {
-      IX_PUSH(p - base, cur, 0, 0);
+      IX_PUSH(p - ixb, cur, 0, 0);
       cur = ix->n - 1;
     }
     p = ti_json_skip_ws(p + 1, end);
@@ -240,7 +252,7 @@ value:
     stack[depth >> 6] &= ~((uint64_t)1 << (depth & 63));
     depth++;
     if (indexed) {
-      IX_PUSH(p - base, cur, 0, 0);
+      IX_PUSH(p - ixb, cur, 0, 0);
       cur = ix->n - 1;
     }
     p = ti_json_skip_ws(p + 1, end);
@@ -341,7 +353,10 @@ done:
     root->flags = rflags;
     root->ix = NULL;
     root->ixk = 0;
-    if (indexed && ix->n && ix->e[0].start == (uint32_t)(vstart - base)) root->ix = ix;
+    if (indexed && ix->n > n0 && ix->e[n0].start == (uint32_t)(vstart - ixb)) {
+      root->ix = ix;
+      root->ixk = n0;
+    }
   }
   return TI_OK;
 
@@ -370,7 +385,7 @@ fail:
     snprintf(err->text, sizeof err->text, "%s", f.why);
   }
   if (consumed) *consumed = 0;
-  if (indexed) ix->n = 0;
+  if (indexed) ix->n = n0; /* what this text added is dropped */
   if (root) {
     root->p = NULL;
     root->n = 0;
@@ -384,12 +399,12 @@ fail:
 
 TI_API int ti_json_parse(const char *buf, size_t len, uint32_t max_depth, ti_jv *root,
                          ti_json_error *err) {
-  return scan(buf, len, max_depth, root, NULL, err, 0, NULL, 0);
+  return scan(buf, len, max_depth, root, NULL, err, 0, NULL, 0, 0);
 }
 
 TI_API int ti_json_parse_prefix(const char *buf, size_t len, uint32_t max_depth, ti_jv *root,
                                 size_t *consumed, ti_json_error *err) {
-  return scan(buf, len, max_depth, root, consumed, err, 1, NULL, 0);
+  return scan(buf, len, max_depth, root, consumed, err, 1, NULL, 0, 0);
 }
 
 TI_API ti_json_index *ti_json_index_new(void) {
@@ -405,6 +420,21 @@ TI_API void ti_json_index_free(ti_json_index *ix) {
 TI_API int ti_json_parse_indexed(const char *buf, size_t len, uint32_t max_depth,
                                  ti_json_index *ix, ti_jv *root, ti_json_error *err) {
   /* Offsets are 32-bit: larger texts are validated without an index. */
-  if (!ix || len > 0xFFFFFFF0u) return scan(buf, len, max_depth, root, NULL, err, 0, NULL, 0);
-  return scan(buf, len, max_depth, root, NULL, err, 0, ix, 1);
+  if (!ix || len > 0xFFFFFFF0u)
+    return scan(buf, len, max_depth, root, NULL, err, 0, NULL, 0, 0);
+  return scan(buf, len, max_depth, root, NULL, err, 0, ix, 1, 0);
+}
+
+TI_API int ti_json_parse_indexed_add(const char *buf, size_t len, uint32_t max_depth,
+                                     ti_json_index *ix, ti_jv *root, ti_json_error *err) {
+  if (!ix || len > 0xFFFFFFF0u)
+    return scan(buf, len, max_depth, root, NULL, err, 0, NULL, 0, 0);
+  return scan(buf, len, max_depth, root, NULL, err, 0, ix, 1, 1);
+}
+
+TI_API void ti_json_index_reset(ti_json_index *ix) {
+  if (!ix) return;
+  ix->base = NULL;
+  ix->len = 0;
+  ix->n = 0;
 }
