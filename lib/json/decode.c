@@ -25,6 +25,11 @@ TI_API int ti_json_str_eq(const ti_jv *v, const char *s) {
  * or non-ASCII character escaped) costs one block load per escape, no
  * library call. Returns the length. */
 #define TI_DECODE_SLACK 16
+
+/* The byte a two-byte escape stands for, by its second byte (0: not one). */
+static const char short_escape[256] = {['"'] = '"', ['\\'] = '\\', ['/'] = '/', ['b'] = '\b',
+                                       ['f'] = '\f', ['n'] = '\n', ['r'] = '\r', ['t'] = '\t'};
+
 static size_t decode_body(const ti_u8 *s, const ti_u8 *e, char *dst) {
   char *d = dst;
 #if TI_JSON_SSE2
@@ -41,6 +46,12 @@ static size_t decode_body(const ti_u8 *s, const ti_u8 *e, char *dst) {
     unsigned i = TI_CTZ(m);
     s += i;
     d += i;
+    char c = e - s >= 2 ? short_escape[s[1]] : 0;
+    if (c) {
+      *d++ = c;
+      s += 2;
+      continue;
+    }
     d += ti_utf8_put(ti_json_unescape(&s, e), d);
   }
 #endif
@@ -51,6 +62,12 @@ static size_t decode_body(const ti_u8 *s, const ti_u8 *e, char *dst) {
     d += run;
     s += run;
     if (!bs) break;
+    char c = e - s >= 2 ? short_escape[s[1]] : 0;
+    if (c) {
+      *d++ = c;
+      s += 2;
+      continue;
+    }
     d += ti_utf8_put(ti_json_unescape(&s, e), d);
   }
   return (size_t)(d - dst);
