@@ -8,14 +8,21 @@
 
 #include "json-internal.h"
 
+/* After the opening quote: the position after the closing quote (or end);
+ * *flags gets TI_JV_ESCAPES and TI_JV_CANONICAL as they apply. */
 static const ti_u8 *skip_string_body(const ti_u8 *p, const ti_u8 *end, int *flags) {
+  int nc = 0; /* a non-canonical escape seen */
 #if TI_JSON_SSE2
   while (end - p >= 32) {
     uint32_t m = ti_json_mask32_quote_bs(p);
     while (m) {
       unsigned i = TI_CTZ(m);
-      if (p[i] == '"') return p + i + 1;
+      if (p[i] == '"') {
+        p += i + 1;
+        goto done;
+      }
       *flags |= TI_JV_ESCAPES;
+      if (p + i + 1 < end && !ti_json_escape_canonical(p + i, end)) nc = 1;
       if (i + 2 >= 32) {
         p += i + 2;
         goto next;
@@ -28,12 +35,27 @@ static const ti_u8 *skip_string_body(const ti_u8 *p, const ti_u8 *end, int *flag
 #endif
   for (;;) {
     p = ti_json_find_quote_bs(p, end);
-    if (p >= end) return end;
-    if (*p == '"') return p + 1;
+    if (p >= end) {
+      p = end;
+      break;
+    }
+    if (*p == '"') {
+      p++;
+      break;
+    }
     *flags |= TI_JV_ESCAPES;
+    if (p + 1 < end && !ti_json_escape_canonical(p, end)) nc = 1;
     p += 2;
-    if (p > end) return end;
+    if (p > end) {
+      p = end;
+      break;
+    }
   }
+#if TI_JSON_SSE2
+done:
+#endif
+  if (!nc) *flags |= TI_JV_CANONICAL;
+  return p;
 }
 
 /* Bracket counting from `depth`, one string or bracket at a time. */

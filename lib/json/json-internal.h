@@ -307,6 +307,31 @@ TI_INLINE unsigned long ti_json_unescape(const ti_u8 **pp, const ti_u8 *end) {
   }
 }
 
+#ifndef TI_JV_CANONICAL /* until the header defines it (requested) */
+#define TI_JV_CANONICAL 2
+#endif
+
+/* Is the escape at p (a backslash; the escape is complete before end)
+ * written as ti_buf_json_string writes it? Only \/ and \u forms other
+ * than \u00XX (lowercase hex) for control characters without a two-byte
+ * form are not. */
+TI_INLINE int ti_json_escape_canonical(const ti_u8 *p, const ti_u8 *end) {
+  ti_u8 c = p[1];
+  if (c == '/') return 0;
+  if (c != 'u') return 1;
+  if (end - p < 6 || p[2] != '0' || p[3] != '0' || (p[4] != '0' && p[4] != '1')) return 0;
+  ti_u8 x = p[5];
+  if (!((x >= '0' && x <= '9') || (x >= 'a' && x <= 'f'))) return 0;
+  if (p[4] == '0' && (x == '8' || x == '9' || x == 'a' || x == 'c' || x == 'd')) return 0;
+  return 1;
+}
+
+/* TI_JV_* flags of a string from the scanner's escape bits (1: an escape,
+ * 2: a non-canonical one). */
+TI_INLINE int ti_json_str_flags(int esc) {
+  return ((esc & 1) ? TI_JV_ESCAPES : 0) | ((esc & 2) ? 0 : TI_JV_CANONICAL);
+}
+
 /* Structural index (ti_json_parse_indexed). One entry per container and
  * per value string of at least TI_JSON_IX_STR bytes, in order of their
  * first byte: offsets from `base`; `next` is the entry after all of the

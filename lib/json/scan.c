@@ -29,16 +29,20 @@ static const ti_u8 *scan_special(const ti_u8 *q, const ti_u8 *end, const ti_u8 *
                                  scan_fail *f) {
   ti_u8 c = *q;
   if (c == '\\') {
-    *esc = 1;
+    *esc |= 1;
     if (end - q < 2) goto unterminated;
     switch (q[1]) {
-    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+    case '/':
+      *esc |= 2;
+      return q + 2;
+    case '"': case '\\': case 'b': case 'f': case 'n': case 'r': case 't':
       return q + 2;
     case 'u': {
       for (int i = 2; i < 6; i++) {
         if (q + i >= end) goto unterminated;
         if (ti_hexval(q[i]) < 0) goto bad_escape;
       }
+      if (!ti_json_escape_canonical(q, end)) *esc |= 2;
       return q + 6;
     }
     default:
@@ -85,7 +89,7 @@ static const ti_u8 *scan_string(const ti_u8 *p, const ti_u8 *end, int *esc, scan
       if (TI_LIKELY(*q == '"')) return q + 1;
       if (*q == '\\' && end - q >= 2 && simple_escape[q[1]]) {
         /* \" \\ \/ \b \f \n \r \t inline: escape-dense text */
-        *esc = 1;
+        *esc |= q[1] == '/' ? 3 : 1;
         q += 2;
       } else {
         q = scan_special(q, end, open, esc, f);
@@ -111,7 +115,7 @@ static const ti_u8 *scan_string(const ti_u8 *p, const ti_u8 *end, int *esc, scan
     }
     if (TI_LIKELY(*p == '"')) return p + 1;
     if (*p == '\\' && end - p >= 2 && simple_escape[p[1]]) {
-      *esc = 1;
+      *esc |= p[1] == '/' ? 3 : 1;
       p += 2;
       continue;
     }
@@ -226,9 +230,9 @@ value:
     esc = 0;
     p = scan_string(p + 1, end, &esc, &f);
     if (!p) goto fail;
-    if (depth == 0) rflags = esc ? TI_JV_ESCAPES : 0;
+    if (depth == 0) rflags = ti_json_str_flags(esc);
     if (indexed && p - open >= TI_JSON_IX_STR)
-      IX_PUSH(open - ixb, p - ixb, ix->n + 1, esc ? TI_JV_ESCAPES : 0);
+      IX_PUSH(open - ixb, p - ixb, ix->n + 1, ti_json_str_flags(esc));
     goto after;
   }
   case '{':

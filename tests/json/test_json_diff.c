@@ -25,6 +25,9 @@
 #include <sys/stat.h>
 
 #include <traceingest/ti-format.h>
+#ifndef TI_JV_CANONICAL /* until the header defines it (requested) */
+#define TI_JV_CANONICAL 2
+#endif
 
 #define JFLAGS (JSON_DECODE_ANY | JSON_ALLOW_NUL)
 #define DEPTH 2048 /* jansson's own limit */
@@ -56,6 +59,17 @@ static int cmp_string(const ti_jv *v, const char *js, size_t jn) {
   }
   int ok = n == jn && memcmp(s, js, n) == 0;
   if (ok && !memchr(js, 0, jn)) ok = ti_json_str_eq(v, js);
+  if (ok) { /* TI_JV_CANONICAL: the literal is what the encoder writes */
+    ti_buf enc = {0};
+    int canon = ti_buf_json_string(&enc, s, n) == TI_OK && enc.len == v->n &&
+                memcmp(enc.p, v->p, v->n) == 0;
+    ti_buf_free(&enc);
+    if (canon != !!(v->flags & TI_JV_CANONICAL)) {
+      ti_buf_free(&b);
+      return differ("canonical flag %d, encoder says %d: %.200s", !!(v->flags & TI_JV_CANONICAL),
+                    canon, v->p);
+    }
+  }
   ti_buf_free(&b);
   return ok ? 1 : differ("string differs: %.200s", js);
 }
