@@ -103,15 +103,18 @@ TI_API int ti_json_write_compact(const ti_jv *v, ti_buf *out) {
   if (!v || !out || !v->p || v->type == TI_JSON_INVALID) return TI_ERR_INVALID;
   const ti_u8 *p = (const ti_u8 *)v->p, *end = p + v->n, *run = p;
   if (ti_buf_reserve(out, v->n)) return TI_ERR_NOMEM;
+  /* a string the cursor knows to be canonical is copied as it is */
+  if (v->type == TI_JSON_STRING && (v->flags & TI_JV_CANONICAL) && v->n >= 2 && p[0] == '"')
+    return ti_buf_append(out, v->p, v->n);
   while (p < end) {
     ti_u8 c = *p;
     if (c == '"') {
       const ti_u8 *body = p + 1, *q = body;
-      int escapes = 0;
+      int escapes = 0; /* non-canonical ones: those are re-encoded */
       for (;;) {
         q = ti_json_find_quote_bs(q, end);
         if (q >= end || *q == '"') break;
-        escapes = 1;
+        if (q + 1 >= end || !ti_json_escape_canonical(q, end)) escapes = 1;
         q += 2;
       }
       if (q >= end) q = end; /* unterminated: not validated input */

@@ -63,7 +63,16 @@ static int cmp_string(const ti_jv *v, const char *js, size_t jn) {
     ti_buf enc = {0};
     int canon = ti_buf_json_string(&enc, s, n) == TI_OK && enc.len == v->n &&
                 memcmp(enc.p, v->p, v->n) == 0;
+    /* and the compact writer writes exactly the encoder's form */
+    ti_buf cw = {0};
+    int same = ti_json_write_compact(v, &cw) == TI_OK && cw.len == enc.len &&
+               (enc.len == 0 || memcmp(cw.p, enc.p, enc.len) == 0);
+    ti_buf_free(&cw);
     ti_buf_free(&enc);
+    if (!same) {
+      ti_buf_free(&b);
+      return differ("compact string differs from the encoder's: %.200s", v->p);
+    }
     if (canon != !!(v->flags & TI_JV_CANONICAL)) {
       ti_buf_free(&b);
       return differ("canonical flag %d, encoder says %d: %.200s", !!(v->flags & TI_JV_CANONICAL),
