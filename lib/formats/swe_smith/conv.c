@@ -35,13 +35,14 @@ int ss_meta_member(ti_plugin_ctx *ctx, const ti_jv *obj, const char *member, con
 int ss_meta_big(ss_parser *p, ti_plugin_ctx *ctx, const char *key, const ti_jv *v) {
   int rc;
   if (v->type != TI_JSON_STRING) return ss_meta_jv(ctx, key, v);
+  /* Emitted for every state of the record: its canonical JSON literal is
+   * made once, and only checked and copied from then on. */
   if (p->big_src != v->p || !p->big.p) {
     ti_buf_reset(&p->big);
-    if ((rc = ti_json_str_append(v, &p->big)) != TI_OK) return rc;
-    if (!p->big.p && (rc = ti_buf_append(&p->big, "", 0)) != TI_OK) return rc;
+    if ((rc = ti_json_write_compact(v, &p->big)) != TI_OK) return rc;
     p->big_src = v->p;
   }
-  return ti_emit_meta_str(ctx, key, p->big.p, p->big.len);
+  return ti_emit_meta_json(ctx, key, p->big.p, p->big.len);
 }
 
 static uint64_t fnv(const char *s, size_t n) {
