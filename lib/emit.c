@@ -95,7 +95,8 @@ TI_API int ti_emit_msg_content_jv(ti_plugin_ctx *ctx, const ti_jv *v) {
   if (v->type != TI_JSON_STRING || v->n < 2) return TI_ERR_INVALID;
   ti_buf_reset(&ctx->mcontent);
   ctx->mb.content_kind = TI_CONTENT_TEXT;
-  if (!(v->flags & TI_JV_ESCAPES) || canonical_literal(v->p, v->n)) {
+  if (!(v->flags & TI_JV_ESCAPES) || (v->flags & TI_JV_CANONICAL) ||
+      canonical_literal(v->p, v->n)) {
     ctx->content_raw = 1;
     return ti_buf_append(&ctx->mcontent, v->p, v->n);
   }

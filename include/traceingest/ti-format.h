@@ -98,7 +98,9 @@ typedef struct ti_jv {
   const ti_json_index *ix; /* structural index of its parse, or NULL      */
   size_t ixk;              /* its entry in ix (internal)                   */
 } ti_jv;
-#define TI_JV_ESCAPES 1 /* string: contains a backslash escape */
+#define TI_JV_ESCAPES 1   /* string: contains a backslash escape */
+#define TI_JV_CANONICAL 2 /* string: known to be written exactly as ti_buf_json_string
+                             writes its decoded value (set by the cursor; absent: unknown) */
 
 typedef struct ti_json_error {
   size_t offset;   /* byte offset of the error in the parsed text */
@@ -126,6 +128,15 @@ TI_API ti_json_index *ti_json_index_new(void); /* NULL on failure */
 TI_API void ti_json_index_free(ti_json_index *ix);
 TI_API int ti_json_parse_indexed(const char *buf, size_t len, uint32_t max_depth,
                                  ti_json_index *ix, ti_jv *root, ti_json_error *err);
+/* Like ti_json_parse_indexed, but adds to what ix holds instead of resetting
+ * it, so values of every text parsed into ix since its last reset keep
+ * jumping (texts of one buffer parsed in increasing order, e.g. the lines
+ * of a whole-input buffer, then walked again later). A text before the
+ * first one, or more than 4 GiB after it, resets ix first. */
+TI_API int ti_json_parse_indexed_add(const char *buf, size_t len, uint32_t max_depth,
+                                     ti_json_index *ix, ti_jv *root, ti_json_error *err);
+/* Empty ix, keeping its memory (values from it fall back to re-scanning). */
+TI_API void ti_json_index_reset(ti_json_index *ix);
 
 /* Object member lookup by key (compares decoded keys; first match wins).
  * Returns 1 and sets *out if found, else 0 and out->type = TI_JSON_INVALID.
