@@ -38,6 +38,7 @@ typedef struct ti_par {
   unsigned nthreads;
   size_t window; /* how far workers may run ahead of the consumer, in traces */
   int stop;
+  int consumer_waiting; /* wake the consumer only when it waits */
   ti_iter *parent;
   ti_state *handed; /* the state handed out last; freed on the next call */
 } ti_par;
@@ -66,7 +67,7 @@ static int push_event(ti_par *p, ti_job *j, const ti_event *e) {
     }
   }
   if (!rc) j->ev[j->nev++] = *e;
-  pthread_cond_broadcast(&p->cv_main);
+  if (p->consumer_waiting) pthread_cond_signal(&p->cv_main);
   pthread_mutex_unlock(&p->mu);
   return rc;
 }
@@ -254,7 +255,11 @@ int ti_par_next(ti_iter *it, const ti_state **out) {
   pthread_mutex_lock(&p->mu);
   while (p->cur < p->njobs) {
     ti_job *j = &p->jobs[p->cur];
-    while (p->cur_ev >= j->nev && !j->done) pthread_cond_wait(&p->cv_main, &p->mu);
+    while (p->cur_ev >= j->nev && !j->done) {
+      p->consumer_waiting = 1;
+      pthread_cond_wait(&p->cv_main, &p->mu);
+      p->consumer_waiting = 0;
+    }
     if (p->cur_ev < j->nev) {
       ti_event e = j->ev[p->cur_ev];
       memset(&j->ev[p->cur_ev], 0, sizeof(e));
