@@ -307,10 +307,6 @@ TI_INLINE unsigned long ti_json_unescape(const ti_u8 **pp, const ti_u8 *end) {
   }
 }
 
-#ifndef TI_JV_CANONICAL /* until the header defines it (requested) */
-#define TI_JV_CANONICAL 2
-#endif
-
 /* Is the escape at p (a backslash; the escape is complete before end)
  * written as ti_buf_json_string writes it? Only \/ and \u forms other
  * than \u00XX (lowercase hex) for control characters without a two-byte
@@ -360,13 +356,6 @@ TI_INLINE const ti_json_ient *ti_json_ix_at(const ti_json_index *ix, size_t k, c
   if (e->start != off || e->end > (size_t)(limit - ix->base)) return NULL;
   return e;
 }
-
-/* Until the header declares them (requested): */
-#ifndef TI_JSON_HAVE_INDEX_ADD
-TI_API int ti_json_parse_indexed_add(const char *buf, size_t len, uint32_t max_depth,
-                                     ti_json_index *ix, ti_jv *root, ti_json_error *err);
-TI_API void ti_json_index_reset(ti_json_index *ix);
-#endif
 
 /* Internal (not exported): end of the value starting at p (validated
  * input, p < end); *flags gets TI_JV_ESCAPES for strings with escapes. */

@@ -9,17 +9,9 @@
 #include <string.h>
 
 #include <traceingest/ti-format.h>
-#ifndef TI_JV_CANONICAL /* until the header defines it (requested) */
-#define TI_JV_CANONICAL 2
-#endif
 
 #ifdef TI_TESTING
 #include "core.h"
-
-/* Until the header declares them (requested from the lead): */
-int ti_json_parse_indexed_add(const char *buf, size_t len, uint32_t max_depth,
-                              ti_json_index *ix, ti_jv *root, ti_json_error *err);
-void ti_json_index_reset(ti_json_index *ix);
 #endif
 
 #define S(lit) lit, sizeof(lit) - 1

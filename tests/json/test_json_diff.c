@@ -25,9 +25,6 @@
 #include <sys/stat.h>
 
 #include <traceingest/ti-format.h>
-#ifndef TI_JV_CANONICAL /* until the header defines it (requested) */
-#define TI_JV_CANONICAL 2
-#endif
 
 #define JFLAGS (JSON_DECODE_ANY | JSON_ALLOW_NUL)
 #define DEPTH 2048 /* jansson's own limit */
