@@ -92,6 +92,7 @@ typedef struct cc_src {
   size_t nrecs, caprecs;
   cc_env *envs;
   size_t nenvs, capenvs;
+  ti_json_index *ix;     /* structural index of all its parsed lines       */
   const char *torn_gkey; /* message.id sniffed from an unparsable torn tail */
   size_t torn_gkey_n;
   const char *torn_parent; /* its parentUuid, when no message.id was cut */

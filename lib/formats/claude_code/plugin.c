@@ -107,11 +107,13 @@ static void destroy(void *parser) {
   for (size_t i = 0; i < p->nsrcs; i++) {
     ti_mem_free(p->srcs[i]->recs);
     ti_mem_free(p->srcs[i]->envs);
+    ti_json_index_free(p->srcs[i]->ix);
     ti_mem_free(p->srcs[i]);
   }
   ti_mem_free(p->srcs);
   ti_mem_free(p->main.recs);
   ti_mem_free(p->main.envs);
+  ti_json_index_free(p->main.ix);
   ti_mem_free(p->links);
   cc_map_free(&p->by_agent);
   cc_map_free(&p->by_prompt);

@@ -432,7 +432,9 @@ static int do_line(cc_reader *rd, cc_src *src, const char *p, size_t n, uint64_t
   }
   uint32_t depth = ti_max_depth(rd->ctx);
   ti_jv root;
-  int rc = ti_json_parse(p, n, depth, &root, NULL);
+  /* one index for the whole file: the map phase walks the records again */
+  if (!src->ix && !(src->ix = ti_json_index_new())) return TI_ERR_NOMEM;
+  int rc = ti_json_parse_indexed_add(p, n, depth, src->ix, &root, NULL);
   if (rc == TI_OK) return extract(rd, src, &root, line, off, 0);
   if (rc == TI_ERR_NOMEM) return rc;
   /* Invalid UTF-8: repair and retry before giving up. */
