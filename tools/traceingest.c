@@ -201,17 +201,22 @@ int main(int argc, char **argv) {
   if (!c.fopts) return 1;
   int npaths = 0;
   char **paths = calloc((size_t)argc + 1, sizeof(char *));
-  if (!paths) return 1;
+  int status = 0;
+  if (!paths) {
+    free(c.fopts);
+    return 1;
+  }
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       fputs(usage, stdout);
-      return 0;
+      goto done;
     } else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
       printf("traceingest %s\n", ti_version_string());
-      return 0;
+      goto done;
     } else if (!strcmp(a, "--formats")) {
-      return list_formats();
+      status = list_formats();
+      goto done;
     } else if ((!strcmp(a, "-f") || !strcmp(a, "--format")) && i + 1 < argc) {
       c.opts.format = argv[++i];
     } else if (!strncmp(a, "--format=", 9)) {
@@ -244,14 +249,16 @@ int main(int argc, char **argv) {
       while (++i < argc) paths[npaths++] = argv[i];
     } else if (a[0] == '-' && a[1]) {
       fprintf(stderr, "traceingest: unknown or incomplete option %s\n\n%s", a, usage);
-      return 2;
+      status = 2;
+      goto done;
     } else {
       paths[npaths++] = argv[i];
     }
   }
   if (!npaths) {
     fputs(usage, stderr);
-    return 2;
+    status = 2;
+    goto done;
   }
   if (c.nfopts) c.opts.format_options = c.fopts;
   c.progress = isatty(2) && !c.quiet;
@@ -262,7 +269,6 @@ int main(int argc, char **argv) {
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
   static char outbuf[1 << 20];
   setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-  int status = 0;
   for (int i = 0; i < npaths; i++) {
     if (c.probe) status |= run_probe(paths[i]);
     else status |= run_path(&c, paths[i]);
@@ -281,11 +287,12 @@ int main(int argc, char **argv) {
   }
   free(c.names);
   free(c.values);
-  free(c.fopts);
-  free(paths);
   if (fflush(stdout) != 0 && errno != EPIPE) {
     perror("traceingest: stdout");
-    return 1;
+    status = 1;
   }
+done:
+  free(c.fopts);
+  free(paths);
   return status;
 }
