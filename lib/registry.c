@@ -129,7 +129,7 @@ void ti_registry_probe_dir(const ti_registry *r, const char *path, int *scores, 
  * the iterator. */
 int ti_probe_input_grow(const ti_registry *r, ti_input *in, const char *hint, uint64_t max_bytes,
                         int min_score, int *scores, int *best, int *winner, int *tie) {
-  size_t want = 64 * 1024;
+  size_t want = 4 * 1024; /* most inputs are decided by their first lines */
   for (;;) {
     if (want > max_bytes) want = (size_t)max_bytes;
     ti_probe_input pi;
