@@ -190,8 +190,17 @@ static int grow_buckets(ti_log *l) {
 
 /* Copy `t` (whose strings live in the plugin context's buffers) into the
  * arena. The canonical JSON decides identity. */
+/* Identity is the whole canonical JSON (memcmp on a hash match), but the
+ * hash only samples it: length, head and tail. Identical messages hash
+ * alike; a big tool output is not read an extra time just to be interned. */
+static uint64_t message_hash(const char *json, size_t n) {
+  const size_t span = 256;
+  if (n <= 2 * span) return ti_hash(json, n);
+  return ti_hash(json, span) * 31 + ti_hash(json + n - span, span) + n;
+}
+
 const ti_message *ti_log_intern(ti_log *l, const ti_message *t, int *is_new) {
-  uint64_t h = ti_hash(t->json, t->json_len);
+  uint64_t h = message_hash(t->json, t->json_len);
   size_t k = (size_t)(h & (l->nbuckets - 1));
   for (ti_message *m = l->buckets[k]; m; m = m->hnext) {
     if (m->hash == h && m->json_len == t->json_len && memcmp(m->json, t->json, t->json_len) == 0) {
