@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* libFuzzer harness: the JSON core. Parses the input (whole and as a
- * prefix), walks and decodes every value (strings, numbers, member lookup,
- * counts), and checks that the canonical compact form re-parses and is
- * idempotent. Any crash, sanitizer report or broken invariant aborts. */
+/* libFuzzer harness: the JSON core. Parses the input (whole, as a prefix,
+ * and with the structural index), walks and decodes every value (strings,
+ * numbers, member lookup, counts), checks that the indexed walk sees the
+ * same values as the plain one (also after the index is reset), that
+ * strings flagged TI_JV_CANONICAL re-encode to their own bytes, and that
+ * the canonical compact form re-parses and is idempotent. Any crash,
+ * sanitizer report or broken invariant aborts. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +22,17 @@ static void fail(const char *what) {
   abort();
 }
 
+/* Every value the walk visits, as (type, offset, length) triples: the
+ * plain and the indexed walks must produce the same trace. */
+static const char *trace_base;
+static ti_buf *trace;
+
 static void walk(const ti_jv *v, ti_buf *scratch, int depth) {
   if (depth > DEPTH + 1) fail("walk deeper than max_depth");
+  if (trace) {
+    size_t t[3] = {(size_t)v->type, (size_t)(v->p - trace_base), v->n};
+    ti_buf_append(trace, t, sizeof t);
+  }
   switch (v->type) {
   case TI_JSON_NULL:
     if (!ti_json_is_null_or_absent(v)) fail("null");
@@ -54,6 +66,13 @@ static void walk(const ti_jv *v, ti_buf *scratch, int depth) {
     memcpy(copy, s, n);
     copy[n] = 0;
     if (!memchr(copy, 0, n) && !ti_json_str_eq(v, copy)) fail("str_eq(decoded)");
+    if (v->flags & TI_JV_CANONICAL) { /* re-encoding gives the very bytes */
+      ti_buf enc = {0};
+      if (ti_buf_json_string(&enc, copy, n) != TI_OK || enc.len != v->n ||
+          memcmp(enc.p, v->p, v->n) != 0)
+        fail("TI_JV_CANONICAL string does not re-encode to itself");
+      ti_buf_free(&enc);
+    }
     ti_buf app = {0};
     if (ti_json_str_append(v, &app) != TI_OK || app.len != n || (n && memcmp(app.p, copy, n)))
       fail("str_append differs from str");
@@ -125,6 +144,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int prc = ti_json_parse_prefix(buf, size, DEPTH, &pre, &used, &perr);
   if (rc != TI_OK) {
     if (rc != TI_ERR_PARSE && rc != TI_ERR_LIMIT) fail("parse status");
+    {
+      static ti_json_index *eix;
+      if (!eix && !(eix = ti_json_index_new())) abort();
+      ti_jv r;
+      ti_json_error e2;
+      int irc = ti_json_parse_indexed(buf, size, DEPTH, eix, &r, &e2);
+      if (irc != rc || e2.offset != err.offset) fail("indexed parse error differs");
+    }
     if (err.offset > size) fail("error offset past the end");
     if (!memchr(err.text, 0, sizeof err.text)) fail("error text not terminated");
     if (prc == TI_OK && used > size) fail("prefix consumed past the end");
@@ -132,9 +159,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   if (prc != TI_OK || pre.p != root.p || pre.n != root.n) fail("prefix parse disagrees");
   if (root.p < buf || root.p + root.n > buf + size) fail("root outside input");
-  ti_buf scratch = {0};
+  ti_buf scratch = {0}, t_plain = {0}, t_ix = {0}, t_reset = {0};
+  trace_base = buf;
+  trace = &t_plain;
   walk(&root, &scratch, 0);
+
+  /* the structural index: same validity, same values */
+  static ti_json_index *ix;
+  if (!ix && !(ix = ti_json_index_new())) abort();
+  ti_jv iroot;
+  ti_json_error ierr;
+  if (ti_json_parse_indexed(buf, size, DEPTH, ix, &iroot, &ierr) != TI_OK)
+    fail("indexed parse rejects what the plain parse accepts");
+  if (iroot.p != root.p || iroot.n != root.n || iroot.type != root.type)
+    fail("indexed root differs");
+  trace = &t_ix;
+  walk(&iroot, &scratch, 0);
+  if (t_ix.len != t_plain.len || memcmp(t_ix.p, t_plain.p, t_plain.len))
+    fail("indexed walk differs from the plain walk");
+  ti_json_index_reset(ix); /* values fall back to re-scanning */
+  trace = &t_reset;
+  walk(&iroot, &scratch, 0);
+  if (t_reset.len != t_plain.len || memcmp(t_reset.p, t_plain.p, t_plain.len))
+    fail("walk after ti_json_index_reset differs");
+  trace = NULL;
   ti_buf_free(&scratch);
+  ti_buf_free(&t_plain);
+  ti_buf_free(&t_ix);
+  ti_buf_free(&t_reset);
 
   ti_buf c = {0}, c2 = {0};
   if (ti_json_write_compact(&root, &c) != TI_OK) fail("write_compact");
