@@ -52,36 +52,57 @@ static void free_event(ti_event *e) {
   ti_mem_free(e->file);
 }
 
-/* Append under the lock; on NOMEM the event is dropped and the job fails. */
-static int push_event(ti_par *p, ti_job *j, const ti_event *e) {
-  int rc = TI_OK;
+/* Events a worker has made but not yet published: published in batches,
+ * one lock round per batch rather than per state. */
+#define TI_EVENT_BATCH 32
+typedef struct err_sink {
+  ti_par *par;
+  ti_job *job;
+  ti_event pending[TI_EVENT_BATCH];
+  size_t npending;
+  int failed; /* an event was lost for lack of memory */
+} err_sink;
+
+static void publish(err_sink *k) {
+  ti_par *p = k->par;
+  ti_job *j = k->job;
   pthread_mutex_lock(&p->mu);
-  if (j->nev == j->cev) {
-    size_t c = j->cev ? j->cev * 2 : 64;
+  if (j->cev - j->nev < k->npending) {
+    size_t c = j->cev ? j->cev : 64;
+    while (c - j->nev < k->npending) c *= 2;
     ti_event *v = ti_mem_realloc(j->ev, c * sizeof(*v));
     if (v) {
       j->ev = v;
       j->cev = c;
-    } else {
-      rc = TI_ERR_NOMEM;
     }
   }
-  if (!rc) j->ev[j->nev++] = *e;
+  size_t room = j->cev - j->nev, n = k->npending < room ? k->npending : room;
+  memcpy(j->ev + j->nev, k->pending, n * sizeof(*k->pending));
+  j->nev += n;
   if (p->consumer_waiting) pthread_cond_signal(&p->cv_main);
   pthread_mutex_unlock(&p->mu);
-  return rc;
+  for (size_t i = n; i < k->npending; i++) { /* no room: dropped, the job fails */
+    free_event(&k->pending[i]);
+    k->failed = 1;
+  }
+  k->npending = 0;
 }
 
-typedef struct err_sink {
-  ti_par *par;
-  ti_job *job;
-} err_sink;
+static void push_event(err_sink *k, const ti_event *e) {
+  k->pending[k->npending++] = *e;
+  if (k->npending == TI_EVENT_BATCH) publish(k);
+}
 
 static void record_error(void *user, int code, const char *msg, const char *file, uint64_t line,
                          uint64_t offset) {
-  err_sink *s = user;
+  err_sink *k = user;
   ti_event e = {NULL, code, ti_strdup(msg), ti_strdup(file), line, offset};
-  if (!e.msg || !e.file || push_event(s->par, s->job, &e)) free_event(&e);
+  if (!e.msg || !e.file) {
+    free_event(&e);
+    k->failed = 1;
+    return;
+  }
+  push_event(k, &e);
 }
 
 static ti_iter *shell_new(const ti_iter *parent, err_sink *sink) {
@@ -118,7 +139,11 @@ typedef struct worker_cache {
 } worker_cache;
 
 static void run_job(ti_par *p, ti_job *j, worker_cache *wc) {
-  err_sink sink = {p, j};
+  err_sink sink;
+  sink.par = p;
+  sink.job = j;
+  sink.npending = 0;
+  sink.failed = 0;
   ti_iter *sh = shell_new(p->parent, &sink);
   if (sh) {
     sh->spare_ctx = wc->ctx;
@@ -134,10 +159,11 @@ static void run_job(ti_par *p, ti_job *j, worker_cache *wc) {
     rc = ti_state_dup(&e.state, &sh->state);
     if (!rc) {
       e.state->owned = 0; /* handed out as borrowed: ti_state_free refuses it */
-      rc = push_event(p, j, &e);
-      if (rc) free_event(&e);
+      push_event(&sink, &e);
     }
   }
+  publish(&sink);
+  if (sink.failed && rc >= 0) rc = TI_ERR_NOMEM;
   if (sh) {
     sh->on_error = NULL; /* the sink dies with this frame */
     wc->ctx = sh->spare_ctx;
@@ -209,7 +235,7 @@ static int par_start(ti_iter *it) {
   if (rc) return rc;
   p->threads = ti_mem_calloc(it->threads, sizeof(*p->threads));
   if (!p->threads) return TI_ERR_NOMEM;
-  p->window = 2 * (size_t)it->threads;
+  p->window = 4 * (size_t)it->threads;
   for (unsigned i = 0; i < it->threads; i++) {
     if (pthread_create(&p->threads[i], NULL, worker, p) != 0) break;
     p->nthreads++;
