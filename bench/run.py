@@ -399,6 +399,9 @@ def profile(a, inputs):
         argv = tools.get("traceingest")
         if not argv:
             continue
+        for f in (data, data + ".old"):  # perf renames an existing output to .old
+            if os.path.exists(f):
+                os.unlink(f)
         r = subprocess.run(["perf", "record", "-q", "-F", "2000", "-o", data, "--"] + argv,
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         if r.returncode:
@@ -413,10 +416,9 @@ def profile(a, inputs):
             while f and f[-1] == "-":  # empty IPC columns
                 f.pop()
             print("  " + " ".join(f))
-    try:
-        os.unlink(data)
-    except OSError:
-        pass
+    for f in (data, data + ".old"):
+        if os.path.exists(f):
+            os.unlink(f)
 
 
 def report(a, mach, inputs, res, checks, bad):
