@@ -66,6 +66,7 @@ typedef struct err_sink {
 static void publish(err_sink *k) {
   ti_par *p = k->par;
   ti_job *j = k->job;
+  if (!k->npending) return;
   pthread_mutex_lock(&p->mu);
   if (j->cev - j->nev < k->npending) {
     size_t c = j->cev ? j->cev : 64;
