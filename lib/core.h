@@ -17,6 +17,8 @@ typedef struct ti_log ti_log;
 char *ti_strndup(const char *s, size_t n);
 char *ti_strdup(const char *s);
 int ti_buf_vprintf(ti_buf *b, const char *fmt, va_list ap);
+int ti_buf_i64(ti_buf *b, int64_t v);
+int ti_buf_u64(ti_buf *b, uint64_t u);
 uint64_t ti_hash(const void *p, size_t n);
 
 #ifdef TI_TESTING

@@ -333,7 +333,7 @@ TI_API int ti_emit_meta_str(ti_plugin_ctx *ctx, const char *key, const char *s, 
 
 TI_API int ti_emit_meta_int(ti_plugin_ctx *ctx, const char *key, int64_t v) {
   int rc = meta_key(ctx, key);
-  return rc ? rc : ti_buf_printf(&ctx->smeta, "%lld", (long long)v);
+  return rc ? rc : ti_buf_i64(&ctx->smeta, v);
 }
 
 TI_API int ti_emit_meta_bool(ti_plugin_ctx *ctx, const char *key, int v) {

@@ -32,8 +32,10 @@ static int render(ti_buf *b, const ti_state *s, uint32_t flags) {
   if (!rc) rc = ti_buf_append(b, s->action->json, s->action->json_len);
   if (!rc) rc = put_key(b, ",\"student_action\":");
   if (!rc) rc = ti_buf_json_string(b, ti_state_str(s, s->student), s->student_len);
-  if (!rc && (flags & TI_JSON_DELTA))
-    rc = ti_buf_printf(b, ",\"messages_offset\":%zu", s->offset);
+  if (!rc && (flags & TI_JSON_DELTA)) {
+    rc = ti_buf_puts(b, ",\"messages_offset\":");
+    if (!rc) rc = ti_buf_u64(b, s->offset);
+  }
   if (!rc) rc = put_key(b, ",\"trajectory_id\":");
   if (!rc) rc = put_opt_str(b, ti_state_str(s, s->traj));
   if (!rc) rc = put_key(b, ",\"format\":");
@@ -42,9 +44,11 @@ static int render(ti_buf *b, const ti_state *s, uint32_t flags) {
   if (!rc) rc = put_opt_str(b, ti_state_str(s, s->model));
   if (!rc) rc = put_key(b, ",\"file\":");
   if (!rc) rc = put_opt_str(b, ti_state_str(s, s->file));
-  if (!rc)
-    rc = ti_buf_printf(b, ",\"first_line\":%llu,\"last_line\":%llu,\"metadata\":",
-                       (unsigned long long)s->first_line, (unsigned long long)s->last_line);
+  if (!rc) rc = ti_buf_puts(b, ",\"first_line\":");
+  if (!rc) rc = ti_buf_u64(b, s->first_line);
+  if (!rc) rc = ti_buf_puts(b, ",\"last_line\":");
+  if (!rc) rc = ti_buf_u64(b, s->last_line);
+  if (!rc) rc = ti_buf_puts(b, ",\"metadata\":");
   if (!rc) rc = ti_buf_append(b, ti_state_str(s, s->meta), s->meta_len);
   if (!rc) rc = ti_buf_puts(b, "}");
   return rc ? TI_ERR_NOMEM : TI_OK;

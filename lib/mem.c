@@ -126,3 +126,24 @@ uint64_t ti_hash(const void *p, size_t n) {
   h ^= h >> 31;
   return h;
 }
+
+/* Append a decimal integer (the hot path's alternative to printf). */
+int ti_buf_i64(ti_buf *b, int64_t v) {
+  char tmp[24], *e = tmp + sizeof tmp, *p = e;
+  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  do {
+    *--p = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0) *--p = '-';
+  return ti_buf_append(b, p, (size_t)(e - p));
+}
+
+int ti_buf_u64(ti_buf *b, uint64_t u) {
+  char tmp[24], *e = tmp + sizeof tmp, *p = e;
+  do {
+    *--p = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  return ti_buf_append(b, p, (size_t)(e - p));
+}
