@@ -60,8 +60,6 @@ struct ti_message {
   /* TEXT content is kept only as JSON (inside `json`); the decoded text is
    * made when an accessor asks for it. Building a message from canonical
    * input bytes is then a plain copy (ti_emit_msg_content_jv). */
-  const char *content; /* while building: the text or raw JSON (see flags) */
-  size_t content_len;
   int content_kind;
   _Atomic(ti_lazy_text *) text; /* decoded content, NULL until asked */
   struct ti_log *owner;
@@ -271,7 +269,6 @@ struct ti_iter {
   const ti_format_ops *cur_ops;
   void *parser;
   ti_plugin_ctx *ctx;
-  int probe_score;
   const char *last_format; /* name of the latest format used */
   ti_log *spare_log;       /* a finished trace's log, kept for reuse */
   struct ti_plugin_ctx *spare_ctx; /* a finished trace's context, likewise */

@@ -224,8 +224,6 @@ TI_API int ti_emit_msg_end(ti_plugin_ctx *ctx, const ti_message **out) {
   int rc = build_message_json(ctx, tc);
   if (rc == TI_OK) {
     m->role = ctx->mrole.p;
-    m->content = m->content_kind == TI_CONTENT_TEXT ? (ctx->mcontent.p ? ctx->mcontent.p : "") : NULL;
-    m->content_len = m->content_kind == TI_CONTENT_TEXT ? ctx->mcontent.len : 0;
     m->json = ctx->scratch.p;
     m->json_len = ctx->scratch.len;
     m->tools = tc;

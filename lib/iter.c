@@ -45,7 +45,6 @@ static int choose_format(ti_iter *it, ti_plugin_ctx *ctx, const char *path, int 
   const ti_registry *r = it->reg;
   if (it->format) {
     *ops = ti_registry_find(r, it->format);
-    it->probe_score = 100;
     return TI_OK;
   }
   size_t n = ti_registry_count(r);
@@ -81,7 +80,6 @@ static int choose_format(ti_iter *it, ti_plugin_ctx *ctx, const char *path, int 
     if (in_walk(it)) it->n_skipped++;
   } else {
     *ops = r->ops[winner];
-    it->probe_score = best;
   }
   if (sc != stack) ti_mem_free(sc);
   return rc;

@@ -218,9 +218,7 @@ const ti_message *ti_log_intern(ti_log *l, const ti_message *t, int *is_new) {
   m->json = arena_strndup(a, t->json, t->json_len);
   m->role = arena_strndup(a, t->role, strlen(t->role));
   if (!m->json || !m->role) return NULL;
-  m->content = NULL; /* decoded on demand from the JSON */
-  m->owner = l;
-  m->content_len = 0;
+  m->owner = l; /* text content is decoded on demand from the JSON */
   atomic_init(&m->text, NULL);
   if (t->ntools) {
     ti_tool_call *tc = ti_arena_alloc(a, t->ntools * sizeof(*tc));
