@@ -109,8 +109,12 @@ int ti_log_sole_owner(ti_log *l);
 void ti_log_ref(ti_log *l);
 void ti_log_unref(ti_log *l);
 /* Intern a finished message given its canonical JSON and fields; returns
- * the node (new or existing), NULL on NOMEM. *is_new set accordingly. */
-const ti_message *ti_log_intern(ti_log *l, const ti_message *tmpl, int *is_new);
+ * the node (new or existing), NULL on NOMEM. *is_new set accordingly.
+ * The JSON comes in three pieces: tmpl->json holds json[0, split) and then
+ * json[split + mid_n, json_len), and `mid` (mid_n bytes, may be NULL when
+ * 0) goes between them, so the content is copied once, into the log. */
+const ti_message *ti_log_intern3(ti_log *l, const ti_message *tmpl, size_t split,
+                                 const char *mid, size_t mid_n, int *is_new);
 int ti_log_push(ti_log *l, const ti_message *m);
 void ti_log_truncate(ti_log *l, size_t n);
 /* Mark the current history as referenced by a state; returns the offset
@@ -219,7 +223,8 @@ struct ti_plugin_ctx {
   int in_msg;
   ti_message mb;
   ti_buf mrole, mcontent, mtools, mtcid, mname, mreason;
-  int content_raw; /* mcontent holds a canonical JSON string literal */
+  const char *cref; /* content JSON not in mcontent: the plugin's bytes  */
+  size_t cref_n;    /* (valid until ti_emit_msg_end), or NULL            */
   int has_tcid, has_name, has_reason;
   ti_buf scratch;
   /* state under construction */

@@ -54,7 +54,8 @@ TI_API int ti_emit_msg_begin(ti_plugin_ctx *ctx, const char *role) {
   ti_buf_reset(&ctx->mreason);
   memset(&ctx->mb, 0, sizeof(ctx->mb));
   ctx->has_tcid = ctx->has_name = ctx->has_reason = 0;
-  ctx->content_raw = 0;
+  ctx->cref = NULL;
+  ctx->cref_n = 0;
   ctx->in_msg = 1;
   return ti_buf_puts(&ctx->mrole, role);
 }
@@ -63,7 +64,7 @@ TI_API int ti_emit_msg_content(ti_plugin_ctx *ctx, const char *s, size_t len) {
   if (!ctx || !ctx->in_msg || (!s && len)) return TI_ERR_MISUSE;
   ti_buf_reset(&ctx->mcontent);
   ctx->mb.content_kind = TI_CONTENT_TEXT;
-  ctx->content_raw = 0;
+  ctx->cref = NULL;
   return ti_buf_append(&ctx->mcontent, s ? s : "", len);
 }
 
@@ -97,10 +98,12 @@ TI_API int ti_emit_msg_content_jv(ti_plugin_ctx *ctx, const ti_jv *v) {
   ctx->mb.content_kind = TI_CONTENT_TEXT;
   if (!(v->flags & TI_JV_ESCAPES) || (v->flags & TI_JV_CANONICAL) ||
       canonical_literal(v->p, v->n)) {
-    ctx->content_raw = 1;
-    return ti_buf_append(&ctx->mcontent, v->p, v->n);
+    /* referenced, not copied: the bytes go once, straight into the log */
+    ctx->cref = v->p;
+    ctx->cref_n = v->n;
+    return TI_OK;
   }
-  ctx->content_raw = 0;
+  ctx->cref = NULL;
   return ti_json_str_append(v, &ctx->mcontent);
 }
 
@@ -112,6 +115,7 @@ TI_API int ti_emit_msg_content_json(ti_plugin_ctx *ctx, const char *json, size_t
     int rc = ti_json_str(&v, &ctx->scratch, &json, &len);
     return rc ? rc : ti_emit_msg_content(ctx, json, len);
   }
+  ctx->cref = NULL;
   if (v.type == TI_JSON_NULL) {
     ctx->mb.content_kind = TI_CONTENT_NULL;
     return TI_OK;
@@ -158,25 +162,34 @@ TI_API int ti_emit_msg_reasoning(ti_plugin_ctx *ctx, const char *s, size_t len) 
   return ti_buf_append(&ctx->mreason, s, len);
 }
 
-/* Canonical JSON of the message under construction, into ctx->scratch. */
-static int build_message_json(ti_plugin_ctx *ctx, ti_tool_call *tc) {
+/* Canonical JSON of the message under construction: into ctx->scratch,
+ * except content JSON that already exists as bytes (a referenced literal,
+ * or the parts in mcontent): that is left out of scratch, to go between
+ * scratch[0, content_json_off) and the rest; *mid, *mid_n say what. */
+static int build_message_json(ti_plugin_ctx *ctx, ti_tool_call *tc, const char **mid,
+                              size_t *mid_n) {
   ti_buf *b = &ctx->scratch;
   ti_message *m = &ctx->mb;
   ti_buf_reset(b);
+  *mid = NULL;
+  *mid_n = 0;
   int rc = ti_buf_puts(b, "{\"role\":");
   if (!rc) rc = ti_buf_json_string(b, ctx->mrole.p, ctx->mrole.len);
   if (!rc) rc = ti_buf_puts(b, ",\"content\":");
   m->content_json_off = b->len;
   if (rc) return rc;
-  if (m->content_kind == TI_CONTENT_TEXT && ctx->content_raw)
-    rc = ti_buf_append(b, ctx->mcontent.p, ctx->mcontent.len);
-  else if (m->content_kind == TI_CONTENT_TEXT)
+  if (m->content_kind == TI_CONTENT_TEXT && ctx->cref) {
+    *mid = ctx->cref;
+    *mid_n = ctx->cref_n;
+  } else if (m->content_kind == TI_CONTENT_TEXT) {
     rc = ti_buf_json_string(b, ctx->mcontent.p ? ctx->mcontent.p : "", ctx->mcontent.len);
-  else if (m->content_kind == TI_CONTENT_PARTS)
-    rc = ti_buf_append(b, ctx->mcontent.p, ctx->mcontent.len);
-  else
+  } else if (m->content_kind == TI_CONTENT_PARTS) {
+    *mid = ctx->mcontent.p ? ctx->mcontent.p : "";
+    *mid_n = ctx->mcontent.len;
+  } else {
     rc = ti_buf_puts(b, "null");
-  m->content_json_len = b->len - m->content_json_off;
+  }
+  m->content_json_len = b->len - m->content_json_off + *mid_n;
   if (!rc && m->ntools) {
     rc = ti_buf_puts(b, ",\"tool_calls\":[");
     for (size_t i = 0; i < m->ntools && !rc; i++) {
@@ -221,18 +234,20 @@ TI_API int ti_emit_msg_end(ti_plugin_ctx *ctx, const ti_message **out) {
     tc[i].args = p;
     p += strlen(p) + 1;
   }
-  int rc = build_message_json(ctx, tc);
+  const char *mid;
+  size_t mid_n;
+  int rc = build_message_json(ctx, tc, &mid, &mid_n);
   if (rc == TI_OK) {
     m->role = ctx->mrole.p;
     m->json = ctx->scratch.p;
-    m->json_len = ctx->scratch.len;
+    m->json_len = ctx->scratch.len + mid_n;
     m->tools = tc;
     m->tool_call_id = ctx->has_tcid ? (ctx->mtcid.p ? ctx->mtcid.p : "") : NULL;
     m->name = ctx->has_name ? (ctx->mname.p ? ctx->mname.p : "") : NULL;
     m->reasoning = ctx->has_reason ? (ctx->mreason.p ? ctx->mreason.p : "") : NULL;
     m->reasoning_len = ctx->mreason.len;
     int is_new = 0;
-    *out = ti_log_intern(ctx->log, m, &is_new);
+    *out = ti_log_intern3(ctx->log, m, m->content_json_off, mid, mid_n, &is_new);
     if (!*out) rc = TI_ERR_NOMEM;
     else if (is_new) ctx->it->n_messages++;
   }
@@ -339,12 +354,30 @@ TI_API int ti_emit_meta_bool(ti_plugin_ctx *ctx, const char *key, int v) {
   return rc ? rc : ti_buf_puts(&ctx->smeta, v ? "true" : "false");
 }
 
+/* The literals a plugin passes most often need no parse. */
+static int is_literal(const char *json, size_t len) {
+  return (len == 4 && (!memcmp(json, "null", 4) || !memcmp(json, "true", 4))) ||
+         (len == 5 && !memcmp(json, "false", 5));
+}
+
 TI_API int ti_emit_meta_json(ti_plugin_ctx *ctx, const char *key, const char *json, size_t len) {
   if (!ctx || !json) return TI_ERR_MISUSE;
+  if (is_literal(json, len)) {
+    int rc = meta_key(ctx, key);
+    return rc ? rc : ti_buf_append(&ctx->smeta, json, len);
+  }
   ti_jv v;
   if (ti_json_parse(json, len, ctx->it->max_depth, &v, NULL)) return TI_ERR_INVALID;
   int rc = meta_key(ctx, key);
   return rc ? rc : ti_json_write_compact(&v, &ctx->smeta);
+}
+
+TI_API int ti_emit_meta_jv(ti_plugin_ctx *ctx, const char *key, const ti_jv *v) {
+  if (!ctx || !v) return TI_ERR_MISUSE;
+  int rc = meta_key(ctx, key);
+  if (rc) return rc;
+  if (v->type == TI_JSON_INVALID || !v->p) return ti_buf_append(&ctx->smeta, "null", 4);
+  return ti_json_write_compact(v, &ctx->smeta);
 }
 
 static int add_str(ti_buf *b, size_t *off, const char *s, size_t n) {

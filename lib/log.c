@@ -188,22 +188,68 @@ static int grow_buckets(ti_log *l) {
   return TI_OK;
 }
 
-/* Copy `t` (whose strings live in the plugin context's buffers) into the
- * arena. The canonical JSON decides identity. */
 /* Identity is the whole canonical JSON (memcmp on a hash match), but the
  * hash only samples it: length, head and tail. Identical messages hash
- * alike; a big tool output is not read an extra time just to be interned. */
-static uint64_t message_hash(const char *json, size_t n) {
-  const size_t span = 256;
-  if (n <= 2 * span) return ti_hash(json, n);
-  return ti_hash(json, span) * 31 + ti_hash(json + n - span, span) + n;
+ * alike; a big tool output is not read an extra time just to be interned.
+ * The JSON comes in three pieces (a, mid, b): a message's content is
+ * copied once, from the plugin's bytes into the log. */
+#define TI_HASH_SPAN 256
+
+typedef struct pieces {
+  const char *p[3];
+  size_t n[3];
+  size_t total;
+} pieces;
+
+/* Copy bytes [off, off + n) of the concatenation into dst. */
+static void gather(const pieces *pc, size_t off, size_t n, char *dst) {
+  for (int i = 0; i < 3 && n; i++) {
+    if (off >= pc->n[i]) {
+      off -= pc->n[i];
+      continue;
+    }
+    size_t k = pc->n[i] - off < n ? pc->n[i] - off : n;
+    memcpy(dst, pc->p[i] + off, k);
+    dst += k;
+    n -= k;
+    off = 0;
+  }
 }
 
-const ti_message *ti_log_intern(ti_log *l, const ti_message *t, int *is_new) {
-  uint64_t h = message_hash(t->json, t->json_len);
+static uint64_t message_hash(const pieces *pc) {
+  char tmp[2 * TI_HASH_SPAN];
+  size_t n = pc->total;
+  if (n <= 2 * TI_HASH_SPAN) {
+    gather(pc, 0, n, tmp);
+    return ti_hash(tmp, n);
+  }
+  gather(pc, 0, TI_HASH_SPAN, tmp);
+  gather(pc, n - TI_HASH_SPAN, TI_HASH_SPAN, tmp + TI_HASH_SPAN);
+  return ti_hash(tmp, TI_HASH_SPAN) * 31 + ti_hash(tmp + TI_HASH_SPAN, TI_HASH_SPAN) + n;
+}
+
+static int pieces_eq(const pieces *pc, const char *json) {
+  for (int i = 0; i < 3; i++) {
+    if (pc->n[i] && memcmp(json, pc->p[i], pc->n[i])) return 0;
+    json += pc->n[i];
+  }
+  return 1;
+}
+
+/* The role names every format uses are not copied. */
+static const char *const roles[] = {"system", "user", "assistant", "tool"};
+
+static const char *role_dup(ti_arena *a, const char *r) {
+  for (size_t i = 0; i < sizeof roles / sizeof *roles; i++)
+    if (!strcmp(r, roles[i])) return roles[i];
+  return arena_strndup(a, r, strlen(r));
+}
+
+static const ti_message *intern(ti_log *l, const ti_message *t, const pieces *pc, int *is_new) {
+  uint64_t h = message_hash(pc);
   size_t k = (size_t)(h & (l->nbuckets - 1));
   for (ti_message *m = l->buckets[k]; m; m = m->hnext) {
-    if (m->hash == h && m->json_len == t->json_len && memcmp(m->json, t->json, t->json_len) == 0) {
+    if (m->hash == h && m->json_len == pc->total && pieces_eq(pc, m->json)) {
       *is_new = 0;
       return m;
     }
@@ -215,9 +261,14 @@ const ti_message *ti_log_intern(ti_log *l, const ti_message *t, int *is_new) {
   if (!m) return NULL;
   *m = *t;
   m->hash = h;
-  m->json = arena_strndup(a, t->json, t->json_len);
-  m->role = arena_strndup(a, t->role, strlen(t->role));
-  if (!m->json || !m->role) return NULL;
+  char *json = ti_arena_alloc(a, pc->total + 1);
+  if (!json) return NULL;
+  gather(pc, 0, pc->total, json);
+  json[pc->total] = '\0';
+  m->json = json;
+  m->json_len = pc->total;
+  m->role = role_dup(a, t->role);
+  if (!m->role) return NULL;
   m->owner = l; /* text content is decoded on demand from the JSON */
   atomic_init(&m->text, NULL);
   if (t->ntools) {
@@ -240,6 +291,13 @@ const ti_message *ti_log_intern(ti_log *l, const ti_message *t, int *is_new) {
   l->buckets[k] = m;
   l->nmessages++;
   return m;
+}
+
+const ti_message *ti_log_intern3(ti_log *l, const ti_message *t, size_t split, const char *mid,
+                                 size_t mid_n, int *is_new) {
+  size_t rest = t->json_len - mid_n - split;
+  pieces pc = {{t->json, mid, t->json + split}, {split, mid_n, rest}, t->json_len};
+  return intern(l, t, &pc, is_new);
 }
 
 static ti_spine *spine_copy(ti_log *l, size_t keep, size_t cap) {

@@ -276,7 +276,8 @@ TI_API int ti_emit_msg_content(ti_plugin_ctx *ctx, const char *s, size_t len);
 /* Content straight from a JSON string of the input (a ti_jv from
  * ti_json_parse): when its bytes are already canonical they are copied as
  * they are, with no decoding and re-encoding -- the fast path for large
- * tool outputs. */
+ * tool outputs. They are copied once, by ti_emit_msg_end: v's bytes must
+ * stay unchanged until then. */
 TI_API int ti_emit_msg_content_jv(ti_plugin_ctx *ctx, const ti_jv *v);
 /* Content as a JSON value (an array of parts); must be valid JSON; it is
  * stored in canonical compact form. */
@@ -308,11 +309,13 @@ TI_API int ti_emit_state_model(ti_plugin_ctx *ctx, const char *s, size_t len);
 TI_API int ti_emit_state_file(ti_plugin_ctx *ctx, const char *path);
 TI_API int ti_emit_state_lines(ti_plugin_ctx *ctx, uint64_t first, uint64_t last);
 /* Metadata members, in call order. meta_json takes a valid JSON value
- * (stored in canonical compact form). */
+ * (stored in canonical compact form). meta_jv takes a value of a parse
+ * (no second validation; TI_JSON_INVALID, i.e. absent, is stored as null). */
 TI_API int ti_emit_meta_str(ti_plugin_ctx *ctx, const char *key, const char *s, size_t len);
 TI_API int ti_emit_meta_int(ti_plugin_ctx *ctx, const char *key, int64_t v);
 TI_API int ti_emit_meta_bool(ti_plugin_ctx *ctx, const char *key, int v);
 TI_API int ti_emit_meta_json(ti_plugin_ctx *ctx, const char *key, const char *json, size_t len);
+TI_API int ti_emit_meta_jv(ti_plugin_ctx *ctx, const char *key, const ti_jv *v);
 /* Emit. After this next() returns TI_OK. */
 TI_API int ti_emit_state_end(ti_plugin_ctx *ctx);
 

@@ -205,8 +205,7 @@ static void read_env(const cc_src *src, const cc_rec *r, env *e) {
 }
 
 static int meta_jv(ti_plugin_ctx *ctx, const char *key, const ti_jv *v) {
-  if (v->type == TI_JSON_INVALID) return ti_emit_meta_json(ctx, key, "null", 4);
-  return ti_emit_meta_json(ctx, key, v->p, v->n);
+  return ti_emit_meta_jv(ctx, key, v);
 }
 
 static const char *family_of(const char *m, size_t n, size_t *fn) {

@@ -396,7 +396,7 @@ int oh_turn_emit_state(oh_walk *w, size_t i, const ti_message *action) {
   if (rc == TI_OK && e->kind == OH_K_CALL)
     rc = ti_emit_meta_int(ctx, "tool_calls", (int64_t)w->ncalls);
   if (rc == TI_OK && e->kind == OH_K_CALL && w->usage.type == TI_JSON_OBJECT)
-    rc = ti_emit_meta_json(ctx, "usage", w->usage.p, w->usage.n);
+    rc = ti_emit_meta_jv(ctx, "usage", &w->usage);
   if (rc == TI_OK && (w->prefc || e->kind == OH_K_TEXT_TURN ||
                       (e->kind == OH_K_CALL && w->rebuilt)))
     rc = ti_emit_meta_bool(ctx, "reconstructed", 1);
