@@ -36,42 +36,86 @@ static inline int ensure(ti_buf *b, size_t extra) {
   return ti_buf_reserve(b, extra);
 }
 
+/* Invariant of the encoder: room after d for two bytes per input byte
+ * left, the closing quote, the NUL and ENC_SLACK bytes, so that plain
+ * bytes go 16 at a time (stored before they are checked) and '"' / '\\'
+ * escapes need no check; the rarer longer outputs (\u00XX for a control
+ * byte, U+FFFD for invalid UTF-8) make room first. */
+#define ENC_SLACK 16
+#define ENC_ROOM(rest) (2 * (rest) + ENC_SLACK + 2)
+
+static inline int enc_room(ti_buf *b, char **d, size_t rest, size_t more) {
+  b->len = (size_t)(*d - b->p);
+  if (ensure(b, ENC_ROOM(rest) + more)) return TI_ERR_NOMEM;
+  *d = b->p + b->len;
+  return TI_OK;
+}
+
 TI_API int ti_buf_json_string(ti_buf *b, const char *s, size_t n) {
   if (!b || (!s && n)) return TI_ERR_INVALID;
-  const ti_u8 *p = (const ti_u8 *)s, *end = p + n, *run = p;
-  /* Invariant: room for the rest of the input verbatim plus the quote. */
-  if (ti_buf_reserve(b, n + 2)) return TI_ERR_NOMEM;
-  b->p[b->len++] = '"';
+  if (n > (SIZE_MAX - 64) / 4) return TI_ERR_NOMEM;
+  const ti_u8 *p = (const ti_u8 *)s, *end = p + n;
+  if (ensure(b, ENC_ROOM(n) + 1)) return TI_ERR_NOMEM;
+  char *d = b->p + b->len;
+  *d++ = '"';
+#if TI_JSON_SSE2
+  const __m128i q = _mm_set1_epi8('"');
+  const __m128i bs = _mm_set1_epi8('\\');
+  const __m128i sp = _mm_set1_epi8(0x20);
+#endif
   while (p < end) {
-    const ti_u8 *q = ti_json_find_str_special(p, end);
-    if (q >= end) break;
-    if (*q >= 0x80) {
-      int k = ti_utf8_seq(q, end);
-      if (k > 0) { /* valid: take the whole run of valid sequences */
-        q += k;
-        while (q < end && *q >= 0x80 && (k = ti_utf8_seq(q, end)) > 0) q += k;
-        p = q;
+#if TI_JSON_SSE2
+    if (end - p >= 16) {
+      __m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
+      _mm_storeu_si128((__m128i *)(void *)d, a);
+      __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(a, q), _mm_cmpeq_epi8(a, bs)),
+                               _mm_cmplt_epi8(a, sp));
+      unsigned mask = (unsigned)_mm_movemask_epi8(m);
+      if (!mask) {
+        p += 16;
+        d += 16;
         continue;
       }
-      /* k invalid bytes become 3: keep the invariant */
-      memcpy(b->p + b->len, run, (size_t)(q - run));
-      b->len += (size_t)(q - run);
-      if (ensure(b, (size_t)(end - q) + 3 + 1)) return TI_ERR_NOMEM;
-      memcpy(b->p + b->len, fffd, 3);
-      b->len += 3;
-      p = run = q - k;
-      continue;
+      unsigned k = TI_CTZ(mask);
+      p += k;
+      d += k;
+    } else
+#endif
+    {
+      ti_u8 c = *p;
+      if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+        *d++ = (char)c;
+        p++;
+        continue;
+      }
     }
-    memcpy(b->p + b->len, run, (size_t)(q - run));
-    b->len += (size_t)(q - run);
-    if (ensure(b, (size_t)(end - q) + 6 + 1)) return TI_ERR_NOMEM;
-    b->len += (size_t)escape_ascii(*q, b->p + b->len);
-    p = run = q + 1;
+    ti_u8 c = *p; /* a byte that needs a look */
+    if (c == '"' || c == '\\') {
+      d[0] = '\\';
+      d[1] = (char)c;
+      d += 2;
+      p++;
+    } else if (c < 0x20) {
+      if (enc_room(b, &d, (size_t)(end - p), 4)) return TI_ERR_NOMEM;
+      d += escape_ascii(c, d);
+      p++;
+    } else {
+      int k = ti_utf8_seq(p, end);
+      if (k > 0) {
+        memcpy(d, p, (size_t)k);
+        d += k;
+        p += k;
+      } else { /* -k invalid bytes become U+FFFD */
+        if (enc_room(b, &d, (size_t)(end - p), 1)) return TI_ERR_NOMEM;
+        memcpy(d, fffd, 3);
+        d += 3;
+        p += -k;
+      }
+    }
   }
-  memcpy(b->p + b->len, run, (size_t)(end - run));
-  b->len += (size_t)(end - run);
-  b->p[b->len++] = '"';
-  b->p[b->len] = '\0';
+  *d++ = '"';
+  *d = '\0';
+  b->len = (size_t)(d - b->p);
   return TI_OK;
 }
 
