@@ -330,11 +330,37 @@ TI_API int ti_emit_state_lines(ti_plugin_ctx *ctx, uint64_t first, uint64_t last
   return TI_OK;
 }
 
+/* Bytes a JSON string holds as they are: printable ASCII but '"', '\\'. */
+static const unsigned char plain_key_byte[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* 0x80-0xFF: 0 */};
+
+/* `,"key":` (the comma unless first). Keys are short plain ASCII as a
+ * rule: those are copied; anything else goes through the encoder. */
 static int meta_key(ti_plugin_ctx *ctx, const char *key) {
   if (!ctx || !ctx->in_state || !key) return TI_ERR_MISUSE;
-  int rc = ctx->smeta.len ? ti_buf_puts(&ctx->smeta, ",") : TI_OK;
-  if (!rc) rc = ti_buf_json_string(&ctx->smeta, key, strlen(key));
-  if (!rc) rc = ti_buf_puts(&ctx->smeta, ":");
+  ti_buf *b = &ctx->smeta;
+  size_t n = 0;
+  while (plain_key_byte[(unsigned char)key[n]]) n++;
+  if (key[n] == '\0') {
+    if (ti_buf_reserve(b, n + 4)) return TI_ERR_NOMEM;
+    char *d = b->p + b->len;
+    if (b->len) *d++ = ',';
+    *d++ = '"';
+    memcpy(d, key, n);
+    d += n;
+    *d++ = '"';
+    *d++ = ':';
+    *d = '\0';
+    b->len = (size_t)(d - b->p);
+    return TI_OK;
+  }
+  int rc = b->len ? ti_buf_puts(b, ",") : TI_OK;
+  if (!rc) rc = ti_buf_json_string(b, key, strlen(key));
+  if (!rc) rc = ti_buf_puts(b, ":");
   return rc;
 }
 

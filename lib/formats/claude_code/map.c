@@ -276,10 +276,50 @@ static int tool_content(cc_mapper *m, const cc_result *res, ti_buf *b) {
   return rc;
 }
 
-static int build_assistant(cc_mapper *m, cc_group *gr, call_tmp *calls, int reasoning,
-                           const ti_message **out) {
+/* The members of a content block that the mapping reads, in one walk. */
+typedef struct block {
+  ti_jv type, text, thinking, id, name, input;
+} block;
+
+static void block_fields(const ti_jv *b, block *f) {
+  memset(f, 0, sizeof(*f)); /* all TI_JSON_INVALID (0) */
+  ti_json_iter it;
+  ti_jv k, v;
+  ti_json_iter_init(&it, b);
+  while (ti_json_next_member(&it, &k, &v)) {
+    ti_jv *dst = NULL;
+    if (k.flags & TI_JV_ESCAPES) { /* spelled with escapes: compare decoded */
+      static const char *const names[] = {"id", "type", "text", "name", "input", "thinking"};
+      ti_jv *dsts[] = {&f->id, &f->type, &f->text, &f->name, &f->input, &f->thinking};
+      for (size_t i = 0; i < 6 && !dst; i++)
+        if (ti_json_str_eq(&k, names[i])) dst = dsts[i];
+      if (dst && dst->type == TI_JSON_INVALID) *dst = v;
+      continue;
+    }
+    const char *s = k.p + 1;
+    size_t n = k.n - 2;
+    switch (n) {
+    case 2: if (!memcmp(s, "id", 2)) dst = &f->id; break;
+    case 4:
+      if (!memcmp(s, "type", 4)) dst = &f->type;
+      else if (!memcmp(s, "text", 4)) dst = &f->text;
+      else if (!memcmp(s, "name", 4)) dst = &f->name;
+      break;
+    case 5: if (!memcmp(s, "input", 5)) dst = &f->input; break;
+    case 8: if (!memcmp(s, "thinking", 8)) dst = &f->thinking; break;
+    default: break;
+    }
+    if (dst && dst->type == TI_JSON_INVALID) *dst = v; /* the first one wins */
+  }
+}
+
+/* text_jv: the one input string the text is, or NULL (then gr->text). */
+static int build_assistant(cc_mapper *m, cc_group *gr, const ti_jv *text_jv, call_tmp *calls,
+                           int reasoning, const ti_message **out) {
   int rc = ti_emit_msg_begin(m->ctx, "assistant");
-  if (!rc && gr->has_text) rc = ti_emit_msg_content(m->ctx, gr->text, gr->text_n);
+  if (!rc && gr->has_text)
+    rc = text_jv ? ti_emit_msg_content_jv(m->ctx, text_jv)
+                 : ti_emit_msg_content(m->ctx, gr->text, gr->text_n);
   for (size_t i = 0; i < gr->ncalls && !rc; i++)
     rc = ti_emit_msg_tool_call(m->ctx, calls[i].id, calls[i].id_n, calls[i].name,
                                calls[i].name_n, calls[i].args, calls[i].args_n);
@@ -299,6 +339,7 @@ int cc_map_group(cc_mapper *m, cc_stream *s, int32_t g) {
   size_t ncalls = 0, capcalls = 0;
   call_tmp *calls = NULL;
   int rc = TI_OK, has_text = 0, has_think = 0;
+  ti_jv text_jv = {0}; /* the text's one input string, while it has one */
   gr->had_empty_thinking = gr->had_redacted = 0;
   for (int32_t f = gr->first; f >= 0 && !rc; f = s->nodes[f].next_frag) {
     cc_rec *r = rec_of(s, f);
@@ -309,22 +350,30 @@ int cc_map_group(cc_mapper *m, cc_stream *s, int32_t g) {
       if (content.n > 2 && !seen_check(&texts, &content, &rc)) {
         if (has_text) rc = ti_buf_puts(text, "\n\n");
         if (!rc) rc = ti_json_str_append(&content, text);
+        text_jv = has_text ? (ti_jv){0} : content;
         has_text = 1;
       }
       continue;
     }
     ti_json_iter it;
     ti_json_iter_init(&it, &content);
+    block bf;
     while (!rc && ti_json_next(&it, &b)) {
-      if (b.type != TI_JSON_OBJECT || !ti_json_get(&b, "type", &t)) continue;
+      if (b.type != TI_JSON_OBJECT) continue;
+      block_fields(&b, &bf);
+      t = bf.type;
+      if (t.type == TI_JSON_INVALID) continue;
       if (ti_json_str_eq(&t, "text")) {
-        if (!ti_json_get(&b, "text", &x) || x.type != TI_JSON_STRING || x.n <= 2) continue;
+        x = bf.text;
+        if (x.type != TI_JSON_STRING || x.n <= 2) continue;
         if (seen_check(&texts, &x, &rc)) continue;
         if (has_text) rc = ti_buf_puts(text, "\n\n");
         if (!rc) rc = ti_json_str_append(&x, text);
+        text_jv = has_text ? (ti_jv){0} : x;
         has_text = 1;
       } else if (ti_json_str_eq(&t, "thinking")) {
-        if (!ti_json_get(&b, "thinking", &x) || x.type != TI_JSON_STRING || x.n <= 2) {
+        x = bf.thinking;
+        if (x.type != TI_JSON_STRING || x.n <= 2) {
           gr->had_empty_thinking = 1;
           continue;
         }
@@ -335,8 +384,8 @@ int cc_map_group(cc_mapper *m, cc_stream *s, int32_t g) {
       } else if (ti_json_str_eq(&t, "redacted_thinking")) {
         gr->had_redacted = 1;
       } else if (ti_json_str_eq(&t, "tool_use")) {
-        ti_jv id, name, input;
-        if (!ti_json_get(&b, "id", &id) || id.type != TI_JSON_STRING) continue;
+        ti_jv id = bf.id, name = bf.name, input = bf.input;
+        if (id.type != TI_JSON_STRING) continue;
         if (seen_check(&ids, &id, &rc)) continue;
         if (ncalls == capcalls) {
           size_t cap = capcalls ? capcalls * 2 : 8;
@@ -351,10 +400,10 @@ int cc_map_group(cc_mapper *m, cc_stream *s, int32_t g) {
         call_tmp *c = &calls[ncalls];
         memset(c, 0, sizeof(*c));
         rc = cc_str(m->arena, &id, &c->id, &c->id_n);
-        if (!rc && ti_json_get(&b, "name", &name)) rc = cc_str(m->arena, &name, &c->name, &c->name_n);
+        if (!rc && name.type != TI_JSON_INVALID) rc = cc_str(m->arena, &name, &c->name, &c->name_n);
         if (!c->name) c->name = "", c->name_n = 0;
         ti_buf_reset(args);
-        if (!rc && ti_json_get(&b, "input", &input)) rc = ti_json_write_compact(&input, args);
+        if (!rc && input.type != TI_JSON_INVALID) rc = ti_json_write_compact(&input, args);
         else if (!rc) rc = ti_buf_puts(args, "{}");
         if (!rc) {
           c->args = cc_strndup(m->arena, args->p ? args->p : "", args->len);
@@ -382,10 +431,12 @@ int cc_map_group(cc_mapper *m, cc_stream *s, int32_t g) {
       rc = TI_ERR_NOMEM;
   }
   gr->hist_msg = gr->action_msg = NULL;
-  if (!rc && (has_text || ncalls)) rc = build_assistant(m, gr, calls, 0, &gr->hist_msg);
+  const ti_jv *tj = has_text && text_jv.type == TI_JSON_STRING ? &text_jv : NULL;
+  if (!rc && (has_text || ncalls)) rc = build_assistant(m, gr, tj, calls, 0, &gr->hist_msg);
   if (!rc) {
     int reasoning = has_think || gr->had_empty_thinking || gr->had_redacted;
-    if (reasoning || !gr->hist_msg) rc = build_assistant(m, gr, calls, reasoning, &gr->action_msg);
+    if (reasoning || !gr->hist_msg)
+      rc = build_assistant(m, gr, tj, calls, reasoning, &gr->action_msg);
     else gr->action_msg = gr->hist_msg;
   }
   for (size_t i = 0; i < ncalls && !rc; i++) {
