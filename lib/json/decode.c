@@ -30,9 +30,61 @@ TI_API int ti_json_str_eq(const ti_jv *v, const char *s) {
 static const char short_escape[256] = {['"'] = '"', ['\\'] = '\\', ['/'] = '/', ['b'] = '\b',
                                        ['f'] = '\f', ['n'] = '\n', ['r'] = '\r', ['t'] = '\t'};
 
+#if TI_JSON_SSE2
+/* Copy n bytes from s to d, 16 at a time (may read and write up to 15
+ * bytes more). */
+TI_INLINE void copy16s(char *d, const ti_u8 *s, size_t n) {
+  size_t i = 0;
+  do {
+    _mm_storeu_si128((__m128i *)(void *)(d + i), _mm_loadu_si128((const __m128i *)(const void *)(s + i)));
+    i += 16;
+  } while (i < n);
+}
+#endif
+
 static size_t decode_body(const ti_u8 *s, const ti_u8 *e, char *dst) {
   char *d = dst;
 #if TI_JSON_SSE2
+  /* 64-byte blocks: the backslashes that start escapes come from the
+   * block's mask (ti_json_escaped64); the runs between them are copied 16
+   * bytes at a time, two-byte escapes mapped by table. The copies read up
+   * to 15 bytes past the block: blocks need 80 bytes of input. A \u escape
+   * (or a malformed one) is decoded on its own and the next block starts
+   * after it; a block whose last byte starts an escape ends one early. */
+  while (e - s >= 80) {
+    uint64_t bs = ti_json_bs_mask64(s);
+    if (!bs) {
+      copy16s(d, s, 64);
+      s += 64;
+      d += 64;
+      continue;
+    }
+    uint64_t st = bs & ~ti_json_escaped64(bs); /* escape starters */
+    size_t blk = 64, prev = 0;
+    if (st >> 63) {
+      st &= ~((uint64_t)1 << 63);
+      blk = 63;
+    }
+    while (st) {
+      size_t i = TI_CTZ64(st);
+      copy16s(d, s + prev, i - prev);
+      d += i - prev;
+      char c = short_escape[s[i + 1]];
+      if (TI_UNLIKELY(!c)) {
+        const ti_u8 *t = s + i;
+        d += ti_utf8_put(ti_json_unescape(&t, e), d);
+        s = t;
+        goto next;
+      }
+      *d++ = c;
+      prev = i + 2;
+      st &= st - 1;
+    }
+    copy16s(d, s + prev, blk - prev);
+    d += blk - prev;
+    s += blk;
+  next:;
+  }
   const __m128i vbs = _mm_set1_epi8('\\');
   while (e - s >= 16) {
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);

@@ -152,6 +152,49 @@ TI_INLINE uint32_t ti_json_mask32_quote_bs(const ti_u8 *p) {
 }
 #endif
 
+#if TI_JSON_SSE2
+/* 64-byte masks at p: '"', '\\', and bytes < 0x20 or >= 0x80. */
+TI_INLINE void ti_json_str_masks64(const ti_u8 *p, uint64_t *q, uint64_t *bs, uint64_t *sp) {
+  const __m128i vq = _mm_set1_epi8('"');
+  const __m128i vb = _mm_set1_epi8('\\');
+  const __m128i v20 = _mm_set1_epi8(0x20);
+  uint64_t mq = 0, mb = 0, ms = 0;
+  for (int k = 0; k < 4; k++) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+    mq |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vq)) << (16 * k);
+    mb |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vb)) << (16 * k);
+    ms |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmplt_epi8(x, v20)) << (16 * k);
+  }
+  *q = mq;
+  *bs = mb;
+  *sp = ms;
+}
+
+/* 64-byte mask of '\\' at p. */
+TI_INLINE uint64_t ti_json_bs_mask64(const ti_u8 *p) {
+  const __m128i vb = _mm_set1_epi8('\\');
+  uint64_t mb = 0;
+  for (int k = 0; k < 4; k++) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+    mb |= (uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, vb)) << (16 * k);
+  }
+  return mb;
+}
+
+/* Bytes escaped by the backslashes `bs` of a 64-byte block that starts
+ * outside an escape: bit i is set when byte i follows an odd-length run of
+ * backslashes (the simdjson method, without carry in or out). A backslash
+ * at bit 63 that is not itself escaped starts an escape that ends in the
+ * next block. */
+TI_INLINE uint64_t ti_json_escaped64(uint64_t bs) {
+  const uint64_t even = 0x5555555555555555ull;
+  uint64_t follows = bs << 1;
+  uint64_t odd_starts = bs & ~even & ~follows;
+  uint64_t seq = odd_starts + bs;
+  return (even ^ (seq << 1)) & follows;
+}
+#endif
+
 /* First '"' or '\\' at or after p (validated strings), or end. */
 TI_INLINE const ti_u8 *ti_json_find_quote_bs(const ti_u8 *p, const ti_u8 *end) {
 #if TI_JSON_SSE2

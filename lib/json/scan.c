@@ -76,34 +76,112 @@ bad_escape:
   return NULL;
 }
 
+#if TI_JSON_SSE2
+/* The special bytes of the 32 bytes at p (end - p >= 32), in order, from
+ * their bit mask without reloading them. Returns the position after the
+ * closing quote (*done set), else where the scan goes on (at or past
+ * p + 32), or NULL with *f set. */
+TI_INLINE const ti_u8 *scan_block32(const ti_u8 *p, const ti_u8 *end, const ti_u8 *open,
+                                    int *esc, scan_fail *f, int *done) {
+  uint32_t m = ti_json_mask32_special(p);
+  while (m) {
+    const ti_u8 *q = p + TI_CTZ(m);
+    if (TI_LIKELY(*q == '"')) {
+      *done = 1;
+      return q + 1;
+    }
+    if (*q == '\\' && end - q >= 2 && simple_escape[q[1]]) {
+      /* \" \\ \/ \b \f \n \r \t inline: escape-dense text */
+      *esc |= q[1] == '/' ? 3 : 1;
+      q += 2;
+    } else {
+      q = scan_special(q, end, open, esc, f);
+      if (!q) return NULL;
+    }
+    size_t adv = (size_t)(q - p);
+    if (adv >= 32) return q;
+    m &= ~(uint32_t)0 << adv;
+  }
+  return p + 32;
+}
+
+/* Bytes of the 64 at p that may follow a backslash in a valid two-byte
+ * escape other than \" and \\ (/ b f n r t), and the '/' among them. */
+TI_INLINE uint64_t escape_letters64(const ti_u8 *p, uint64_t *slash) {
+  const __m128i vs = _mm_set1_epi8('/');
+  const __m128i vb = _mm_set1_epi8('b');
+  const __m128i vf = _mm_set1_epi8('f');
+  const __m128i vn = _mm_set1_epi8('n');
+  const __m128i vr = _mm_set1_epi8('r');
+  const __m128i vt = _mm_set1_epi8('t');
+  uint64_t ml = 0, msl = 0;
+  for (int k = 0; k < 4; k++) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+    __m128i s = _mm_cmpeq_epi8(x, vs);
+    __m128i l = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vb), _mm_cmpeq_epi8(x, vf)),
+                             _mm_or_si128(_mm_cmpeq_epi8(x, vn), _mm_cmpeq_epi8(x, vr)));
+    l = _mm_or_si128(l, _mm_or_si128(_mm_cmpeq_epi8(x, vt), s));
+    ml |= (uint64_t)(uint32_t)_mm_movemask_epi8(l) << (16 * k);
+    msl |= (uint64_t)(uint32_t)_mm_movemask_epi8(s) << (16 * k);
+  }
+  *slash = msl;
+  return ml;
+}
+#endif
+
 /* Scan a string body; p is just after the opening quote. Returns the
- * pointer after the closing quote, or NULL with *f set. Special bytes of a
- * 32-byte block are handled from its bit mask without reloading it. */
+ * pointer after the closing quote, or NULL with *f set.
+ *
+ * SSE2: 64-byte blocks are classified at once. The escaped bytes follow
+ * from the backslash runs (ti_json_escaped64), the closing quote is the
+ * first unescaped one; when nothing before it is a control or non-ASCII
+ * byte and every escape is a two-byte one (checked on the escaped bytes'
+ * mask), the block is done without a branch per escape. Any other block
+ * (UTF-8, \u escapes, errors) is walked special byte by special byte as
+ * before, so errors are reported at the same place. A block whose last
+ * byte starts an escape ends one byte early. */
 static const ti_u8 *scan_string(const ti_u8 *p, const ti_u8 *end, int *esc, scan_fail *f) {
   const ti_u8 *open = p - 1;
 #if TI_JSON_SSE2
-  while (end - p >= 32) {
-    uint32_t m = ti_json_mask32_special(p);
-    while (m) {
-      const ti_u8 *q = p + TI_CTZ(m);
-      if (TI_LIKELY(*q == '"')) return q + 1;
-      if (*q == '\\' && end - q >= 2 && simple_escape[q[1]]) {
-        /* \" \\ \/ \b \f \n \r \t inline: escape-dense text */
-        *esc |= q[1] == '/' ? 3 : 1;
-        q += 2;
-      } else {
-        q = scan_special(q, end, open, esc, f);
-      }
-      if (!q) return NULL;
-      size_t adv = (size_t)(q - p);
-      if (adv >= 32) {
-        p = q;
-        goto next;
-      }
-      m &= ~(uint32_t)0 << adv;
+  int done = 0;
+  while (end - p >= 64) {
+    uint64_t q, bs, sp;
+    ti_json_str_masks64(p, &q, &bs, &sp);
+    if (!(bs | sp)) {
+      if (q) return p + TI_CTZ64(q) + 1;
+      p += 64;
+      continue;
     }
-    p += 32;
-  next:;
+    uint64_t escd = bs ? ti_json_escaped64(bs) : 0;
+    uint64_t live = ~(uint64_t)0;
+    size_t adv = 64;
+    if ((bs & ~escd) >> 63) { /* the last byte starts an escape */
+      live >>= 1;
+      adv = 63;
+    }
+    uint64_t qr = q & ~escd & live;
+    uint64_t lim = qr ? (qr ^ (qr - 1)) >> 1 : live; /* bytes before the closing quote */
+    uint64_t e = escd & lim, bad = sp & lim;
+    if (e) {
+      uint64_t slash, ok = q | bs | escape_letters64(p, &slash);
+      bad |= e & ~ok;
+      if (!bad) *esc |= (e & slash) ? 3 : 1;
+    }
+    if (TI_LIKELY(!bad)) {
+      if (qr) return p + TI_CTZ64(qr) + 1;
+      p += adv;
+      continue;
+    }
+    /* this block special byte by special byte */
+    const ti_u8 *stop = p + 64;
+    do {
+      p = scan_block32(p, end, open, esc, f, &done);
+      if (!p || done) return p;
+    } while (p < stop && end - p >= 32);
+  }
+  while (end - p >= 32) {
+    p = scan_block32(p, end, open, esc, f, &done);
+    if (!p || done) return p;
   }
 #endif
   for (;;) {

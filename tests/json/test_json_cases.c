@@ -861,6 +861,73 @@ START_TEST(test_sweep) {
 }
 END_TEST
 
+/* The same snippets after escape-dense text (the 64-byte string blocks
+ * of the SSE2 scanner and decoder): k two-byte escapes and plain bytes
+ * before the snippet, so that it falls at every offset of a block, and an
+ * escape-dense tail after it. */
+static const struct {
+  const char *raw, *dec;
+} dense_piece[] = {{"a", "a"}, {"\\n", "\n"}, {"\\\\", "\\"}, {"\\\"", "\""}, {"\\/", "/"},
+                   {"\\t", "\t"}, {"bc", "bc"}, {"\\\\\\\\", "\\\\"}};
+
+static void dense_text(int k, unsigned seed, ti_buf *raw, ti_buf *dec) {
+  for (int i = 0; i < k; i++) {
+    seed = seed * 1103515245u + 12345u;
+    unsigned j = (seed >> 16) % (sizeof dense_piece / sizeof dense_piece[0]);
+    ti_buf_puts(raw, dense_piece[j].raw);
+    ti_buf_puts(dec, dense_piece[j].dec);
+  }
+}
+
+START_TEST(test_sweep_dense) {
+  const char *snip = sweep[_i].raw, *sdec = sweep[_i].decoded;
+  for (int k = 0; k < 100; k++) {
+    for (int tail = 0; tail < 90; tail += 29) {
+      ti_buf in = {0}, want = {0}, pre = {0};
+      ti_buf_puts(&in, "{\"k\":1,\"s\":\"");
+      dense_text(k, (unsigned)(k * 7 + tail), &in, &pre);
+      size_t at = in.len;
+      ti_buf_puts(&in, snip);
+      if (sdec) {
+        ti_buf_append(&want, pre.p ? pre.p : "", pre.len);
+        ti_buf_puts(&want, sdec);
+      }
+      dense_text(tail, (unsigned)(k + 1), &in, sdec ? &want : &pre);
+      ti_buf_puts(&in, "\",\"z\":2}");
+      ti_jv root, v, z;
+      ti_json_error e;
+      size_t used;
+      int rc = ti_json_parse(in.p, in.len, 0, &root, &e);
+      if (!sdec) {
+        ck_assert_msg(rc == TI_ERR_PARSE, "case %d k=%d tail=%d", _i, k, tail);
+        ck_assert_str_eq(e.text, sweep[_i].why);
+        ck_assert_uint_eq(e.offset, at + (size_t)sweep[_i].at);
+      } else {
+        ck_assert_msg(rc == TI_OK, "case %d k=%d tail=%d: %s at %zu", _i, k, tail, e.text,
+                      e.offset);
+        ck_assert(ti_json_get(&root, "s", &v));
+        ck_assert_int_eq(!!(v.flags & TI_JV_ESCAPES), memchr(v.p, '\\', v.n) != NULL);
+        const char *ds;
+        size_t dn;
+        ti_buf scratch = {0};
+        ck_assert_int_eq(ti_json_str(&v, &scratch, &ds, &dn), TI_OK);
+        ck_assert_uint_eq(dn, want.len);
+        ck_assert(memcmp(ds, want.p, dn) == 0);
+        ti_buf_free(&scratch);
+        ck_assert(ti_json_get(&root, "z", &z));
+        /* the string alone, ending at the end of the buffer */
+        ck_assert_int_eq(ti_json_parse_prefix(v.p, v.n, 0, &z, &used, NULL), TI_OK);
+        ck_assert_uint_eq(used, v.n);
+        ck_assert_int_eq(z.flags, v.flags);
+      }
+      ti_buf_free(&in);
+      ti_buf_free(&want);
+      ti_buf_free(&pre);
+    }
+  }
+}
+END_TEST
+
 START_TEST(test_encode_sweep) {
   /* one special byte at every position of strings up to 80 bytes */
   static const char specials[] = {'"', '\\', '\n', 0x01, 0x1f, 0x7f, (char)0xff, '/'};
@@ -1030,6 +1097,7 @@ static Suite *json_suite(void) {
   tcase_add_test(tc, test_iter);
   tcase_add_test(tc, test_iter_whitespace);
   tcase_add_loop_test(tc, test_sweep, 0, N(sweep));
+  tcase_add_loop_test(tc, test_sweep_dense, 0, N(sweep));
   tcase_add_test(tc, test_bogus_spans);
   tcase_add_test(tc, test_index_jumps);
   tcase_add_test(tc, test_index_add);
