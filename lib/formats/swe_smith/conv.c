@@ -21,9 +21,11 @@ uint64_t ss_line_of(ss_parser *p, const char *ptr) {
   return p->lc_line;
 }
 
+/* v comes from a validating parse: ti_emit_meta_jv stores its compact form
+ * without parsing it again (what ti_emit_meta_json would do). */
 int ss_meta_jv(ti_plugin_ctx *ctx, const char *key, const ti_jv *v) {
   if (v->type == TI_JSON_INVALID) return TI_OK;
-  return ti_emit_meta_json(ctx, key, v->p, v->n);
+  return ti_emit_meta_jv(ctx, key, v);
 }
 
 int ss_meta_member(ti_plugin_ctx *ctx, const ti_jv *obj, const char *member, const char *key) {
@@ -36,13 +38,16 @@ int ss_meta_big(ss_parser *p, ti_plugin_ctx *ctx, const char *key, const ti_jv *
   int rc;
   if (v->type != TI_JSON_STRING) return ss_meta_jv(ctx, key, v);
   /* Emitted for every state of the record: its canonical JSON literal is
-   * made once, and only checked and copied from then on. */
+   * made once, and only copied from then on (a string written by
+   * ti_json_write_compact is canonical: TI_JV_CANONICAL). */
   if (p->big_src != v->p || !p->big.p) {
     ti_buf_reset(&p->big);
     if ((rc = ti_json_write_compact(v, &p->big)) != TI_OK) return rc;
     p->big_src = v->p;
   }
-  return ti_emit_meta_json(ctx, key, p->big.p, p->big.len);
+  ti_jv lit = {.p = p->big.p, .n = p->big.len, .type = TI_JSON_STRING,
+               .flags = TI_JV_ESCAPES | TI_JV_CANONICAL};
+  return ti_emit_meta_jv(ctx, key, &lit);
 }
 
 static uint64_t fnv(const char *s, size_t n) {
