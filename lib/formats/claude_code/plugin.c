@@ -362,9 +362,12 @@ static int emit_group(cc_parser *p, cc_traj *t, int32_t g) {
   ti_buf *b = &p->b2;
   ti_buf_reset(b);
   rc = ti_emit_state_begin(p->ctx);
-  if (!rc) rc = ti_buf_printf(b, "%.*s:%.*s:%.*s", (int)sess_n, sess,
-                              t->agent ? (int)t->agent_n : 4, t->agent ? t->agent : "main",
-                              (int)gr->key_n, gr->key);
+  /* <sessionId>:<agentId|main>:<message.id> */
+  if (!rc) rc = ti_buf_append(b, sess, sess_n);
+  if (!rc) rc = ti_buf_append(b, ":", 1);
+  if (!rc) rc = t->agent ? ti_buf_append(b, t->agent, t->agent_n) : ti_buf_append(b, "main", 4);
+  if (!rc) rc = ti_buf_append(b, ":", 1);
+  if (!rc) rc = ti_buf_append(b, gr->key, gr->key_n);
   if (!rc) rc = ti_emit_state_id(p->ctx, b->p, b->len);
   if (!rc) rc = ti_emit_state_action(p->ctx, gr->action_msg);
   if (!rc) {

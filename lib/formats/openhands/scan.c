@@ -13,6 +13,14 @@ static int keyeq_n(const ti_jv *k, const char *s, size_t n) {
 }
 #define keyeq(k, lit) keyeq_n((k), "" lit, sizeof(lit) - 1)
 
+/* A string value against a literal. */
+static int str_is_n(const ti_jv *v, const char *s, size_t n) {
+  if (v->type != TI_JSON_STRING)
+    return 0;
+  return keyeq_n(v, s, n);
+}
+#define str_is(v, lit) str_is_n((v), "" lit, sizeof(lit) - 1)
+
 int oh_is_v1_event(const ti_jv *v) {
   ti_jv k;
   return v->type == TI_JSON_OBJECT && ti_json_get(v, "kind", &k) &&
@@ -35,45 +43,53 @@ int oh_is_event(const ti_jv *v) {
 static int source_of(const ti_jv *v) {
   if (v->type != TI_JSON_STRING)
     return OH_SRC_OTHER;
-  if (ti_json_str_eq(v, "agent"))
+  if (str_is(v, "agent"))
     return OH_SRC_AGENT;
-  if (ti_json_str_eq(v, "user"))
+  if (str_is(v, "user"))
     return OH_SRC_USER;
-  if (ti_json_str_eq(v, "environment"))
+  if (str_is(v, "environment"))
     return OH_SRC_ENV;
   return OH_SRC_OTHER;
 }
 
-static int in_list(const ti_jv *v, const char *const *names) {
-  for (; *names; names++)
-    if (ti_json_str_eq(v, *names))
+typedef struct name {
+  const char *s;
+  size_t n;
+} name;
+#define NM(lit) {"" lit, sizeof(lit) - 1}
+
+static int in_list(const ti_jv *v, const name *names) {
+  if (v->type != TI_JSON_STRING)
+    return 0;
+  for (; names->s; names++)
+    if (keyeq_n(v, names->s, names->n))
       return 1;
   return 0;
 }
 
 /* Actions that are tool calls of the model (function-calling era) or
  * turns of the pre-function-calling agent. */
-static const char *const v0_tool_actions[] = {
-    "run", "run_ipython", "read", "write", "edit", "browse", "browse_interactive",
-    "call_tool_mcp", "delegate", "think", "task_tracking", "finish", "reject",
-    "condensation_request", NULL};
-static const char *const v0_bookkeeping[] = {
-    "change_agent_state", "null", "recall", "initialize", "start", "pause",
-    "resume", "stop", "kill", "loop_recovery", "push", "send_pr", "add_task",
-    "modify_task", "summarize", NULL};
-static const char *const v0_skip_obs[] = {
-    "agent_state_changed", "null", "loop_detection", "condense", NULL};
-static const char *const v0_known_obs[] = {
-    "run", "run_ipython", "read", "write", "edit", "browse", "delegate", "error",
-    "success", "think", "user_rejected", "recall", "mcp", "download",
-    "task_tracking", NULL};
-static const char *const v1_known[] = {
-    "SystemPromptEvent", "MessageEvent", "ActionEvent", "ObservationEvent",
-    "UserRejectObservation", "AgentErrorEvent", "Condensation", "CondensationRequest",
-    "CondensationSummaryEvent", "PauseEvent", "InterruptEvent",
-    "ConversationStateUpdateEvent", "ConversationErrorEvent", "HookExecutionEvent",
-    "LLMCompletionLogEvent", "TokenEvent", "StreamingDeltaEvent", "ACPToolCallEvent",
-    NULL};
+static const name v0_tool_actions[] = {
+    NM("run"), NM("run_ipython"), NM("read"), NM("write"), NM("edit"), NM("browse"),
+    NM("browse_interactive"), NM("call_tool_mcp"), NM("delegate"), NM("think"),
+    NM("task_tracking"), NM("finish"), NM("reject"), NM("condensation_request"), {NULL, 0}};
+static const name v0_bookkeeping[] = {
+    NM("change_agent_state"), NM("null"), NM("recall"), NM("initialize"), NM("start"),
+    NM("pause"), NM("resume"), NM("stop"), NM("kill"), NM("loop_recovery"), NM("push"),
+    NM("send_pr"), NM("add_task"), NM("modify_task"), NM("summarize"), {NULL, 0}};
+static const name v0_skip_obs[] = {
+    NM("agent_state_changed"), NM("null"), NM("loop_detection"), NM("condense"), {NULL, 0}};
+static const name v0_known_obs[] = {
+    NM("run"), NM("run_ipython"), NM("read"), NM("write"), NM("edit"), NM("browse"),
+    NM("delegate"), NM("error"), NM("success"), NM("think"), NM("user_rejected"),
+    NM("recall"), NM("mcp"), NM("download"), NM("task_tracking"), {NULL, 0}};
+static const name v1_known[] = {
+    NM("SystemPromptEvent"), NM("MessageEvent"), NM("ActionEvent"), NM("ObservationEvent"),
+    NM("UserRejectObservation"), NM("AgentErrorEvent"), NM("Condensation"),
+    NM("CondensationRequest"), NM("CondensationSummaryEvent"), NM("PauseEvent"),
+    NM("InterruptEvent"), NM("ConversationStateUpdateEvent"), NM("ConversationErrorEvent"),
+    NM("HookExecutionEvent"), NM("LLMCompletionLogEvent"), NM("TokenEvent"),
+    NM("StreamingDeltaEvent"), NM("ACPToolCallEvent"), {NULL, 0}};
 
 /* The envelope members of both versions, read in one pass over the event. */
 typedef struct members {
@@ -160,17 +176,17 @@ static void scan_v0(oh_ev *e, const members *m) {
 
   if (act.type == TI_JSON_STRING) {
     /* only commands carry `hidden` (CmdRunAction / CmdOutputObservation) */
-    if (ti_json_str_eq(&act, "run") && oh_get_true(&e->args, "hidden")) {
+    if (str_is(&act, "run") && oh_get_true(&e->args, "hidden")) {
       e->kind = OH_K_SKIP;
-    } else if (ti_json_str_eq(&act, "system")) {
+    } else if (str_is(&act, "system")) {
       e->kind = OH_K_SYSTEM;
-    } else if (ti_json_str_eq(&act, "message")) {
+    } else if (str_is(&act, "message")) {
       e->kind = e->src == OH_SRC_USER ? OH_K_USER : OH_K_AGENT_MSG;
-    } else if (ti_json_str_eq(&act, "condensation")) {
+    } else if (str_is(&act, "condensation")) {
       e->kind = OH_K_CONDENSE;
-    } else if (ti_json_str_eq(&act, "condensation_request") && !has_tcm) {
+    } else if (str_is(&act, "condensation_request") && !has_tcm) {
       e->kind = OH_K_COND_REQ;
-    } else if (ti_json_str_eq(&act, "run") && e->src == OH_SRC_USER && !has_tcm) {
+    } else if (str_is(&act, "run") && e->src == OH_SRC_USER && !has_tcm) {
       e->kind = OH_K_USER;
     } else if (has_tcm && !in_list(&act, v0_bookkeeping)) {
       e->kind = OH_K_CALL;
@@ -182,7 +198,7 @@ static void scan_v0(oh_ev *e, const members *m) {
     }
   } else if (obs.type == TI_JSON_STRING) {
     if (in_list(&obs, v0_skip_obs) ||
-        (ti_json_str_eq(&obs, "run") && oh_get_true(&e->extras, "hidden")))
+        (str_is(&obs, "run") && oh_get_true(&e->extras, "hidden")))
       e->kind = OH_K_SKIP;
     else if (has_tcm)
       e->kind = OH_K_RESULT;
@@ -206,28 +222,28 @@ static void scan_v1(oh_ev *e, const members *m) {
   if (e->call_id.type != TI_JSON_STRING)
     e->call_id.type = TI_JSON_INVALID;
   const ti_jv *ty = &e->type;
-  if (ti_json_str_eq(ty, "SystemPromptEvent")) {
+  if (str_is(ty, "SystemPromptEvent")) {
     e->kind = OH_K_SYSTEM;
-  } else if (ti_json_str_eq(ty, "MessageEvent")) {
+  } else if (str_is(ty, "MessageEvent")) {
     ti_jv role;
     e->kind = OH_K_SKIP;
     if (ti_json_getv(&e->obj, &role, "llm_message", "role", (const char *)NULL)) {
-      if (ti_json_str_eq(&role, "user"))
+      if (str_is(&role, "user"))
         e->kind = OH_K_USER;
-      else if (ti_json_str_eq(&role, "assistant"))
+      else if (str_is(&role, "assistant"))
         e->kind = OH_K_AGENT_MSG;
     }
-  } else if (ti_json_str_eq(ty, "ActionEvent")) {
+  } else if (str_is(ty, "ActionEvent")) {
     e->kind = e->call_id.type == TI_JSON_STRING ? OH_K_CALL : OH_K_SKIP;
-  } else if (ti_json_str_eq(ty, "ObservationEvent") ||
-             ti_json_str_eq(ty, "UserRejectObservation") ||
-             ti_json_str_eq(ty, "AgentErrorEvent")) {
+  } else if (str_is(ty, "ObservationEvent") ||
+             str_is(ty, "UserRejectObservation") ||
+             str_is(ty, "AgentErrorEvent")) {
     e->kind = e->call_id.type == TI_JSON_STRING ? OH_K_RESULT : OH_K_SKIP;
-  } else if (ti_json_str_eq(ty, "Condensation")) {
+  } else if (str_is(ty, "Condensation")) {
     e->kind = OH_K_CONDENSE;
-  } else if (ti_json_str_eq(ty, "CondensationRequest")) {
+  } else if (str_is(ty, "CondensationRequest")) {
     e->kind = OH_K_COND_REQ;
-  } else if (ti_json_str_eq(ty, "CondensationSummaryEvent")) {
+  } else if (str_is(ty, "CondensationSummaryEvent")) {
     e->kind = OH_K_OBS_USER;
   } else {
     e->kind = OH_K_SKIP;
@@ -245,7 +261,7 @@ static void skip_delegates(oh_traj *t) {
     if (e->ver != 0 || e->type.type != TI_JSON_STRING)
       continue;
     int is_act = e->kind == OH_K_CALL || e->kind == OH_K_TEXT_TURN;
-    int is_deleg = ti_json_str_eq(&e->type, "delegate");
+    int is_deleg = str_is(&e->type, "delegate");
     if (depth > 0) {
       if (is_deleg && !is_act &&
           (e->cause < 0 || e->cause == stack[depth - 1])) {
@@ -282,7 +298,7 @@ void oh_scan(oh_traj *t) {
         t->fc = 1;
       /* Resolver rows carry no source: the first message is the user's. */
       if (e->src == OH_SRC_OTHER && e->type.type == TI_JSON_STRING) {
-        if (m.act.type == TI_JSON_STRING && ti_json_str_eq(&m.act, "message") &&
+        if (m.act.type == TI_JSON_STRING && str_is(&m.act, "message") &&
             !seen_msg) {
           e->src = OH_SRC_USER;
           e->kind = OH_K_USER;
@@ -290,11 +306,11 @@ void oh_scan(oh_traj *t) {
           e->src = OH_SRC_AGENT;
         }
       }
-      if (e->type.type == TI_JSON_STRING && ti_json_str_eq(&e->type, "message"))
+      if (e->type.type == TI_JSON_STRING && str_is(&e->type, "message"))
         seen_msg = 1;
     }
     if (e->kind == OH_K_USER && t->first_user < 0 &&
-        (e->ver == 1 || ti_json_str_eq(&e->type, "message")))
+        (e->ver == 1 || str_is(&e->type, "message")))
       t->first_user = (int)i;
   }
   skip_delegates(t);
