@@ -102,8 +102,8 @@ static int acts_add(oh_walk *w, size_t j) {
 /* v0: choices[0].message of the model response. */
 /* Member `key` of an object: a literal compared without strlen. */
 #define KEY_IS(k, lit)                                                              \
-  ((k)->n == sizeof(lit) + 1 && !((k)->flags & TI_JV_ESCAPES)                      \
-       ? memcmp((k)->p + 1, lit, sizeof(lit) - 1) == 0                            \
+  (!((k)->flags & TI_JV_ESCAPES)                                                   \
+       ? (k)->n == sizeof(lit) + 1 && memcmp((k)->p + 1, lit, sizeof(lit) - 1) == 0 \
        : ti_json_str_eq((k), lit))
 
 /* One tool call {id, function:{name, arguments}}: one pass per level. */
@@ -410,7 +410,9 @@ int oh_turn_emit_state(oh_walk *w, size_t i, const ti_message *action) {
    * them (option tools_metadata=all repeats them on every state). */
   if (rc == TI_OK && w->tools && w->o.tools_meta &&
       (w->o.tools_meta == 2 || !w->tools_sent)) {
-    rc = ti_emit_meta_json(ctx, "tools", w->tools, strlen(w->tools));
+    /* compact JSON the plugin wrote from the parse: no second validation */
+    ti_jv tv = {.p = w->tools, .n = w->tools_buf.len, .type = TI_JSON_ARRAY};
+    rc = ti_emit_meta_jv(ctx, "tools", &tv);
     w->tools_sent = 1;
   }
   if (rc == TI_OK)
