@@ -20,71 +20,142 @@ TI_API int ti_json_str_eq(const ti_jv *v, const char *s) {
 }
 
 /* Decode the body [s, e) into dst (room for the bound below, plus
- * TI_DECODE_SLACK bytes: 16-byte blocks are stored whole and the output
- * pointer only moves past what was copied). Escape-dense text (every '/'
+ * TI_DECODE_SLACK bytes: blocks of up to 64 bytes are stored whole and the
+ * output pointer only moves past what was copied). Escape-dense text (every '/'
  * or non-ASCII character escaped) costs one block load per escape, no
  * library call. Returns the length. */
-#define TI_DECODE_SLACK 16
+#define TI_DECODE_SLACK 64
 
 /* The byte a two-byte escape stands for, by its second byte (0: not one). */
 static const char short_escape[256] = {['"'] = '"', ['\\'] = '\\', ['/'] = '/', ['b'] = '\b',
                                        ['f'] = '\f', ['n'] = '\n', ['r'] = '\r', ['t'] = '\t'};
 
 #if TI_JSON_SSE2
-/* Copy n bytes from s to d, 16 at a time (may read and write up to 15
- * bytes more). */
-TI_INLINE void copy16s(char *d, const ti_u8 *s, size_t n) {
-  size_t i = 0;
-  do {
-    _mm_storeu_si128((__m128i *)(void *)(d + i), _mm_loadu_si128((const __m128i *)(const void *)(s + i)));
-    i += 16;
-  } while (i < n);
+/* Copy n <= 64 bytes from s to d: 32 bytes, and 32 more when n > 32 (may
+ * read and write up to 63 bytes more). Most runs between escapes are
+ * shorter than 32 bytes: one predictable branch per run. */
+TI_INLINE void copy_run(char *d, const ti_u8 *s, size_t n) {
+  __m128i a = _mm_loadu_si128((const __m128i *)(const void *)s);
+  __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + 16));
+  _mm_storeu_si128((__m128i *)(void *)d, a);
+  _mm_storeu_si128((__m128i *)(void *)(d + 16), b);
+  if (TI_UNLIKELY(n > 32)) {
+    a = _mm_loadu_si128((const __m128i *)(const void *)(s + 32));
+    b = _mm_loadu_si128((const __m128i *)(const void *)(s + 48));
+    _mm_storeu_si128((__m128i *)(void *)(d + 32), a);
+    _mm_storeu_si128((__m128i *)(void *)(d + 48), b);
+  }
+}
+#endif
+
+#if TI_JSON_SSE2
+/* One 64-byte block at *sp (e - *sp >= 128): the backslashes that start
+ * escapes come from the block's mask (ti_json_escaped64); the runs between
+ * them are copied 32 or 64 bytes at a time, two-byte escapes mapped by
+ * table. The copies read up to 63 bytes past the block. A \u escape (or a
+ * malformed one) is decoded on its own and the next block starts after
+ * it; a block whose last byte starts an escape ends one early. */
+TI_INLINE void decode_block_sse2(const ti_u8 **sp, const ti_u8 *e, char **dp) {
+  const ti_u8 *s = *sp;
+  char *d = *dp;
+  uint64_t bs = ti_json_bs_mask64(s);
+  if (!bs) {
+    copy_run(d, s, 64);
+    *sp = s + 64;
+    *dp = d + 64;
+    return;
+  }
+  uint64_t st = bs & ~ti_json_escaped64(bs); /* escape starters */
+  size_t blk = 64, prev = 0;
+  if (st >> 63) {
+    st &= ~((uint64_t)1 << 63);
+    blk = 63;
+  }
+  while (st) {
+    size_t i = TI_CTZ64(st);
+    copy_run(d, s + prev, i - prev);
+    d += i - prev;
+    char c = short_escape[s[i + 1]];
+    if (TI_UNLIKELY(!c)) {
+      const ti_u8 *t = s + i;
+      d += ti_utf8_put(ti_json_unescape(&t, e), d);
+      *sp = t;
+      *dp = d;
+      return;
+    }
+    *d++ = c;
+    prev = i + 2;
+    st &= st - 1;
+  }
+  copy_run(d, s + prev, blk - prev);
+  *dp = d + (blk - prev);
+  *sp = s + blk;
+}
+#endif
+
+#if TI_JSON_AVX512
+/* short_escape for the bytes < 0x80, as two 64-byte tables. */
+static const char short_escape128[128] __attribute__((aligned(64))) = {
+    ['"'] = '"', ['\\'] = '\\', ['/'] = '/', ['b'] = '\b',
+    ['f'] = '\f', ['n'] = '\n', ['r'] = '\r', ['t'] = '\t'};
+
+/* AVX-512 (BW, VBMI, VBMI2): 64-byte blocks whose escapes are all two-byte
+ * ones, without a branch per escape: every escaped byte is mapped by a
+ * 128-byte table lookup in the register (n -> LF, '/' -> '/'...; 0: not a
+ * two-byte escape) and the backslashes that start escapes are squeezed out
+ * with vpcompressb. Blocks advance by 64 bytes whatever they hold (an
+ * escape across two blocks is carried). Stops at the first other block (a
+ * \u escape or a malformed one) or when fewer than 64 bytes are left. */
+__attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vbmi2,popcnt"))) static void
+decode_avx512(const ti_u8 **sp, const ti_u8 *e, char **dp) {
+  const ti_u8 *s = *sp;
+  char *d = *dp;
+  const __m512i vbs = _mm512_set1_epi8('\\');
+  const __m512i tlo = _mm512_load_si512((const void *)short_escape128);
+  const __m512i thi = _mm512_load_si512((const void *)(short_escape128 + 64));
+  uint64_t prev = 0; /* the block's first byte is escaped */
+  while (e - s >= 64) {
+    __m512i x = _mm512_loadu_si512((const void *)s);
+    uint64_t bs = _mm512_cmpeq_epi8_mask(x, vbs);
+    if (!(bs | prev)) {
+      _mm512_storeu_si512((void *)d, x);
+      s += 64;
+      d += 64;
+      continue;
+    }
+    uint64_t pin = prev;
+    uint64_t escd = ti_json_escaped64c(bs, &prev);
+    uint64_t st = bs & ~escd; /* escape starters */
+    __m512i mapped = _mm512_permutex2var_epi8(tlo, x, thi);
+    uint64_t bad = _mm512_testn_epi8_mask(mapped, mapped) | _mm512_movepi8_mask(x);
+    if (escd & bad) {
+      s -= pin; /* resume at the backslash of an escape that began before */
+      prev = 0;
+      break;
+    }
+    x = _mm512_mask_mov_epi8(x, escd, mapped);
+    _mm512_storeu_si512((void *)d, _mm512_maskz_compress_epi8(~st, x));
+    d += 64 - __builtin_popcountll(st);
+    s += 64;
+  }
+  *sp = s - prev; /* an escape left open: resume at its backslash */
+  *dp = d;
 }
 #endif
 
 static size_t decode_body(const ti_u8 *s, const ti_u8 *e, char *dst) {
   char *d = dst;
-#if TI_JSON_SSE2
-  /* 64-byte blocks: the backslashes that start escapes come from the
-   * block's mask (ti_json_escaped64); the runs between them are copied 16
-   * bytes at a time, two-byte escapes mapped by table. The copies read up
-   * to 15 bytes past the block: blocks need 80 bytes of input. A \u escape
-   * (or a malformed one) is decoded on its own and the next block starts
-   * after it; a block whose last byte starts an escape ends one early. */
-  while (e - s >= 80) {
-    uint64_t bs = ti_json_bs_mask64(s);
-    if (!bs) {
-      copy16s(d, s, 64);
-      s += 64;
-      d += 64;
-      continue;
+#if TI_JSON_AVX512
+  if (ti_json_have_avx512()) {
+    while (e - s >= 64) {
+      decode_avx512(&s, e, &d);
+      if (e - s < 128) break;
+      decode_block_sse2(&s, e, &d); /* the block it stopped at */
     }
-    uint64_t st = bs & ~ti_json_escaped64(bs); /* escape starters */
-    size_t blk = 64, prev = 0;
-    if (st >> 63) {
-      st &= ~((uint64_t)1 << 63);
-      blk = 63;
-    }
-    while (st) {
-      size_t i = TI_CTZ64(st);
-      copy16s(d, s + prev, i - prev);
-      d += i - prev;
-      char c = short_escape[s[i + 1]];
-      if (TI_UNLIKELY(!c)) {
-        const ti_u8 *t = s + i;
-        d += ti_utf8_put(ti_json_unescape(&t, e), d);
-        s = t;
-        goto next;
-      }
-      *d++ = c;
-      prev = i + 2;
-      st &= st - 1;
-    }
-    copy16s(d, s + prev, blk - prev);
-    d += blk - prev;
-    s += blk;
-  next:;
   }
+#endif
+#if TI_JSON_SSE2
+  while (e - s >= 128) decode_block_sse2(&s, e, &d);
   const __m128i vbs = _mm_set1_epi8('\\');
   while (e - s >= 16) {
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);

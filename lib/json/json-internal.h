@@ -17,6 +17,20 @@
 #define TI_JSON_SSE2 0
 #endif
 
+/* AVX-512 (BW, VBMI, VBMI2) string paths, chosen at run time on x86-64 with GCC
+ * or clang; TI_JSON_NO_AVX512 (or TI_JSON_NO_SIMD) leaves them out. */
+#if TI_JSON_SSE2 && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(TI_JSON_NO_AVX512)
+#include <immintrin.h>
+#define TI_JSON_AVX512 1
+static inline int ti_json_have_avx512(void) {
+  return __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi") &&
+         __builtin_cpu_supports("avx512vbmi2");
+}
+#else
+#define TI_JSON_AVX512 0
+#endif
+
 #if defined(__GNUC__) || defined(__clang__)
 #define TI_LIKELY(x) __builtin_expect(!!(x), 1)
 #define TI_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -191,6 +205,21 @@ TI_INLINE uint64_t ti_json_escaped64(uint64_t bs) {
   uint64_t follows = bs << 1;
   uint64_t odd_starts = bs & ~even & ~follows;
   uint64_t seq = odd_starts + bs;
+  return (even ^ (seq << 1)) & follows;
+}
+
+/* The same with a carry between consecutive blocks: *prev is 1 when the
+ * block's first byte is escaped by a backslash at the end of the block
+ * before, and is set for the next block (the simdjson method). Blocks then
+ * advance by a fixed 64 bytes, so that the next load does not wait for
+ * this block's masks. */
+TI_INLINE uint64_t ti_json_escaped64c(uint64_t bs, uint64_t *prev) {
+  const uint64_t even = 0x5555555555555555ull;
+  bs &= ~*prev;
+  uint64_t follows = bs << 1 | *prev;
+  uint64_t odd_starts = bs & ~even & ~follows;
+  uint64_t seq = odd_starts + bs;
+  *prev = seq < odd_starts; /* carry out */
   return (even ^ (seq << 1)) & follows;
 }
 #endif

@@ -138,29 +138,26 @@ TI_INLINE uint64_t escape_letters64(const ti_u8 *p, uint64_t *slash) {
  * byte and every escape is a two-byte one (checked on the escaped bytes'
  * mask), the block is done without a branch per escape. Any other block
  * (UTF-8, \u escapes, errors) is walked special byte by special byte as
- * before, so errors are reported at the same place. A block whose last
- * byte starts an escape ends one byte early. */
+ * before, so errors are reported at the same place. Blocks advance by 64
+ * bytes whatever they hold (an escape across two blocks is carried), so
+ * that the next load does not wait for this block's masks. */
 static const ti_u8 *scan_string(const ti_u8 *p, const ti_u8 *end, int *esc, scan_fail *f) {
   const ti_u8 *open = p - 1;
 #if TI_JSON_SSE2
   int done = 0;
+  uint64_t prev = 0; /* the block's first byte is escaped */
   while (end - p >= 64) {
     uint64_t q, bs, sp;
     ti_json_str_masks64(p, &q, &bs, &sp);
-    if (!(bs | sp)) {
+    if (!(bs | sp | prev)) {
       if (q) return p + TI_CTZ64(q) + 1;
       p += 64;
       continue;
     }
-    uint64_t escd = bs ? ti_json_escaped64(bs) : 0;
-    uint64_t live = ~(uint64_t)0;
-    size_t adv = 64;
-    if ((bs & ~escd) >> 63) { /* the last byte starts an escape */
-      live >>= 1;
-      adv = 63;
-    }
-    uint64_t qr = q & ~escd & live;
-    uint64_t lim = qr ? (qr ^ (qr - 1)) >> 1 : live; /* bytes before the closing quote */
+    uint64_t pin = prev;
+    uint64_t escd = ti_json_escaped64c(bs, &prev);
+    uint64_t qr = q & ~escd;
+    uint64_t lim = qr ? (qr ^ (qr - 1)) >> 1 : ~(uint64_t)0; /* bytes before the closing quote */
     uint64_t e = escd & lim, bad = sp & lim;
     if (e) {
       uint64_t slash, ok = q | bs | escape_letters64(p, &slash);
@@ -169,16 +166,20 @@ static const ti_u8 *scan_string(const ti_u8 *p, const ti_u8 *end, int *esc, scan
     }
     if (TI_LIKELY(!bad)) {
       if (qr) return p + TI_CTZ64(qr) + 1;
-      p += adv;
+      p += 64;
       continue;
     }
-    /* this block special byte by special byte */
+    /* this block special byte by special byte, from the backslash of an
+     * escape that began in the block before */
+    p -= pin;
+    prev = 0;
     const ti_u8 *stop = p + 64;
     do {
       p = scan_block32(p, end, open, esc, f, &done);
       if (!p || done) return p;
     } while (p < stop && end - p >= 32);
   }
+  p -= prev; /* an escape left open: go on from its backslash */
   while (end - p >= 32) {
     p = scan_block32(p, end, open, esc, f, &done);
     if (!p || done) return p;
