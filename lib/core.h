@@ -32,12 +32,15 @@ unsigned long ti_test_alloc_calls(void);
 typedef struct ti_arena_chunk ti_arena_chunk;
 typedef struct ti_arena {
   ti_arena_chunk *head;
-  ti_arena_chunk *spare; /* standard chunks kept by ti_arena_reset */
+  ti_arena_chunk *spare; /* chunks kept by ti_arena_reset */
   char *pos, *end;
+  size_t next; /* size of the next new chunk: doubles up to a cap */
 } ti_arena;
 void *ti_arena_alloc(ti_arena *a, size_t n); /* 8-byte aligned */
-void ti_arena_reset(ti_arena *a);            /* keep standard chunks for reuse */
+void ti_arena_reset(ti_arena *a);            /* keep the chunks for reuse */
 void ti_arena_free(ti_arena *a);
+/* Huge pages for a large block about to be filled (mem.c; a hint). */
+void ti_mem_advise_huge(void *p, size_t n);
 
 /* ---- messages and the message log (log.c) -------------------------------- */
 typedef struct ti_tool_call {

@@ -148,19 +148,6 @@ void ti_input_close(ti_input *in) {
   in->fd = -1;
 }
 
-/* A large buffer about to be filled whole: ask for huge pages, one fault
- * per 2 MiB instead of per 4 KiB (a hint; ignored where unsupported). */
-static void advise_huge(void *p, size_t n) {
-#ifdef MADV_HUGEPAGE
-  const uintptr_t huge = 2u << 20;
-  if (n < 4 * huge) return;
-  uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1), e = ((uintptr_t)p + n) & ~(huge - 1);
-  if (e > a) madvise((void *)a, e - a, MADV_HUGEPAGE);
-#else
-  (void)p, (void)n;
-#endif
-}
-
 /* Stream mode: make at least `want` bytes available after spos (or EOF). */
 static int stream_fill(ti_input *in, size_t want) {
   while (!in->eof && in->send - in->spos < want) {
@@ -336,7 +323,7 @@ TI_API int ti_input_whole(ti_plugin_ctx *ctx, const char **buf, size_t *len) {
       if (!nb) return ti_fail(ctx, TI_ERR_NOMEM, 0, 0, "out of memory");
       in->sbuf = nb;
       in->scap = in->size_hint + 1;
-      advise_huge(nb, in->scap);
+      ti_mem_advise_huge(nb, in->scap);
     }
     int rc = stream_fill(in, lim >= SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t)lim + 1);
     if (rc) return ti_fail(ctx, rc, 0, in->stream_base + in->send, "read failed");

@@ -12,11 +12,27 @@
 struct ti_arena_chunk {
   struct ti_arena_chunk *next;
   size_t size;
+  int oneoff; /* a block for one large allocation: freed by a reset */
   /* data follows, 16-byte aligned */
   _Alignas(16) char data[];
 };
 
+/* New chunks start at TI_ARENA_CHUNK and double up to TI_ARENA_CHUNK_MAX,
+ * so a long trajectory's log takes few, large chunks (huge pages, few
+ * faults) while a short one stays small. An allocation above a quarter of
+ * the chunk size gets a block of its own. */
 #define TI_ARENA_CHUNK (256 * 1024)
+#define TI_ARENA_CHUNK_MAX (16u << 20)
+
+static ti_arena_chunk *new_chunk(size_t sz, int oneoff) {
+  if (sz > SIZE_MAX - sizeof(ti_arena_chunk)) return NULL;
+  ti_arena_chunk *c = ti_mem_alloc(sizeof(*c) + sz);
+  if (!c) return NULL;
+  c->size = sz;
+  c->oneoff = oneoff;
+  ti_mem_advise_huge(c->data, sz);
+  return c;
+}
 
 void *ti_arena_alloc(ti_arena *a, size_t n) {
   n = (n + 7) & ~(size_t)7;
@@ -26,27 +42,32 @@ void *ti_arena_alloc(ti_arena *a, size_t n) {
     a->pos += n;
     return p;
   }
-  size_t sz = n > TI_ARENA_CHUNK / 4 ? n : TI_ARENA_CHUNK;
-  if (sz > SIZE_MAX - sizeof(ti_arena_chunk)) return NULL;
+  size_t sz = a->next ? a->next : TI_ARENA_CHUNK;
   ti_arena_chunk *c;
-  if (sz == TI_ARENA_CHUNK && a->spare) {
+  if (n > sz / 4) {
+    /* a large block: keep the current chunk's free space for later */
+    if (!(c = new_chunk(n, 1))) return NULL;
+    if (a->head) {
+      c->next = a->head->next;
+      a->head->next = c;
+      return c->data;
+    }
+    c->next = NULL;
+    a->head = c;
+    a->pos = a->end = c->data + n;
+    return c->data;
+  }
+  if (a->spare && a->spare->size >= n) {
     c = a->spare;
     a->spare = c->next;
   } else {
-    c = ti_mem_alloc(sizeof(*c) + sz);
-    if (!c) return NULL;
-  }
-  c->size = sz;
-  if (sz == n && a->head) {
-    /* a large block: keep the current chunk's free space for later */
-    c->next = a->head->next;
-    a->head->next = c;
-    return c->data;
+    if (!(c = new_chunk(sz, 0))) return NULL;
+    a->next = sz < TI_ARENA_CHUNK_MAX ? sz * 2 : sz;
   }
   c->next = a->head;
   a->head = c;
   a->pos = c->data + n;
-  a->end = c->data + sz;
+  a->end = c->data + c->size;
   return c->data;
 }
 
@@ -54,11 +75,11 @@ void ti_arena_reset(ti_arena *a) {
   ti_arena_chunk *c = a->head;
   while (c) {
     ti_arena_chunk *n = c->next;
-    if (c->size == TI_ARENA_CHUNK) {
+    if (!c->oneoff) {
       c->next = a->spare;
       a->spare = c;
     } else {
-      ti_mem_free(c); /* a one-off large block */
+      ti_mem_free(c);
     }
     c = n;
   }
@@ -75,6 +96,7 @@ void ti_arena_free(ti_arena *a) {
     c = n;
   }
   a->spare = NULL;
+  a->next = 0;
 }
 
 static char *arena_strndup(ti_arena *a, const char *s, size_t n) {

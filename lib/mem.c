@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "core.h"
 
@@ -42,6 +43,20 @@ TI_API void *ti_mem_realloc(void *p, size_t n) {
 }
 
 TI_API void ti_mem_free(void *p) { free(p); }
+
+/* A large block about to be filled: ask for huge pages on its 2 MiB-aligned
+ * interior, one fault per 2 MiB instead of per 4 KiB (a hint; ignored where
+ * unsupported). Blocks under 4 MiB are left alone. */
+void ti_mem_advise_huge(void *p, size_t n) {
+#ifdef MADV_HUGEPAGE
+  const uintptr_t huge = 2u << 20;
+  if (!p || n < 2 * huge) return;
+  uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1), e = ((uintptr_t)p + n) & ~(huge - 1);
+  if (e > a) madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+  (void)p, (void)n;
+#endif
+}
 
 char *ti_strndup(const char *s, size_t n) {
   char *d = ti_mem_alloc(n + 1);
