@@ -1,112 +1,231 @@
 /* SPDX-License-Identifier: MIT */
 /* Directory walks with worker threads. The walk lists the traces first;
- * workers take them in order, each through a private "shell" iterator
- * (own plugin context, counters and errors), and record what they produce
- * as events: detached states and errors. The caller's thread hands the
- * events out strictly in trace order, so the output is the same as
- * without threads; a trace's counters join the iterator's when its last
- * event has been handed out. Workers stay at most a window of traces ahead
- * of the consumer, which bounds memory. */
+ * each is run by one thread through a private "shell" iterator (own plugin
+ * context, counters and errors), which records what it produces as events:
+ * states, moved out of the shell (no copy), and errors. Events are
+ * published in batches, one lock round per batch. The caller's thread
+ * hands the events out strictly in trace order, so the output is the same
+ * as without threads; a trace's counters join the iterator's when its last
+ * event has been handed out.
+ *
+ * With `threads` = N there are N - 1 worker threads and the caller's thread
+ * is the N-th reader: when the trace it must hand out next has nothing
+ * ready, it reads a trace itself (and hands out the states of its own trace
+ * as it makes them when that trace comes next), so N threads share N cores
+ * rather than N + 1. Threads stay at most a window of traces ahead of the
+ * consumer, which bounds memory.
+ *
+ * Memory goes round rather than through the allocator: a batch, once handed
+ * out, returns to the workers with the string buffers of its events; the
+ * consumer renders every state into the same export buffer; and a message
+ * log whose last state has been handed out goes back to the workers for the
+ * next trace, as one thread reuses its log from trace to trace. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "core.h"
 
+enum { EV_NONE, EV_STATE, EV_ERROR };
+
 typedef struct ti_event {
-  ti_state *state; /* NULL: an error event */
+  int kind;
   int code;
-  char *msg, *file;
+  const char *format; /* EV_STATE: the format's name, for ti_format_name */
+  /* EV_STATE: the state. st.strs belongs to the slot whatever the kind: a
+   * buffer moves in and out with each state, so it is reused. */
+  ti_state st;
+  char *msg, *file; /* EV_ERROR */
   uint64_t line, offset;
 } ti_event;
+
+#define TI_EVENT_BATCH 32
+typedef struct ti_batch {
+  struct ti_batch *next;
+  size_t n; /* events filled */
+  ti_event ev[TI_EVENT_BATCH];
+} ti_batch;
 
 typedef struct ti_job {
   char *path;
   int is_dir;
-  ti_event *ev;
-  size_t nev, cev;
+  size_t size;           /* bytes of the file, once read (0: unknown) */
+  ti_batch *head, *tail; /* published, not yet taken by the consumer */
   int done;
   int status;     /* a fatal status for the whole walk (strict, NOMEM) */
   ti_iter *shell; /* kept until consumed, for its counters */
 } ti_job;
 
+struct ti_par;
+
+/* One thread's reading of one trace at a time; what it keeps from one trace
+ * to the next (a recycled context and log) moves into each shell and back. */
+typedef struct runner {
+  struct ti_par *par;
+  ti_job *job; /* NULL: idle */
+  ti_iter *sh;
+  ti_batch *b;  /* events not published yet */
+  size_t taken; /* the consumer's own current trace: events of b handed out */
+  int rc, failed;
+  size_t size; /* of the trace being read */
+  struct ti_plugin_ctx *ctx;
+  ti_log *log;
+} runner;
+
+#define TI_SPARE_LOGS 4
+#define TI_SPARE_BATCHES 64
+#define TI_KEEP_STRS (64u << 10) /* larger string buffers are not recycled */
+/* How far readers may run ahead of the consumer: traces per thread, and
+ * bytes of finished traces not yet handed out, per thread. */
+#define TI_WINDOW_TRACES 8
+#define TI_WINDOW_BYTES ((size_t)16 << 20)
+
 typedef struct ti_par {
   pthread_mutex_t mu;
   pthread_cond_t cv_main, cv_work;
-  ti_job *jobs;
-  size_t njobs, next_job, cur, cur_ev;
+  ti_job **jobs; /* each job stays put while the list grows */
+  size_t njobs, cjobs, next_job, cur;
+  int listed;    /* the walk has listed every trace */
   pthread_t *threads;
+  runner *runners; /* one per worker thread */
   unsigned nthreads;
-  size_t window; /* how far workers may run ahead of the consumer, in traces */
-  int stop;
+  size_t window;      /* how far readers may run ahead of the consumer, in traces */
+  size_t ahead_bytes; /* size of the finished traces not handed out yet */
+  size_t budget;      /* ... beyond which readers wait */
+  atomic_int stop;
   int consumer_waiting; /* wake the consumer only when it waits */
+  atomic_size_t seq;    /* bumped by every publish and trace end */
+  ti_batch *free_batches;
+  size_t nfree;
+  ti_log *logs[TI_SPARE_LOGS]; /* logs nobody references, for reuse */
+  size_t nlogs;
   ti_iter *parent;
-  ti_state *handed; /* the state handed out last; freed on the next call */
+  /* the consumer's side (the caller's thread only) */
+  size_t seen_seq;
+  int recheck;   /* the current trace may have events seq does not tell of */
+  ti_batch *cb;  /* batch being handed out */
+  size_t cb_i;
+  runner own;    /* the trace the consumer reads itself, if any */
+  ti_state hand; /* the state handed out last */
+  int handed;
 } ti_par;
 
-static void free_event(ti_event *e) {
-  if (e->state) {
-    ti_state_release(e->state);
-    ti_mem_free(e->state);
+static void event_clear(ti_event *e) {
+  if (e->kind == EV_STATE) ti_log_unref(e->st.log);
+  e->st.log = NULL;
+  if (e->kind == EV_ERROR) {
+    ti_mem_free(e->msg);
+    ti_mem_free(e->file);
+    e->msg = e->file = NULL;
   }
-  ti_mem_free(e->msg);
-  ti_mem_free(e->file);
+  e->kind = EV_NONE;
 }
 
-/* Events a worker has made but not yet published: published in batches,
- * one lock round per batch rather than per state. */
-#define TI_EVENT_BATCH 32
-typedef struct err_sink {
-  ti_par *par;
-  ti_job *job;
-  ti_event pending[TI_EVENT_BATCH];
-  size_t npending;
-  int failed; /* an event was lost for lack of memory */
-} err_sink;
-
-static void publish(err_sink *k) {
-  ti_par *p = k->par;
-  ti_job *j = k->job;
-  if (!k->npending) return;
-  pthread_mutex_lock(&p->mu);
-  if (j->cev - j->nev < k->npending) {
-    size_t c = j->cev ? j->cev : 64;
-    while (c - j->nev < k->npending) c *= 2;
-    ti_event *v = ti_mem_realloc(j->ev, c * sizeof(*v));
-    if (v) {
-      j->ev = v;
-      j->cev = c;
-    }
+static void batch_free(ti_batch *b) {
+  for (size_t i = 0; i < TI_EVENT_BATCH; i++) {
+    if (i < b->n) event_clear(&b->ev[i]);
+    ti_buf_free(&b->ev[i].st.strs);
   }
-  size_t room = j->cev - j->nev, n = k->npending < room ? k->npending : room;
-  memcpy(j->ev + j->nev, k->pending, n * sizeof(*k->pending));
-  j->nev += n;
+  ti_mem_free(b);
+}
+
+static void batch_list_free(ti_batch *b) {
+  while (b) {
+    ti_batch *n = b->next;
+    batch_free(b);
+    b = n;
+  }
+}
+
+/* ---- the reading side ----------------------------------------------------- */
+
+/* With the lock held: queue r's events on its job, take a fresh batch. */
+static void publish_locked(runner *r) {
+  ti_par *p = r->par;
+  ti_batch *b = r->b;
+  if (!b) return;
+  if (b->n <= r->taken) { /* nothing left to publish: reuse in place */
+    b->n = 0;
+    r->taken = 0;
+    return;
+  }
+  ti_job *j = r->job;
+  b->next = NULL;
+  if (j->tail)
+    j->tail->next = b;
+  else
+    j->head = b;
+  j->tail = b;
+  r->b = p->free_batches;
+  if (r->b) {
+    p->free_batches = r->b->next;
+    p->nfree--;
+    r->b->n = 0;
+  }
+  r->taken = 0;
+  atomic_fetch_add_explicit(&p->seq, 1, memory_order_release);
   if (p->consumer_waiting) pthread_cond_signal(&p->cv_main);
-  pthread_mutex_unlock(&p->mu);
-  for (size_t i = n; i < k->npending; i++) { /* no room: dropped, the job fails */
-    free_event(&k->pending[i]);
-    k->failed = 1;
-  }
-  k->npending = 0;
 }
 
-static void push_event(err_sink *k, const ti_event *e) {
-  k->pending[k->npending++] = *e;
-  if (k->npending == TI_EVENT_BATCH) publish(k);
+static void publish(runner *r) {
+  pthread_mutex_lock(&r->par->mu);
+  publish_locked(r);
+  pthread_mutex_unlock(&r->par->mu);
+}
+
+/* The next free event slot of r (its n not yet counted), or NULL. */
+static ti_event *slot(runner *r) {
+  if (r->b && r->b->n == TI_EVENT_BATCH) publish(r);
+  if (!r->b && !(r->b = ti_mem_calloc(1, sizeof(*r->b)))) return NULL;
+  return &r->b->ev[r->b->n];
 }
 
 static void record_error(void *user, int code, const char *msg, const char *file, uint64_t line,
                          uint64_t offset) {
-  err_sink *k = user;
-  ti_event e = {NULL, code, ti_strdup(msg), ti_strdup(file), line, offset};
-  if (!e.msg || !e.file) {
-    free_event(&e);
-    k->failed = 1;
+  runner *r = user;
+  char *m = ti_strdup(msg), *f = ti_strdup(file);
+  ti_event *e = m && f ? slot(r) : NULL;
+  if (!e) {
+    ti_mem_free(m);
+    ti_mem_free(f);
+    r->failed = 1; /* an event lost: the trace fails */
     return;
   }
-  push_event(k, &e);
+  e->kind = EV_ERROR;
+  e->code = code;
+  e->msg = m;
+  e->file = f;
+  e->line = line;
+  e->offset = offset;
+  r->b->n++;
 }
 
-static ti_iter *shell_new(const ti_iter *parent, err_sink *sink) {
+/* Move the shell's state into an event: its log reference and strings go
+ * with it, and the shell gets the slot's old string buffer. */
+static int push_state(runner *r) {
+  ti_event *e = slot(r);
+  if (!e) return TI_ERR_NOMEM;
+  ti_state *s = &r->sh->state;
+  ti_buf spare = e->st.strs;
+  /* The spine is never reallocated from now on, so another thread may read
+   * the state while the shell goes on (as for ti_state_dup). The next
+   * states share it: written once, as the consumer may be reading it. */
+  if (!s->spine->pinned) s->spine->pinned = 1;
+  e->st = *s;
+  ti_buf_init(&e->st.json);
+  e->st.owned = 0; /* handed out as borrowed: ti_state_free refuses it */
+  e->kind = EV_STATE;
+  e->format = r->sh->cur_ops ? r->sh->cur_ops->name : NULL;
+  r->b->n++;
+  s->log = NULL; /* moved, as are the strings: the next state starts afresh */
+  s->strs = spare;
+  s->spine = NULL;
+  s->action = NULL;
+  r->sh->have_state = 0;
+  return TI_OK;
+}
+
+static ti_iter *shell_new(const ti_iter *parent, runner *r) {
   ti_iter *sh = ti_iter_new();
   if (!sh) return NULL;
   sh->flags = parent->flags;
@@ -121,7 +240,7 @@ static ti_iter *shell_new(const ti_iter *parent, err_sink *sink) {
   sh->root_is_dir = 1; /* failures of one trace are not fatal, as in a walk */
   sh->root_done = 1;
   sh->on_error = record_error;
-  sh->on_error_user = sink;
+  sh->on_error_user = r;
   return sh;
 }
 
@@ -132,96 +251,155 @@ static void shell_free(ti_iter *sh) {
   ti_free(sh);
 }
 
-/* What a worker keeps from one trace to the next: a recycled context and
- * log (see ti_ctx_free), moved into each job's shell and back out. */
-typedef struct worker_cache {
-  struct ti_plugin_ctx *ctx;
-  ti_log *log;
-} worker_cache;
+/* Start job j on r. Called without the lock; r->job is set by the caller. */
+static void runner_begin(runner *r, ti_job *j) {
+  r->job = j;
+  r->failed = 0;
+  r->taken = 0;
+  ti_iter *sh = r->sh = shell_new(r->par->parent, r);
+  if (sh) {
+    sh->spare_ctx = r->ctx;
+    sh->spare_log = r->log;
+    r->ctx = NULL;
+    r->log = NULL;
+  }
+  r->rc = sh ? ti_iter_start_trace(sh, j->path, j->is_dir) : TI_ERR_NOMEM;
+  r->size = sh && sh->ctx ? sh->ctx->in.size_hint : 0;
+}
 
-static void run_job(ti_par *p, ti_job *j, worker_cache *wc) {
-  err_sink sink;
-  sink.par = p;
-  sink.job = j;
-  sink.npending = 0;
-  sink.failed = 0;
-  ti_iter *sh = shell_new(p->parent, &sink);
+/* Read on until the trace emits one more state or ends: 1 while it goes on. */
+static int runner_step(runner *r) {
+  if (r->rc < 0 || !r->sh->ctx) return 0;
+  r->rc = ti_iter_pull(r->sh);
+  if (r->rc == TI_OK) r->rc = push_state(r);
+  return r->rc >= 0 && r->sh->ctx;
+}
+
+/* The trace is over: publish the rest, mark the job done. */
+static void runner_end(runner *r) {
+  ti_par *p = r->par;
+  ti_job *j = r->job;
+  ti_iter *sh = r->sh;
+  int rc = r->rc;
+  if (r->failed && rc >= 0) rc = TI_ERR_NOMEM;
   if (sh) {
-    sh->spare_ctx = wc->ctx;
-    sh->spare_log = wc->log;
-    wc->ctx = NULL;
-    wc->log = NULL;
-  }
-  int rc = sh ? ti_iter_start_trace(sh, j->path, j->is_dir) : TI_ERR_NOMEM;
-  while (rc >= 0 && sh->ctx) {
-    rc = ti_iter_pull(sh);
-    if (rc != TI_OK) continue;
-    ti_event e = {NULL, 0, NULL, NULL, 0, 0};
-    rc = ti_state_dup(&e.state, &sh->state);
-    if (!rc) {
-      e.state->owned = 0; /* handed out as borrowed: ti_state_free refuses it */
-      push_event(&sink, &e);
-    }
-  }
-  publish(&sink);
-  if (sink.failed && rc >= 0) rc = TI_ERR_NOMEM;
-  if (sh) {
-    sh->on_error = NULL; /* the sink dies with this frame */
-    wc->ctx = sh->spare_ctx;
-    wc->log = sh->spare_log;
+    sh->on_error = NULL; /* no more events */
+    r->ctx = sh->spare_ctx;
+    r->log = sh->spare_log;
     sh->spare_ctx = NULL;
     sh->spare_log = NULL;
   }
   pthread_mutex_lock(&p->mu);
+  publish_locked(r);
   j->status = rc < 0 ? rc : TI_OK;
   j->shell = sh;
+  j->size = r->size;
+  p->ahead_bytes += r->size;
   j->done = 1;
-  pthread_cond_broadcast(&p->cv_main);
+  atomic_fetch_add_explicit(&p->seq, 1, memory_order_release);
+  if (p->consumer_waiting) pthread_cond_signal(&p->cv_main);
   pthread_mutex_unlock(&p->mu);
+  r->job = NULL;
+  r->sh = NULL;
+}
+
+/* With the lock held: take the next job for r, with a spare log if r has
+ * none. NULL when there is none or the window is full. */
+static ti_job *take_job(ti_par *p, runner *r) {
+  if (p->next_job >= p->njobs) return NULL;
+  if (p->next_job > p->cur && (p->next_job >= p->cur + p->window || p->ahead_bytes > p->budget))
+    return NULL;
+  if (!r->log && p->nlogs) r->log = p->logs[--p->nlogs];
+  return p->jobs[p->next_job++];
 }
 
 static void *worker(void *arg) {
-  ti_par *p = arg;
-  size_t window = p->window;
-  worker_cache wc = {NULL, NULL};
+  runner *r = arg;
+  ti_par *p = r->par;
   pthread_mutex_lock(&p->mu);
   for (;;) {
-    while (!p->stop && p->next_job < p->njobs && p->next_job >= p->cur + window)
+    ti_job *j = NULL;
+    while (!atomic_load_explicit(&p->stop, memory_order_relaxed) && !(j = take_job(p, r)) &&
+           (p->next_job < p->njobs || !p->listed))
       pthread_cond_wait(&p->cv_work, &p->mu);
-    if (p->stop || p->next_job >= p->njobs) break;
-    ti_job *j = &p->jobs[p->next_job++];
+    if (!j) break; /* stopped, or no trace left */
     pthread_mutex_unlock(&p->mu);
-    run_job(p, j, &wc);
+    runner_begin(r, j);
+    while (!atomic_load_explicit(&p->stop, memory_order_relaxed) && runner_step(r)) {
+    }
+    runner_end(r);
     pthread_mutex_lock(&p->mu);
   }
   pthread_mutex_unlock(&p->mu);
-  if (wc.ctx) ti_ctx_destroy(wc.ctx);
-  ti_log_unref(wc.log);
   return NULL;
 }
 
-/* List every trace of the walk up front (paths only). */
-static int collect(ti_iter *it, ti_par *p) {
-  size_t cap = 0;
-  for (;;) {
-    char *path;
-    int is_dir;
-    int rc = ti_walk_next(it, &path, &is_dir);
-    if (rc == TI_DONE) return TI_OK;
-    if (rc) return rc;
-    if (p->njobs == cap) {
-      size_t c = cap ? cap * 2 : 64;
-      ti_job *v = ti_mem_realloc(p->jobs, c * sizeof(*v));
-      if (!v) return TI_ERR_NOMEM;
-      p->jobs = v;
-      cap = c;
-    }
-    ti_job *j = &p->jobs[p->njobs];
-    memset(j, 0, sizeof(*j));
-    if (!(j->path = ti_strdup(path))) return TI_ERR_NOMEM;
-    j->is_dir = is_dir;
-    p->njobs++;
+static void runner_release(runner *r) {
+  if (r->sh) {
+    r->sh->on_error = NULL;
+    shell_free(r->sh);
+    r->sh = NULL;
   }
+  r->job = NULL;
+  if (r->b) batch_free(r->b);
+  r->b = NULL;
+  if (r->ctx) ti_ctx_destroy(r->ctx);
+  r->ctx = NULL;
+  ti_log_unref(r->log);
+  r->log = NULL;
+}
+
+/* ---- starting and stopping ------------------------------------------------ */
+
+/* List up to `max` more traces of the walk (paths only), appending them
+ * under the lock in small groups so that readers can start on the first. */
+static int list_traces(ti_iter *it, ti_par *p, size_t max) {
+  enum { GROUP = 16 };
+  ti_job *got[GROUP];
+  int rc = TI_OK;
+  while (max && !p->listed && !rc) {
+    size_t n = 0;
+    while (n < GROUP && n < max) {
+      char *path;
+      int is_dir;
+      rc = ti_walk_next(it, &path, &is_dir);
+      if (rc) break;
+      ti_job *j = ti_mem_calloc(1, sizeof(*j));
+      if (j && !(j->path = ti_strdup(path))) {
+        ti_mem_free(j);
+        j = NULL;
+      }
+      if (!j) {
+        rc = TI_ERR_NOMEM;
+        break;
+      }
+      j->is_dir = is_dir;
+      got[n++] = j;
+    }
+    max -= n;
+    pthread_mutex_lock(&p->mu);
+    if (p->njobs + n > p->cjobs) {
+      size_t c = p->cjobs ? p->cjobs * 2 : 64;
+      while (c < p->njobs + n) c *= 2;
+      ti_job **v = ti_mem_realloc(p->jobs, c * sizeof(*v));
+      if (v) {
+        p->jobs = v;
+        p->cjobs = c;
+      } else if (rc >= 0) {
+        rc = TI_ERR_NOMEM;
+      }
+    }
+    size_t k = 0;
+    for (; k < n && p->njobs < p->cjobs; k++) p->jobs[p->njobs++] = got[k];
+    if (rc) p->listed = 1; /* TI_DONE, or a failure: no more */
+    pthread_cond_broadcast(&p->cv_work);
+    pthread_mutex_unlock(&p->mu);
+    for (; k < n; k++) {
+      ti_mem_free(got[k]->path);
+      ti_mem_free(got[k]);
+    }
+  }
+  return rc == TI_DONE ? TI_OK : rc;
 }
 
 static int par_start(ti_iter *it) {
@@ -232,17 +410,29 @@ static int par_start(ti_iter *it) {
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->cv_main, NULL);
   pthread_cond_init(&p->cv_work, NULL);
-  int rc = collect(it, p);
+  atomic_init(&p->stop, 0);
+  atomic_init(&p->seq, 0);
+  p->own.par = p;
+  p->hand.magic = TI_STATE_MAGIC;
+  ti_state_clear(&p->hand);
+  p->recheck = 1;
+  p->window = TI_WINDOW_TRACES * (size_t)it->threads;
+  p->budget = TI_WINDOW_BYTES * (size_t)it->threads;
+  unsigned n = it->threads - 1; /* the caller's thread reads too */
+  p->threads = ti_mem_calloc(n, sizeof(*p->threads));
+  p->runners = ti_mem_calloc(n, sizeof(*p->runners));
+  if (!p->threads || !p->runners) return TI_ERR_NOMEM;
+  /* the first trace, then the workers, which start on it while this
+   * thread lists the rest */
+  int rc = list_traces(it, p, 1);
   if (rc) return rc;
-  p->threads = ti_mem_calloc(it->threads, sizeof(*p->threads));
-  if (!p->threads) return TI_ERR_NOMEM;
-  p->window = 4 * (size_t)it->threads;
-  for (unsigned i = 0; i < it->threads; i++) {
-    if (pthread_create(&p->threads[i], NULL, worker, p) != 0) break;
+  for (unsigned i = 0; i < n; i++) {
+    p->runners[i].par = p;
+    if (pthread_create(&p->threads[i], NULL, worker, &p->runners[i]) != 0) break;
     p->nthreads++;
   }
-  if (!p->nthreads) return TI_ERR_NOMEM;
-  return TI_OK;
+  /* with no worker at all, the caller's thread reads alone */
+  return list_traces(it, p, (size_t)-1);
 }
 
 static void merge_counters(ti_iter *it, const ti_iter *sh) {
@@ -260,11 +450,85 @@ static void merge_counters(ti_iter *it, const ti_iter *sh) {
 
 static void stop_workers(ti_par *p) {
   pthread_mutex_lock(&p->mu);
-  p->stop = 1;
+  atomic_store(&p->stop, 1);
   pthread_cond_broadcast(&p->cv_work);
   pthread_mutex_unlock(&p->mu);
   for (unsigned i = 0; i < p->nthreads; i++) pthread_join(p->threads[i], NULL);
   p->nthreads = 0;
+}
+
+/* ---- the consumer ----------------------------------------------------------- */
+
+/* Drop the state handed out last; its log, if nobody else holds it, goes
+ * back to the readers. */
+static void release_hand(ti_par *p) {
+  if (!p->handed) return;
+  p->handed = 0;
+  ti_log *l = p->hand.log;
+  p->hand.log = NULL; /* the rest is overwritten by the next state */
+  if (l && ti_log_sole_owner(l)) {
+    pthread_mutex_lock(&p->mu);
+    if (p->nlogs < TI_SPARE_LOGS) {
+      p->logs[p->nlogs++] = l;
+      l = NULL;
+    }
+    pthread_mutex_unlock(&p->mu);
+  }
+  ti_log_unref(l);
+}
+
+/* Hand out event e: 1 for a state (in *out), 0 for an error (reported). */
+static int deliver(ti_iter *it, ti_par *p, ti_event *e, const ti_state **out) {
+  if (e->kind == EV_STATE) {
+    ti_buf strs = p->hand.strs, json = p->hand.json;
+    p->hand = e->st;
+    p->hand.json = json; /* one export buffer for every state */
+    if (strs.cap > TI_KEEP_STRS) ti_buf_free(&strs);
+    e->st.strs = strs;
+    e->st.log = NULL;
+    e->kind = EV_NONE;
+    p->handed = 1;
+    if (e->format) it->last_format = e->format;
+    *out = &p->hand;
+    return 1;
+  }
+  ti_iter_errorf(it, e->code, e->file, e->line, e->offset, "%s", e->msg);
+  event_clear(e);
+  return 0;
+}
+
+/* With the lock held: the handed-out batch goes back to the readers. */
+static void recycle_cb_locked(ti_par *p, ti_batch **drop) {
+  ti_batch *b = p->cb;
+  p->cb = NULL;
+  if (!b) return;
+  for (size_t i = p->cb_i; i < b->n; i++) event_clear(&b->ev[i]);
+  b->n = 0;
+  if (p->nfree < TI_SPARE_BATCHES) {
+    b->next = p->free_batches;
+    p->free_batches = b;
+    p->nfree++;
+  } else {
+    b->next = *drop;
+    *drop = b;
+  }
+}
+
+/* With the lock held: take the first published batch of job j. */
+static int pop_batch_locked(ti_par *p, ti_job *j) {
+  ti_batch *b = j->head;
+  if (!b) return 0;
+  j->head = b->next;
+  if (!j->head) j->tail = NULL;
+  b->next = NULL;
+  p->cb = b;
+  p->cb_i = 0;
+  return 1;
+}
+
+/* One step of the consumer's own trace; when it ends, its job is done. */
+static void own_step(ti_par *p) {
+  if (!runner_step(&p->own)) runner_end(&p->own);
 }
 
 int ti_par_next(ti_iter *it, const ti_state **out) {
@@ -274,71 +538,115 @@ int ti_par_next(ti_iter *it, const ti_state **out) {
     if (rc) return it->status = rc;
     p = it->par;
   }
-  if (p->handed) {
-    ti_state_release(p->handed);
-    ti_mem_free(p->handed);
-    p->handed = NULL;
-  }
-  pthread_mutex_lock(&p->mu);
-  while (p->cur < p->njobs) {
-    ti_job *j = &p->jobs[p->cur];
-    while (p->cur_ev >= j->nev && !j->done) {
-      p->consumer_waiting = 1;
-      pthread_cond_wait(&p->cv_main, &p->mu);
-      p->consumer_waiting = 0;
-    }
-    if (p->cur_ev < j->nev) {
-      ti_event e = j->ev[p->cur_ev];
-      memset(&j->ev[p->cur_ev], 0, sizeof(e));
-      p->cur_ev++;
-      pthread_mutex_unlock(&p->mu);
-      if (e.state) {
-        const ti_format_ops *ops = ti_registry_find(it->reg, ti_state_format(e.state));
-        if (ops) it->last_format = ops->name;
-        p->handed = e.state;
-        *out = e.state;
-        return TI_OK;
+  release_hand(p);
+  runner *own = &p->own;
+  for (;;) {
+    if (p->cb) {
+      while (p->cb_i < p->cb->n) {
+        ti_event *e = &p->cb->ev[p->cb_i++];
+        if (e->kind != EV_NONE && deliver(it, p, e, out)) return TI_OK;
       }
-      ti_iter_errorf(it, e.code, e.file, e.line, e.offset, "%s", e.msg);
-      free_event(&e);
-      pthread_mutex_lock(&p->mu);
+    }
+    if (p->cur >= p->njobs) {
+      if (p->cb) {
+        ti_batch *drop = NULL;
+        pthread_mutex_lock(&p->mu);
+        recycle_cb_locked(p, &drop);
+        pthread_mutex_unlock(&p->mu);
+        batch_list_free(drop);
+      }
+      return it->status = TI_DONE;
+    }
+    ti_job *j = p->jobs[p->cur];
+    if (own->job == j && !p->cb && !j->head) {
+      /* our own trace comes next: hand its states out as they are made
+       * (its published batches, which only this thread writes, first) */
+      if (own->b && own->taken < own->b->n) {
+        if (deliver(it, p, &own->b->ev[own->taken++], out)) return TI_OK;
+        continue;
+      }
+      own_step(p);
       continue;
     }
-    /* the job is done and fully handed out */
-    int status = j->status;
-    if (j->shell) merge_counters(it, j->shell);
-    shell_free(j->shell);
-    j->shell = NULL;
-    p->cur++;
-    p->cur_ev = 0;
-    pthread_cond_broadcast(&p->cv_work);
-    if (status < 0) {
-      pthread_mutex_unlock(&p->mu);
-      stop_workers(p);
-      return it->status = status;
+    if (!p->cb && own->job && !p->recheck &&
+        atomic_load_explicit(&p->seq, memory_order_acquire) == p->seen_seq) {
+      own_step(p); /* nothing new for the consumer: read on */
+      continue;
     }
+    ti_batch *drop = NULL;
+    pthread_mutex_lock(&p->mu);
+    recycle_cb_locked(p, &drop);
+    p->seen_seq = atomic_load_explicit(&p->seq, memory_order_relaxed);
+    p->recheck = 0;
+    if (pop_batch_locked(p, j)) {
+      pthread_mutex_unlock(&p->mu);
+      batch_list_free(drop);
+      continue;
+    }
+    if (j->done) { /* done and fully handed out */
+      int status = j->status;
+      ti_iter *sh = j->shell;
+      j->shell = NULL;
+      p->ahead_bytes -= j->size;
+      p->cur++;
+      p->recheck = 1;
+      pthread_cond_broadcast(&p->cv_work);
+      pthread_mutex_unlock(&p->mu);
+      batch_list_free(drop);
+      if (sh) merge_counters(it, sh);
+      shell_free(sh);
+      if (status < 0) {
+        stop_workers(p);
+        return it->status = status;
+      }
+      continue;
+    }
+    if (own->job) {
+      pthread_mutex_unlock(&p->mu);
+      batch_list_free(drop);
+      own_step(p);
+      continue;
+    }
+    ti_job *mine = take_job(p, own);
+    if (mine) {
+      pthread_mutex_unlock(&p->mu);
+      batch_list_free(drop);
+      runner_begin(own, mine);
+      continue;
+    }
+    p->consumer_waiting = 1;
+    pthread_cond_wait(&p->cv_main, &p->mu);
+    p->consumer_waiting = 0;
+    pthread_mutex_unlock(&p->mu);
+    batch_list_free(drop);
   }
-  pthread_mutex_unlock(&p->mu);
-  return it->status = TI_DONE;
 }
 
 void ti_par_free(ti_iter *it) {
   ti_par *p = it->par;
   if (!p) return;
   stop_workers(p);
+  for (unsigned i = 0; i < it->threads - 1 && p->runners; i++) runner_release(&p->runners[i]);
+  runner_release(&p->own);
+  if (p->cb) {
+    for (size_t i = 0; i < p->cb_i && i < p->cb->n; i++) p->cb->ev[i].kind = EV_NONE;
+    batch_free(p->cb);
+  }
   for (size_t i = 0; i < p->njobs; i++) {
-    ti_job *j = &p->jobs[i];
-    for (size_t k = 0; k < j->nev; k++) free_event(&j->ev[k]);
-    ti_mem_free(j->ev);
+    ti_job *j = p->jobs[i];
+    batch_list_free(j->head);
     ti_mem_free(j->path);
     shell_free(j->shell);
+    ti_mem_free(j);
   }
+  batch_list_free(p->free_batches);
+  for (size_t i = 0; i < p->nlogs; i++) ti_log_unref(p->logs[i]);
   ti_mem_free(p->jobs);
   ti_mem_free(p->threads);
-  if (p->handed) {
-    ti_state_release(p->handed);
-    ti_mem_free(p->handed);
-  }
+  ti_mem_free(p->runners);
+  ti_log_unref(p->hand.log);
+  p->hand.log = NULL;
+  ti_state_release(&p->hand);
   pthread_mutex_destroy(&p->mu);
   pthread_cond_destroy(&p->cv_main);
   pthread_cond_destroy(&p->cv_work);

@@ -78,8 +78,9 @@ TI_API int ti_state_dup(ti_state **out, const ti_state *s) {
     return TI_ERR_NOMEM;
   }
   /* The spine is never reallocated from now on, so another thread may read
-   * d while the iterator goes on. */
-  d->spine->pinned = 1;
+   * d while the iterator goes on. (States handed out by worker threads come
+   * pinned: their spine is then left alone, as its thread may be reading.) */
+  if (!d->spine->pinned) d->spine->pinned = 1;
   ti_log_ref(d->log);
   *out = d;
   return TI_OK;

@@ -509,6 +509,128 @@ START_TEST(directory_walk) {
 }
 END_TEST
 
+/* Every error as "file:line: message", in the order reported. */
+static void log_error(void *user, int code, const char *msg, const char *file, uint64_t line,
+                      uint64_t off) {
+  (void)code, (void)off;
+  ti_buf *b = user;
+  char head[320];
+  snprintf(head, sizeof head, "%s:%llu: ", file, (unsigned long long)line);
+  ti_buf_puts(b, head);
+  ti_buf_puts(b, msg);
+  ti_buf_puts(b, "\n");
+}
+
+/* Worker threads with traces of very different lengths (more states and
+ * errors than one batch of events holds, next to one-state traces): states,
+ * errors and counters come out as with one thread, also in strict mode and
+ * with more threads than traces; freeing the iterator at any point of the
+ * walk stops cleanly. */
+START_TEST(threads_uneven_traces) {
+  char dir[] = "/tmp/ti-threads-XXXXXX";
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  char p[256];
+  size_t total = 0;
+  for (int i = 0; i < 24; i++) {
+    snprintf(p, sizeof p, "%s/t%02d.txt", dir, i);
+    ti_buf body = {0};
+    char line[96];
+    snprintf(line, sizeof line, "#traj t%02d\n", i);
+    ti_buf_puts(&body, line);
+    int turns = i % 5 == 0 ? 150 : i % 3 == 0 ? 40 : 1;
+    for (int k = 0; k < turns; k++) {
+      snprintf(line, sizeof line, "U question %d\n%sA answer %d of t%02d\n", k,
+               i % 2 == 0 && k % 3 == 0 ? "X bad record\n" : "", k, i);
+      ti_buf_puts(&body, line);
+    }
+    total += (size_t)turns;
+    write_file(p, body.p);
+    ti_buf_free(&body);
+  }
+  ti_open_options o = opts_with_reg();
+  ti_buf err1 = {0}, err2 = {0};
+  o.on_error = log_error;
+  o.on_error_user = &err1;
+  ti_iter *it;
+  ck_assert_int_eq(ti_open(&it, dir, &o), TI_OK);
+  size_t n;
+  int rc;
+  char *single = drain(it, TI_JSON_DELTA, &rc, &n);
+  ck_assert_int_eq(rc, TI_DONE);
+  ck_assert_uint_eq(n, total);
+  const char *st;
+  ck_assert_int_eq(ti_stats_json(it, &st, NULL), TI_OK);
+  char *stats1 = strdup(st);
+  ti_free(it);
+  ck_assert_ptr_nonnull(err1.p);
+
+  o.on_error_user = &err2;
+  for (uint32_t threads = 2; threads <= 32; threads *= 2) {
+    o.threads = threads;
+    ti_buf_reset(&err2);
+    ck_assert_int_eq(ti_open(&it, dir, &o), TI_OK);
+    char *multi = drain(it, TI_JSON_DELTA, &rc, &n);
+    ck_assert_int_eq(rc, TI_DONE);
+    ck_assert_str_eq(single, multi);
+    ck_assert_str_eq(err1.p, err2.p);
+    ck_assert_int_eq(ti_stats_json(it, &st, NULL), TI_OK);
+    ck_assert_str_eq(stats1, st);
+    ck_assert_str_eq(ti_format_name(it), "test-lines");
+    free(multi);
+    ti_free(it);
+  }
+
+  /* strict: the first bad record ends the walk, after the same states */
+  o.flags = TI_OPEN_STRICT;
+  o.threads = 0;
+  o.on_error_user = &err1;
+  ti_buf_reset(&err1);
+  ck_assert_int_eq(ti_open(&it, dir, &o), TI_OK);
+  char *strict1 = drain(it, 0, &rc, &n);
+  int strict_rc = rc;
+  ck_assert_int_lt(strict_rc, 0);
+  ti_free(it);
+  o.on_error_user = &err2;
+  for (uint32_t threads = 2; threads <= 3; threads++) {
+    o.threads = threads;
+    ti_buf_reset(&err2);
+    ck_assert_int_eq(ti_open(&it, dir, &o), TI_OK);
+    char *strict2 = drain(it, 0, &rc, &n);
+    ck_assert_int_eq(rc, strict_rc);
+    ck_assert_str_eq(strict1, strict2);
+    ck_assert_str_eq(err1.p, err2.p);
+    const ti_state *s;
+    ck_assert_int_eq(ti_next(&s, it), strict_rc); /* sticky */
+    free(strict2);
+    ti_free(it);
+  }
+  free(strict1);
+
+  /* freed after k states, the caller's own trace perhaps half read */
+  o.flags = 0;
+  o.threads = 2;
+  for (size_t k = 0; k < total; k += 37) {
+    ck_assert_int_eq(ti_open(&it, dir, &o), TI_OK);
+    const ti_state *s = NULL;
+    for (size_t i = 0; i < k; i++) ck_assert_int_eq(ti_next(&s, it), TI_OK);
+    ti_state *kept = NULL;
+    if (s) ck_assert_int_eq(ti_state_dup(&kept, s), TI_OK);
+    ti_free(it);
+    if (kept) {
+      ck_assert_ptr_nonnull(ti_state_id(kept));
+      ti_state_free(kept);
+    }
+  }
+  free(single);
+  free(stats1);
+  ti_buf_free(&err1);
+  ti_buf_free(&err2);
+  char cmd[300];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 /* ---- registry and probing ------------------------------------------------------ */
 static const ti_format_ops lines_clone = {
     TI_FORMAT_ABI_VERSION, sizeof(ti_format_ops), "test-lines-clone", "tie", NULL,
@@ -577,6 +699,7 @@ int main(void) {
   tcase_add_test(tc, open_errors_keep_a_handle);
   tcase_add_test(tc, fd_pipe_matches_memory);
   tcase_add_test(tc, directory_walk);
+  tcase_add_test(tc, threads_uneven_traces);
   tcase_add_test(tc, registry_rules_and_ambiguity);
   tcase_add_test(tc, version_and_strerror);
   suite_add_tcase(s, tc);
