@@ -167,8 +167,9 @@ static int run_path(cli *c, const char *path) {
       const char *js;
       size_t len;
       if ((rc = ti_state_json(&js, &len, s, c->json_flags)) != TI_OK) break;
-      fwrite(js, 1, len, stdout);
-      putchar('\n');
+      /* stdout is this thread's alone: no stdio locking (which -j turns on) */
+      fwrite_unlocked(js, 1, len, stdout);
+      putc_unlocked('\n', stdout);
     }
     if (show && (n & 255) == 0) progress(c, it, 0);
   }
