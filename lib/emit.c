@@ -383,7 +383,8 @@ TI_API int ti_emit_meta_bool(ti_plugin_ctx *ctx, const char *key, int v) {
 /* The literals a plugin passes most often need no parse. */
 static int is_literal(const char *json, size_t len) {
   return (len == 4 && (!memcmp(json, "null", 4) || !memcmp(json, "true", 4))) ||
-         (len == 5 && !memcmp(json, "false", 5));
+         (len == 5 && !memcmp(json, "false", 5)) ||
+         (len == 2 && (!memcmp(json, "[]", 2) || !memcmp(json, "{}", 2)));
 }
 
 TI_API int ti_emit_meta_json(ti_plugin_ctx *ctx, const char *key, const char *json, size_t len) {

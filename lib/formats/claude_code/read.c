@@ -211,8 +211,8 @@ static int extract(cc_reader *rd, cc_src *src, const ti_jv *root, uint64_t line,
     if (rc) return rc;
   }
   if (r->type == CC_T_SYSTEM && subtype.type == TI_JSON_STRING) {
-    if (ti_json_str_eq(&subtype, "compact_boundary")) r->flags |= CC_F_BOUNDARY;
-    else if (ti_json_str_eq(&subtype, "local_command")) r->flags |= CC_F_LOCAL_CMD;
+    if (cc_is(&subtype, "compact_boundary")) r->flags |= CC_F_BOUNDARY;
+    else if (cc_is(&subtype, "local_command")) r->flags |= CC_F_LOCAL_CMD;
   }
   if (r->type == CC_T_ASSISTANT) {
     if (src->nenvs == src->capenvs) {
@@ -234,12 +234,12 @@ static int extract(cc_reader *rd, cc_src *src, const ti_jv *root, uint64_t line,
       ti_json_iter mi;
       ti_json_iter_init(&mi, &r->message);
       while (ti_json_next_member(&mi, &k, &v)) {
-        if (ti_json_str_eq(&k, "id")) id = v;
-        else if (ti_json_str_eq(&k, "model")) model = v;
-        else if (ti_json_str_eq(&k, "content")) break; /* id/model come first */
+        if (cc_is(&k, "id")) id = v;
+        else if (cc_is(&k, "model")) model = v;
+        else if (cc_is(&k, "content")) break; /* id/model come first */
       }
     }
-    if (model.type == TI_JSON_STRING && ti_json_str_eq(&model, "<synthetic>"))
+    if (model.type == TI_JSON_STRING && cc_is(&model, "<synthetic>"))
       r->flags |= CC_F_SYNTHETIC;
     if (id.type == TI_JSON_STRING && id.n > 2) rc = span(rd->arena, &id, &r->gkey, &r->gkey_n);
     else if (rid.type == TI_JSON_STRING && rid.n > 2)

@@ -109,9 +109,9 @@ static int index_spawns(cc_parser *p, cc_stream *s) {
       ti_json_iter it;
       ti_json_iter_init(&it, &content);
       while (!rc && ti_json_next(&it, &b)) {
-        if (!ti_json_get(&b, "type", &t) || !ti_json_str_eq(&t, "tool_use")) continue;
+        if (!ti_json_get(&b, "type", &t) || !cc_is(&t, "tool_use")) continue;
         if (!ti_json_get(&b, "name", &x) ||
-            !(ti_json_str_eq(&x, "Task") || ti_json_str_eq(&x, "Agent")))
+            !(cc_is(&x, "Task") || cc_is(&x, "Agent")))
           continue;
         ti_jv pr, id;
         if (!ti_json_getv(&b, &pr, "input", "prompt", NULL) || pr.type != TI_JSON_STRING ||
@@ -130,7 +130,7 @@ static int index_spawns(cc_parser *p, cc_stream *s) {
       ti_json_iter it;
       ti_json_iter_init(&it, &content);
       while (ti_json_next(&it, &b)) {
-        if (!ti_json_get(&b, "type", &t) || !ti_json_str_eq(&t, "tool_result") ||
+        if (!ti_json_get(&b, "type", &t) || !cc_is(&t, "tool_result") ||
             !ti_json_get(&b, "tool_use_id", &y))
           continue;
         const char *as;

@@ -84,11 +84,11 @@ int cc_index_results(cc_stream *s) {
       ti_json_iter bi;
       ti_json_iter_init(&bi, &b);
       while (ti_json_next_member(&bi, &k, &v)) {
-        if (ti_json_str_eq(&k, "type")) t = v;
-        else if (ti_json_str_eq(&k, "tool_use_id")) id = v;
-        else if (ti_json_str_eq(&k, "is_error")) err = v;
+        if (cc_is(&k, "type")) t = v;
+        else if (cc_is(&k, "tool_use_id")) id = v;
+        else if (cc_is(&k, "is_error")) err = v;
       }
-      if (!ti_json_str_eq(&t, "tool_result")) {
+      if (!cc_is(&t, "tool_result")) {
         parts = 1;
         continue;
       }
