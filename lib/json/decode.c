@@ -94,11 +94,6 @@ TI_INLINE void decode_block_sse2(const ti_u8 **sp, const ti_u8 *e, char **dp) {
 #endif
 
 #if TI_JSON_AVX512
-/* short_escape for the bytes < 0x80, as two 64-byte tables. */
-static const char short_escape128[128] __attribute__((aligned(64))) = {
-    ['"'] = '"', ['\\'] = '\\', ['/'] = '/', ['b'] = '\b',
-    ['f'] = '\f', ['n'] = '\n', ['r'] = '\r', ['t'] = '\t'};
-
 /* AVX-512 (BW, VBMI, VBMI2): 64-byte blocks whose escapes are all two-byte
  * ones, without a branch per escape: every escaped byte is mapped by a
  * 128-byte table lookup in the register (n -> LF, '/' -> '/'...; 0: not a
@@ -111,8 +106,8 @@ decode_avx512(const ti_u8 **sp, const ti_u8 *e, char **dp) {
   const ti_u8 *s = *sp;
   char *d = *dp;
   const __m512i vbs = _mm512_set1_epi8('\\');
-  const __m512i tlo = _mm512_load_si512((const void *)short_escape128);
-  const __m512i thi = _mm512_load_si512((const void *)(short_escape128 + 64));
+  const __m512i tlo = _mm512_load_si512((const void *)ti_json_short_escape128);
+  const __m512i thi = _mm512_load_si512((const void *)(ti_json_short_escape128 + 64));
   uint64_t prev = 0; /* the block's first byte is escaped */
   while (e - s >= 64) {
     __m512i x = _mm512_loadu_si512((const void *)s);

@@ -24,9 +24,22 @@
 #include <immintrin.h>
 #define TI_JSON_AVX512 1
 static inline int ti_json_have_avx512(void) {
-  return __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi") &&
-         __builtin_cpu_supports("avx512vbmi2");
+  static int have; /* 0: not asked yet, 1: no, 2: yes (any thread finds the same) */
+  int h = __atomic_load_n(&have, __ATOMIC_RELAXED);
+  if (__builtin_expect(!h, 0)) {
+    h = __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi") &&
+                __builtin_cpu_supports("avx512vbmi2")
+            ? 2
+            : 1;
+    __atomic_store_n(&have, h, __ATOMIC_RELAXED);
+  }
+  return h == 2;
 }
+/* What a two-byte escape's second byte stands for, for the bytes < 0x80
+ * (0: not one), as two 64-byte tables for vpermi2b. */
+static const char ti_json_short_escape128[128] __attribute__((aligned(64))) = {
+    ['"'] = '"', ['\\'] = '\\', ['/'] = '/', ['b'] = '\b',
+    ['f'] = '\f', ['n'] = '\n', ['r'] = '\r', ['t'] = '\t'};
 #else
 #define TI_JSON_AVX512 0
 #endif

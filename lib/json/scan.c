@@ -129,6 +129,61 @@ TI_INLINE uint64_t escape_letters64(const ti_u8 *p, uint64_t *slash) {
 }
 #endif
 
+#if TI_JSON_AVX512
+/* The 64-byte blocks of scan_string with AVX-512 (BW, VBMI): the masks come
+ * from three compares, the two-byte escapes are checked with one 128-byte
+ * table lookup (ti_json_short_escape128). Returns where the string scan
+ * goes on (fewer than 64 bytes left), or as scan_block32. */
+__attribute__((target("avx512f,avx512bw,avx512vbmi,popcnt"))) static const ti_u8 *
+scan_blocks_avx512(const ti_u8 *p, const ti_u8 *end, const ti_u8 *open, int *esc, scan_fail *f,
+                   int *done) {
+  const __m512i vq = _mm512_set1_epi8('"'), vb = _mm512_set1_epi8('\\'),
+                v20 = _mm512_set1_epi8(0x20), vsl = _mm512_set1_epi8('/');
+  const __m512i tlo = _mm512_load_si512((const void *)ti_json_short_escape128);
+  const __m512i thi = _mm512_load_si512((const void *)(ti_json_short_escape128 + 64));
+  uint64_t prev = 0; /* the block's first byte is escaped */
+  while (end - p >= 64) {
+    __m512i x = _mm512_loadu_si512((const void *)p);
+    uint64_t q = _mm512_cmpeq_epi8_mask(x, vq), bs = _mm512_cmpeq_epi8_mask(x, vb);
+    uint64_t sp = _mm512_cmplt_epi8_mask(x, v20); /* signed: < 0x20 or >= 0x80 */
+    if (!(bs | sp | prev)) {
+      if (q) {
+        *done = 1;
+        return p + TI_CTZ64(q) + 1;
+      }
+      p += 64;
+      continue;
+    }
+    uint64_t pin = prev;
+    uint64_t escd = ti_json_escaped64c(bs, &prev);
+    uint64_t qr = q & ~escd;
+    uint64_t lim = qr ? (qr ^ (qr - 1)) >> 1 : ~(uint64_t)0;
+    uint64_t e = escd & lim, bad = sp & lim; /* a non-ASCII escaped byte is in sp */
+    if (e) {
+      __m512i mapped = _mm512_permutex2var_epi8(tlo, x, thi);
+      bad |= e & _mm512_testn_epi8_mask(mapped, mapped);
+      if (!bad) *esc |= _mm512_mask_cmpeq_epi8_mask(e, x, vsl) ? 3 : 1;
+    }
+    if (TI_LIKELY(!bad)) {
+      if (qr) {
+        *done = 1;
+        return p + TI_CTZ64(qr) + 1;
+      }
+      p += 64;
+      continue;
+    }
+    p -= pin;
+    prev = 0;
+    const ti_u8 *stop = p + 64;
+    do {
+      p = scan_block32(p, end, open, esc, f, done);
+      if (!p || *done) return p;
+    } while (p < stop && end - p >= 32);
+  }
+  return p - prev;
+}
+#endif
+
 /* Scan a string body; p is just after the opening quote. Returns the
  * pointer after the closing quote, or NULL with *f set.
  *
@@ -146,6 +201,12 @@ static const ti_u8 *scan_string(const ti_u8 *p, const ti_u8 *end, int *esc, scan
 #if TI_JSON_SSE2
   int done = 0;
   uint64_t prev = 0; /* the block's first byte is escaped */
+#if TI_JSON_AVX512
+  if (end - p >= 64 && ti_json_have_avx512()) {
+    p = scan_blocks_avx512(p, end, open, esc, f, &done);
+    if (!p || done) return p;
+  }
+#endif
   while (end - p >= 64) {
     uint64_t q, bs, sp;
     ti_json_str_masks64(p, &q, &bs, &sp);
