@@ -93,6 +93,17 @@ static int canonical_literal(const char *p, size_t n) {
 
 TI_API int ti_emit_msg_content_jv(ti_plugin_ctx *ctx, const ti_jv *v) {
   if (!ctx || !ctx->in_msg || !v) return TI_ERR_MISUSE;
+  if (v->type == TI_JSON_ARRAY && v->p && v->n >= 2) { /* content parts */
+    ti_buf_reset(&ctx->mcontent);
+    ctx->mb.content_kind = TI_CONTENT_PARTS;
+    if (v->flags & TI_JV_CANONICAL) { /* compact canonical already */
+      ctx->cref = v->p;
+      ctx->cref_n = v->n;
+      return TI_OK;
+    }
+    ctx->cref = NULL;
+    return ti_json_write_compact(v, &ctx->mcontent);
+  }
   if (v->type != TI_JSON_STRING || v->n < 2) return TI_ERR_INVALID;
   ti_buf_reset(&ctx->mcontent);
   ctx->mb.content_kind = TI_CONTENT_TEXT;
@@ -183,6 +194,9 @@ static int build_message_json(ti_plugin_ctx *ctx, ti_tool_call *tc, const char *
     *mid_n = ctx->cref_n;
   } else if (m->content_kind == TI_CONTENT_TEXT) {
     rc = ti_buf_json_string(b, ctx->mcontent.p ? ctx->mcontent.p : "", ctx->mcontent.len);
+  } else if (m->content_kind == TI_CONTENT_PARTS && ctx->cref) {
+    *mid = ctx->cref;
+    *mid_n = ctx->cref_n;
   } else if (m->content_kind == TI_CONTENT_PARTS) {
     *mid = ctx->mcontent.p ? ctx->mcontent.p : "";
     *mid_n = ctx->mcontent.len;

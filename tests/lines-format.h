@@ -147,6 +147,14 @@ static int lines_next(void *parser, ti_plugin_ctx *ctx) {
       if (!rc) rc = ti_emit_push(ctx, m);
       break;
     }
+    case 'P': { /* P <compact canonical JSON array>: parts the plugin wrote itself */
+      ti_jv v = {.p = rest, .n = rn, .type = TI_JSON_ARRAY, .flags = TI_JV_CANONICAL};
+      rc = ti_emit_msg_begin(ctx, "user");
+      if (!rc) rc = ti_emit_msg_content_jv(ctx, &v);
+      if (!rc) rc = ti_emit_msg_end(ctx, &m);
+      if (!rc) rc = ti_emit_push(ctx, m);
+      break;
+    }
     case 'R':
       rc = ti_emit_truncate(ctx, (size_t)strtoul(rest, NULL, 10));
       break;

@@ -247,6 +247,35 @@ START_TEST(content_from_json_literals) {
 }
 END_TEST
 
+/* Content parts from a JSON array: a parsed one is stored compact and
+ * canonical; one the plugin wrote compact (TI_JV_CANONICAL) as it is. The
+ * same parts either way make the same (interned) message. */
+START_TEST(content_parts_from_json_arrays) {
+  static const char in[] = "#traj p\n"
+                           "J [ {\"type\": \"text\", \"text\": \"caf\\u00e9\"} ,\"x\" ]\n"
+                           "P [{\"type\":\"text\",\"text\":\"caf\xC3\xA9\"},\"x\"]\n"
+                           "A ok\n";
+  ti_open_options o = opts_with_reg();
+  ti_iter *it;
+  ck_assert_int_eq(ti_open_memory(&it, in, sizeof in - 1, &o), TI_OK);
+  const ti_state *s;
+  ck_assert_int_eq(ti_next(&s, it), TI_OK);
+  ck_assert_uint_eq(ti_state_message_count(s), 2);
+  const ti_message *m0 = ti_state_message(s, 0), *m1 = ti_state_message(s, 1);
+  size_t n;
+  const char *want = "[{\"type\":\"text\",\"text\":\"caf\xC3\xA9\"},\"x\"]";
+  const char *cj = ti_message_content_json(m0, &n);
+  ck_assert_uint_eq(n, strlen(want));
+  ck_assert_int_eq(memcmp(cj, want, n), 0);
+  ck_assert_str_eq(ti_message_json(m0, NULL),
+                   "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"caf\xC3\xA9\"},\"x\"]}");
+  ck_assert_ptr_null(ti_message_content(m0, NULL)); /* parts, not text */
+  ck_assert_ptr_eq(m1, m0);                         /* interned: the same message */
+  ck_assert_uint_eq(ti_stat(it, "messages"), 2);    /* the parts and the assistant */
+  ti_free(it);
+}
+END_TEST
+
 START_TEST(dup_outlives_iterator) {
   ti_open_options o = opts_with_reg();
   ti_iter *it;
@@ -693,6 +722,7 @@ int main(void) {
   tcase_add_test(tc, iterate_states);
   tcase_add_test(tc, rewrite_and_delta_offsets);
   tcase_add_test(tc, content_from_json_literals);
+  tcase_add_test(tc, content_parts_from_json_arrays);
   tcase_add_test(tc, dup_outlives_iterator);
   tcase_add_test(tc, malformed_records_skipped_or_fatal);
   tcase_add_test(tc, record_limit_bom_crlf);

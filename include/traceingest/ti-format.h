@@ -100,7 +100,9 @@ typedef struct ti_jv {
 } ti_jv;
 #define TI_JV_ESCAPES 1   /* string: contains a backslash escape */
 #define TI_JV_CANONICAL 2 /* string: known to be written exactly as ti_buf_json_string
-                             writes its decoded value (set by the cursor; absent: unknown) */
+                             writes its decoded value (set by the cursor; absent: unknown);
+                             array: compact canonical JSON (set by a plugin that wrote it,
+                             see ti_emit_msg_content_jv) */
 
 typedef struct ti_json_error {
   size_t offset;   /* byte offset of the error in the parsed text */
@@ -273,11 +275,15 @@ TI_API int ti_emit_trajectory(ti_plugin_ctx *ctx, const char *id, size_t len);
 /* Build one message: begin, set fields, end. Strings are copied. */
 TI_API int ti_emit_msg_begin(ti_plugin_ctx *ctx, const char *role);
 TI_API int ti_emit_msg_content(ti_plugin_ctx *ctx, const char *s, size_t len);
-/* Content straight from a JSON string of the input (a ti_jv from
- * ti_json_parse): when its bytes are already canonical they are copied as
- * they are, with no decoding and re-encoding -- the fast path for large
- * tool outputs. They are copied once, by ti_emit_msg_end: v's bytes must
- * stay unchanged until then. */
+/* Content straight from a JSON value of the input (a ti_jv from
+ * ti_json_parse). A string is text content: when its bytes are already
+ * canonical they are copied as they are, with no decoding and re-encoding
+ * -- the fast path for large tool outputs. An array is content parts,
+ * stored in canonical compact form; an array whose flags have
+ * TI_JV_CANONICAL set is taken as compact canonical JSON as it is (e.g.
+ * parts the plugin wrote with ti_json_write_compact / ti_buf_json_string
+ * into its own buffer). The bytes are copied once, by ti_emit_msg_end:
+ * v's bytes must stay unchanged until then. Other types: TI_ERR_INVALID. */
 TI_API int ti_emit_msg_content_jv(ti_plugin_ctx *ctx, const ti_jv *v);
 /* Content as a JSON value (an array of parts); must be valid JSON; it is
  * stored in canonical compact form. */

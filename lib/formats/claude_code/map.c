@@ -171,7 +171,10 @@ int cc_map_pending(cc_mapper *m, cc_stream *s, cc_pnode *p, const ti_message **o
   if (!rc) rc = ti_emit_msg_begin(m->ctx, "user");
   if (!rc) {
     if (single) rc = ti_emit_msg_content_jv(m->ctx, single);
-    else if (media) rc = ti_emit_msg_content_json(m->ctx, b->p, b->len);
+    else if (media) { /* compact canonical JSON written above */
+      ti_jv parts = {.p = b->p, .n = b->len, .type = TI_JSON_ARRAY, .flags = TI_JV_CANONICAL};
+      rc = ti_emit_msg_content_jv(m->ctx, &parts);
+    }
     else rc = ti_emit_msg_content(m->ctx, b->p ? b->p : "", b->len);
   }
   if (!rc) rc = ti_emit_msg_end(m->ctx, out);
