@@ -69,8 +69,9 @@ struct ti_message {
   const char *json; /* canonical compact JSON of the whole message */
   size_t json_len;
   size_t content_json_off, content_json_len; /* content value inside json */
-  const ti_tool_call *tools;
   size_t ntools;
+  size_t tools_json_off, tools_json_len; /* the tool_calls array inside json */
+  _Atomic(ti_lazy_text *) tools; /* decoded tool calls, NULL until asked */
   const char *tool_call_id, *name, *reasoning;
   size_t reasoning_len;
   uint64_t hash;
@@ -125,6 +126,9 @@ void ti_log_truncate(ti_log *l, size_t n);
 size_t ti_log_mark_state(ti_log *l, ti_spine **spine, size_t *count);
 /* The decoded text content of m (NULL if not text); thread-safe, made once. */
 const char *ti_message_text(const ti_message *m, size_t *len);
+/* The decoded tool calls of m (m->ntools of them; NULL on NOMEM or none);
+ * thread-safe, made once. */
+const ti_tool_call *ti_message_tools(const ti_message *m);
 
 /* ---- states (state.c, export.c) -------------------------------------------- */
 #define TI_STATE_MAGIC 0x54495354u /* "TIST" */

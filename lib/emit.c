@@ -136,18 +136,21 @@ TI_API int ti_emit_msg_content_json(ti_plugin_ctx *ctx, const char *json, size_t
   return ti_json_write_compact(&v, &ctx->mcontent);
 }
 
-static int put_str(ti_buf *b, const char *s, size_t n) {
-  int rc = ti_buf_append(b, s ? s : "", s ? n : 0);
-  return rc ? rc : ti_buf_append(b, "", 1); /* keep the NUL as separator */
-}
-
+/* Tool calls are written straight into their JSON (mtools holds the
+ * members of the tool_calls array); the decoded fields are made again from
+ * it only if an accessor asks (ti_message_tool_call). */
 TI_API int ti_emit_msg_tool_call(ti_plugin_ctx *ctx, const char *id, size_t id_len,
                                  const char *name, size_t name_len, const char *arguments,
                                  size_t args_len) {
-  if (!ctx || !ctx->in_msg) return TI_ERR_MISUSE;
-  int rc = put_str(&ctx->mtools, id, id_len);
-  if (!rc) rc = put_str(&ctx->mtools, name, name_len);
-  if (!rc) rc = put_str(&ctx->mtools, arguments ? arguments : "{}", arguments ? args_len : 2);
+  if (!ctx || !ctx->in_msg || (!id && id_len) || (!name && name_len)) return TI_ERR_MISUSE;
+  ti_buf *b = &ctx->mtools;
+  int rc = ti_buf_puts(b, ctx->mb.ntools ? ",{\"id\":" : "{\"id\":");
+  if (!rc) rc = ti_buf_json_string(b, id ? id : "", id_len);
+  if (!rc) rc = ti_buf_puts(b, ",\"type\":\"function\",\"function\":{\"name\":");
+  if (!rc) rc = ti_buf_json_string(b, name ? name : "", name_len);
+  if (!rc) rc = ti_buf_puts(b, ",\"arguments\":");
+  if (!rc) rc = arguments ? ti_buf_json_string(b, arguments, args_len) : ti_buf_puts(b, "\"{}\"");
+  if (!rc) rc = ti_buf_puts(b, "}}");
   if (!rc) ctx->mb.ntools++;
   return rc;
 }
@@ -177,8 +180,7 @@ TI_API int ti_emit_msg_reasoning(ti_plugin_ctx *ctx, const char *s, size_t len) 
  * except content JSON that already exists as bytes (a referenced literal,
  * or the parts in mcontent): that is left out of scratch, to go between
  * scratch[0, content_json_off) and the rest; *mid, *mid_n say what. */
-static int build_message_json(ti_plugin_ctx *ctx, ti_tool_call *tc, const char **mid,
-                              size_t *mid_n) {
+static int build_message_json(ti_plugin_ctx *ctx, const char **mid, size_t *mid_n) {
   ti_buf *b = &ctx->scratch;
   ti_message *m = &ctx->mb;
   ti_buf_reset(b);
@@ -205,17 +207,12 @@ static int build_message_json(ti_plugin_ctx *ctx, ti_tool_call *tc, const char *
   }
   m->content_json_len = b->len - m->content_json_off + *mid_n;
   if (!rc && m->ntools) {
-    rc = ti_buf_puts(b, ",\"tool_calls\":[");
-    for (size_t i = 0; i < m->ntools && !rc; i++) {
-      rc = ti_buf_puts(b, i ? ",{\"id\":" : "{\"id\":");
-      if (!rc) rc = ti_buf_json_string(b, tc[i].id, strlen(tc[i].id));
-      if (!rc) rc = ti_buf_puts(b, ",\"type\":\"function\",\"function\":{\"name\":");
-      if (!rc) rc = ti_buf_json_string(b, tc[i].name, strlen(tc[i].name));
-      if (!rc) rc = ti_buf_puts(b, ",\"arguments\":");
-      if (!rc) rc = ti_buf_json_string(b, tc[i].args, strlen(tc[i].args));
-      if (!rc) rc = ti_buf_puts(b, "}}");
-    }
+    rc = ti_buf_puts(b, ",\"tool_calls\":");
+    m->tools_json_off = b->len + *mid_n; /* the '[' in the whole JSON */
+    if (!rc) rc = ti_buf_puts(b, "[");
+    if (!rc) rc = ti_buf_append(b, ctx->mtools.p, ctx->mtools.len);
     if (!rc) rc = ti_buf_puts(b, "]");
+    m->tools_json_len = ctx->mtools.len + 2;
   }
   if (!rc && ctx->has_tcid) {
     rc = ti_buf_puts(b, ",\"tool_call_id\":");
@@ -237,25 +234,13 @@ TI_API int ti_emit_msg_end(ti_plugin_ctx *ctx, const ti_message **out) {
   if (!ctx || !out || !ctx->in_msg) return TI_ERR_MISUSE;
   ctx->in_msg = 0;
   ti_message *m = &ctx->mb;
-  ti_tool_call stack_tc[8], *tc = stack_tc;
-  if (m->ntools > 8 && !(tc = ti_mem_alloc(m->ntools * sizeof(*tc)))) return TI_ERR_NOMEM;
-  const char *p = ctx->mtools.p;
-  for (size_t i = 0; i < m->ntools; i++) {
-    tc[i].id = p;
-    p += strlen(p) + 1;
-    tc[i].name = p;
-    p += strlen(p) + 1;
-    tc[i].args = p;
-    p += strlen(p) + 1;
-  }
   const char *mid;
   size_t mid_n;
-  int rc = build_message_json(ctx, tc, &mid, &mid_n);
+  int rc = build_message_json(ctx, &mid, &mid_n);
   if (rc == TI_OK) {
     m->role = ctx->mrole.p;
     m->json = ctx->scratch.p;
     m->json_len = ctx->scratch.len + mid_n;
-    m->tools = tc;
     m->tool_call_id = ctx->has_tcid ? (ctx->mtcid.p ? ctx->mtcid.p : "") : NULL;
     m->name = ctx->has_name ? (ctx->mname.p ? ctx->mname.p : "") : NULL;
     m->reasoning = ctx->has_reason ? (ctx->mreason.p ? ctx->mreason.p : "") : NULL;
@@ -265,7 +250,6 @@ TI_API int ti_emit_msg_end(ti_plugin_ctx *ctx, const ti_message **out) {
     if (!*out) rc = TI_ERR_NOMEM;
     else if (is_new) ctx->it->n_messages++;
   }
-  if (tc != stack_tc) ti_mem_free(tc);
   return rc;
 }
 

@@ -291,19 +291,9 @@ static const ti_message *intern(ti_log *l, const ti_message *t, const pieces *pc
   m->json_len = pc->total;
   m->role = role_dup(a, t->role);
   if (!m->role) return NULL;
-  m->owner = l; /* text content is decoded on demand from the JSON */
+  m->owner = l; /* text and tool calls are decoded on demand from the JSON */
   atomic_init(&m->text, NULL);
-  if (t->ntools) {
-    ti_tool_call *tc = ti_arena_alloc(a, t->ntools * sizeof(*tc));
-    if (!tc) return NULL;
-    for (size_t i = 0; i < t->ntools; i++) {
-      tc[i].id = arena_strndup(a, t->tools[i].id, strlen(t->tools[i].id));
-      tc[i].name = arena_strndup(a, t->tools[i].name, strlen(t->tools[i].name));
-      tc[i].args = arena_strndup(a, t->tools[i].args, strlen(t->tools[i].args));
-      if (!tc[i].id || !tc[i].name || !tc[i].args) return NULL;
-    }
-    m->tools = tc;
-  }
+  atomic_init(&m->tools, NULL);
   if (t->tool_call_id && !(m->tool_call_id = arena_strndup(a, t->tool_call_id, strlen(t->tool_call_id))))
     return NULL;
   if (t->name && !(m->name = arena_strndup(a, t->name, strlen(t->name)))) return NULL;
@@ -396,6 +386,78 @@ size_t ti_log_mark_state(ti_log *l, ti_spine **spine, size_t *count) {
   return off;
 }
 
+/* Publish a lazily made block on the message (one copy wins a race) and
+ * on its log's list for freeing. Returns the block that won. */
+static ti_lazy_text *publish(_Atomic(ti_lazy_text *) *slot, ti_log *l, ti_lazy_text *n) {
+  ti_lazy_text *expected = NULL;
+  if (!atomic_compare_exchange_strong(slot, &expected, n)) {
+    ti_mem_free(n);
+    return expected;
+  }
+  n->next = atomic_load(&l->lazy);
+  while (!atomic_compare_exchange_weak(&l->lazy, &n->next, n)) {
+  }
+  return n;
+}
+
+/* Decode a message's tool calls once, from the tool_calls array of its
+ * canonical JSON: [{"id":..,"type":"function","function":{"name":..,
+ * "arguments":..}},...]. One block holds the ti_tool_call array and the
+ * NUL-terminated strings. */
+const ti_tool_call *ti_message_tools(const ti_message *m) {
+  if (!m || !m->ntools) return NULL;
+  ti_lazy_text *t = atomic_load_explicit(&((ti_message *)m)->tools, memory_order_acquire);
+  if (t) return (const ti_tool_call *)(void *)t->text;
+  ti_jv arr, call, k, v, fk, fv;
+  if (ti_json_parse(m->json + m->tools_json_off, m->tools_json_len, 0, &arr, NULL) ||
+      arr.type != TI_JSON_ARRAY)
+    return NULL;
+  ti_buf strs = {0};
+  size_t off[3 * 64], *offs = off, n = 0;
+  if (m->ntools > 64 && !(offs = ti_mem_alloc(3 * m->ntools * sizeof(*offs)))) return NULL;
+  int rc = TI_OK;
+  ti_json_iter it, ci, fi;
+  ti_json_iter_init(&it, &arr);
+  while (!rc && n < m->ntools && ti_json_next(&it, &call)) {
+    ti_jv id = {0}, name = {0}, args = {0};
+    ti_json_iter_init(&ci, &call);
+    while (ti_json_next_member(&ci, &k, &v)) {
+      if (ti_json_str_eq(&k, "id")) id = v;
+      else if (ti_json_str_eq(&k, "function")) {
+        ti_json_iter_init(&fi, &v);
+        while (ti_json_next_member(&fi, &fk, &fv)) {
+          if (ti_json_str_eq(&fk, "name")) name = fv;
+          else if (ti_json_str_eq(&fk, "arguments")) args = fv;
+        }
+      }
+    }
+    const ti_jv *f[3] = {&id, &name, &args};
+    for (int j = 0; j < 3 && !rc; j++) {
+      offs[3 * n + (size_t)j] = strs.len;
+      if (f[j]->type == TI_JSON_STRING) rc = ti_json_str_append(f[j], &strs);
+      if (!rc) rc = ti_buf_append(&strs, "", 1);
+    }
+    n++;
+  }
+  ti_lazy_text *blk = NULL;
+  size_t head = sizeof(ti_tool_call) * m->ntools;
+  if (!rc && n == m->ntools && (blk = ti_mem_alloc(sizeof(*blk) + head + strs.len))) {
+    ti_tool_call *tc = (ti_tool_call *)(void *)blk->text;
+    char *sp = blk->text + head;
+    if (strs.len) memcpy(sp, strs.p, strs.len);
+    for (size_t i = 0; i < n; i++) {
+      tc[i].id = sp + offs[3 * i];
+      tc[i].name = sp + offs[3 * i + 1];
+      tc[i].args = sp + offs[3 * i + 2];
+    }
+    blk->len = head + strs.len;
+    blk = publish(&((ti_message *)m)->tools, m->owner, blk);
+  }
+  ti_buf_free(&strs);
+  if (offs != off) ti_mem_free(offs);
+  return blk ? (const ti_tool_call *)(void *)blk->text : NULL;
+}
+
 /* Decode a message's text content once, from its JSON. Several threads may
  * race to do it: one copy wins, the others are freed. The log the message
  * lives in is found through `owner`, recorded at intern time. */
@@ -419,17 +481,7 @@ const char *ti_message_text(const ti_message *m, size_t *len) {
     n->len = b.len;
     memcpy(n->text, b.p, b.len + 1);
     ti_buf_free(&b);
-    ti_lazy_text *expected = NULL;
-    if (atomic_compare_exchange_strong(&((ti_message *)m)->text, &expected, n)) {
-      ti_log *l = m->owner;
-      n->next = atomic_load(&l->lazy);
-      while (!atomic_compare_exchange_weak(&l->lazy, &n->next, n)) {
-      }
-      t = n;
-    } else {
-      ti_mem_free(n);
-      t = expected;
-    }
+    t = publish(&((ti_message *)m)->text, m->owner, n);
   }
   if (len) *len = t->len;
   return t->text;

@@ -116,9 +116,11 @@ TI_API size_t ti_message_tool_call_count(const ti_message *m) { return m ? m->nt
 TI_API int ti_message_tool_call(const ti_message *m, size_t i, const char **id, const char **name,
                                 const char **arguments) {
   if (!m || i >= m->ntools) return TI_ERR_INVALID;
-  if (id) *id = m->tools[i].id;
-  if (name) *name = m->tools[i].name;
-  if (arguments) *arguments = m->tools[i].args;
+  const ti_tool_call *tc = ti_message_tools(m); /* decoded on first use */
+  if (!tc) return TI_ERR_NOMEM;
+  if (id) *id = tc[i].id;
+  if (name) *name = tc[i].name;
+  if (arguments) *arguments = tc[i].args;
   return TI_OK;
 }
 

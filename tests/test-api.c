@@ -159,6 +159,9 @@ START_TEST(iterate_states) {
   ck_assert_str_eq(id, "c1");
   ck_assert_str_eq(name, "bash");
   ck_assert_str_eq(args, "{\"cmd\":\"ls\"}");
+  const char *id_again;
+  ck_assert_int_eq(ti_message_tool_call(a, 0, &id_again, NULL, NULL), TI_OK);
+  ck_assert_ptr_eq(id_again, id); /* decoded once, from the message JSON */
   ck_assert_int_eq(ti_message_tool_call(a, 1, &id, NULL, NULL), TI_ERR_INVALID);
   size_t n;
   ck_assert_str_eq(ti_state_student_action(s, &n), "looking");
