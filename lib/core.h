@@ -145,6 +145,9 @@ struct ti_state {
   ti_buf strs;
   size_t id, traj, format, model, file, student, meta;
   size_t student_len, meta_len;
+  /* student_action is the action's text content: not stored; the accessor
+   * decodes it once on the message, the export copies its JSON */
+  int student_is_action;
   uint64_t first_line, last_line;
   ti_buf json; /* export buffer */
 };

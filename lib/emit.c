@@ -439,14 +439,15 @@ TI_API int ti_emit_state_end(ti_plugin_ctx *ctx) {
   }
   if (!rc) {
     const ti_message *a = ctx->saction;
-    if (ctx->has_student) rc = add_str(b, &s->student, ctx->sstudent.p ? ctx->sstudent.p : "", ctx->sstudent.len);
-    else if (a->content_kind == TI_CONTENT_TEXT) {
-      size_t tl;
-      const char *t = ti_message_text(a, &tl);
-      rc = t ? add_str(b, &s->student, t, tl) : TI_ERR_NOMEM;
+    if (ctx->has_student) {
+      rc = add_str(b, &s->student, ctx->sstudent.p ? ctx->sstudent.p : "", ctx->sstudent.len);
+      s->student_len = b->len - s->student - 1;
+    } else if (a->content_kind == TI_CONTENT_TEXT) {
+      s->student_is_action = 1; /* no copy: see ti_state_student_action */
+    } else {
+      rc = add_str(b, &s->student, "", 0);
+      s->student_len = 0;
     }
-    else rc = add_str(b, &s->student, "", 0);
-    s->student_len = b->len - s->student - 1;
   }
   if (!rc) {
     s->meta = b->len;

@@ -31,7 +31,11 @@ static int render(ti_buf *b, const ti_state *s, uint32_t flags) {
   if (!rc) rc = put_key(b, "],\"action\":");
   if (!rc) rc = ti_buf_append(b, s->action->json, s->action->json_len);
   if (!rc) rc = put_key(b, ",\"student_action\":");
-  if (!rc) rc = ti_buf_json_string(b, ti_state_str(s, s->student), s->student_len);
+  if (!rc && s->student_is_action) /* the action's text content, already JSON */
+    rc = ti_buf_append(b, s->action->json + s->action->content_json_off,
+                       s->action->content_json_len);
+  else if (!rc)
+    rc = ti_buf_json_string(b, ti_state_str(s, s->student), s->student_len);
   if (!rc && (flags & TI_JSON_DELTA)) {
     rc = ti_buf_puts(b, ",\"messages_offset\":");
     if (!rc) rc = ti_buf_u64(b, s->offset);

@@ -19,6 +19,7 @@ void ti_state_clear(ti_state *s) {
   ti_buf_reset(&s->strs);
   s->id = s->traj = s->format = s->model = s->file = s->student = s->meta = TI_NOSTR;
   s->student_len = s->meta_len = 0;
+  s->student_is_action = 0;
   s->first_line = s->last_line = 0;
 }
 
@@ -54,8 +55,14 @@ TI_API size_t ti_state_messages_offset(const ti_state *s) { return state_ok(s) ?
 TI_API const ti_message *ti_state_action(const ti_state *s) { return state_ok(s) ? s->action : NULL; }
 
 TI_API const char *ti_state_student_action(const ti_state *s, size_t *len) {
-  if (len) *len = state_ok(s) ? s->student_len : 0;
-  return state_ok(s) ? ti_state_str(s, s->student) : NULL;
+  if (len) *len = 0;
+  if (!state_ok(s)) return NULL;
+  if (s->student_is_action) { /* decoded once, kept on the message */
+    const char *t = ti_message_text(s->action, len);
+    return t ? t : ""; /* "" only when out of memory */
+  }
+  if (len) *len = s->student_len;
+  return ti_state_str(s, s->student);
 }
 
 TI_API const char *ti_state_metadata_json(const ti_state *s, size_t *len) {

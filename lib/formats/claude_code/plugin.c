@@ -370,13 +370,13 @@ static int emit_group(cc_parser *p, cc_traj *t, int32_t g) {
   if (!rc) rc = ti_buf_append(b, gr->key, gr->key_n);
   if (!rc) rc = ti_emit_state_id(p->ctx, b->p, b->len);
   if (!rc) rc = ti_emit_state_action(p->ctx, gr->action_msg);
-  if (!rc) {
+  /* Without thinking in it, student_action is the turn's text: the action's
+   * content, the core's default (no copy). */
+  if (!rc && p->opts.thinking_in_sa && gr->thinking_n) {
     ti_buf_reset(b);
-    if (p->opts.thinking_in_sa && gr->thinking_n) {
-      rc = ti_buf_puts(b, "<thinking>");
-      if (!rc) rc = ti_buf_append(b, gr->thinking, gr->thinking_n);
-      if (!rc) rc = ti_buf_puts(b, "</thinking>\n");
-    }
+    rc = ti_buf_puts(b, "<thinking>");
+    if (!rc) rc = ti_buf_append(b, gr->thinking, gr->thinking_n);
+    if (!rc) rc = ti_buf_puts(b, "</thinking>\n");
     if (!rc && gr->text_n) rc = ti_buf_append(b, gr->text, gr->text_n);
     if (!rc) rc = ti_emit_state_student_action(p->ctx, b->p ? b->p : "", b->len);
   }

@@ -363,12 +363,16 @@ int oh_turn_emit_state(oh_walk *w, size_t i, const ti_message *action) {
   if (rc == TI_OK)
     rc = ti_emit_state_action(ctx, action);
   ti_buf_reset(tmp);
-  if (rc == TI_OK && e->kind == OH_K_CALL)
-    rc = student_text(w, w->turn_content.p, w->turn_content.len, 1, tmp);
-  else if (rc == TI_OK)
-    rc = student_text(w, w->text.p, w->text.len, 0, tmp);
-  if (rc == TI_OK)
-    rc = ti_emit_state_student_action(ctx, tmp->p ? tmp->p : "", tmp->len);
+  if (e->kind == OH_K_CALL && w->turn_content.len) {
+    /* the turn's text is the action's content: the core's default */
+  } else {
+    if (rc == TI_OK && e->kind == OH_K_CALL)
+      rc = student_text(w, w->turn_content.p, w->turn_content.len, 1, tmp);
+    else if (rc == TI_OK)
+      rc = student_text(w, w->text.p, w->text.len, 0, tmp);
+    if (rc == TI_OK)
+      rc = ti_emit_state_student_action(ctx, tmp->p ? tmp->p : "", tmp->len);
+  }
   /* source model: the response's model, else the envelope's. */
   ti_buf_reset(tmp);
   if (rc == TI_OK && w->last_model.len)

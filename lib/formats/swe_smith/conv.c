@@ -165,9 +165,6 @@ int ss_emit_state(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c, const ti_jv *pos
     while (b < e && (p->sa.p[b] == ' ' || p->sa.p[b] == '\n' || p->sa.p[b] == '\t' || p->sa.p[b] == '\r')) b++;
     while (e > b && (p->sa.p[e - 1] == ' ' || p->sa.p[e - 1] == '\n' || p->sa.p[e - 1] == '\t' || p->sa.p[e - 1] == '\r')) e--;
     if ((rc = ti_emit_state_student_action(ctx, p->sa.p + b, e - b)) != TI_OK) return rc;
-  } else if ((flags & SS_F_TEXT) &&
-             (rc = ti_emit_state_student_action(ctx, content, clen)) != TI_OK) {
-    return rc;
   }
   if (p->model.len && (rc = ti_emit_state_model(ctx, p->model.p, p->model.len)) != TI_OK)
     return rc;
@@ -233,7 +230,7 @@ int ss_conv_step(ss_parser *p, ti_plugin_ctx *ctx) {
       if ((rc = ti_count(ctx, SS_NAME ".synthetic_turns_skipped", 1)) != TI_OK) return rc;
     } else if (m.role == SS_R_ASSISTANT) {
       rc = ss_emit_state(p, ctx, c, &raw, m.msg, m.content, m.content_len, &m.tool_calls,
-                         (m.synthetic ? SS_F_SYNTHETIC : 0) | SS_F_TEXT);
+                         m.synthetic ? SS_F_SYNTHETIC : 0);
       if (rc != TI_OK) return rc;
       c->pending = m.msg;
       return 1;

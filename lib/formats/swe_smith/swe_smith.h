@@ -189,10 +189,6 @@ int ss_mini_meta(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c);
  * record lies in the input buffer. flags: SS_F_*. */
 #define SS_F_FROM_TRAJ 1
 #define SS_F_SYNTHETIC 2
-/* `content` is the action's text content, decoded (ss_norm_message): it is
- * given as the default student_action, so that the core does not decode
- * the message again. */
-#define SS_F_TEXT 4
 int ss_emit_state(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c, const ti_jv *pos,
                   const ti_message *msg, const char *content, size_t clen,
                   const ti_jv *calls, int flags);
