@@ -268,7 +268,9 @@ int main(int argc, char **argv) {
   mallopt(M_TRIM_THRESHOLD, 64 << 20);
   mallopt(M_TOP_PAD, 16 << 20);
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
-  static char outbuf[1 << 20];
+  /* Big enough for few write calls, small enough to stay in the L2 cache
+   * next to the parser's data (1 MiB cost ~3% of the run). */
+  static char outbuf[256 << 10];
   setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
   for (int i = 0; i < npaths; i++) {
     if (c.probe) status |= run_probe(paths[i]);
