@@ -65,22 +65,42 @@ TI_API int ti_buf_json_string(ti_buf *b, const char *s, size_t n) {
 #endif
   while (p < end) {
 #if TI_JSON_SSE2
+    unsigned mask, k;
     if (end - p >= 16) {
       __m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
       _mm_storeu_si128((__m128i *)(void *)d, a);
       __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(a, q), _mm_cmpeq_epi8(a, bs)),
                                _mm_cmplt_epi8(a, sp));
-      unsigned mask = (unsigned)_mm_movemask_epi8(m);
+      mask = (unsigned)_mm_movemask_epi8(m);
       if (!mask) {
         p += 16;
         d += 16;
         continue;
       }
-      unsigned k = TI_CTZ(mask);
-      p += k;
-      d += k;
-    } else
-#endif
+      k = TI_CTZ(mask);
+    } else {
+      /* The last bytes: in the 16 that end the input (those before p are
+       * looked at again, not copied again), or, for a short input, in a
+       * padded copy. */
+      size_t rem = (size_t)(end - p);
+      ti_u8 pad[16];
+      const ti_u8 *blk = end - 16;
+      if (n < 16) {
+        memset(pad, 'a', sizeof pad);
+        memcpy(pad + 16 - rem, p, rem);
+        blk = pad;
+      }
+      __m128i a = _mm_loadu_si128((const __m128i *)(const void *)blk);
+      __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(a, q), _mm_cmpeq_epi8(a, bs)),
+                               _mm_cmplt_epi8(a, sp));
+      mask = (unsigned)_mm_movemask_epi8(m) >> (16 - rem);
+      k = mask ? TI_CTZ(mask) : (unsigned)rem;
+      memcpy(d, p, k);
+    }
+    p += k;
+    d += k;
+    if (p == end) break;
+#else
     {
       ti_u8 c = *p;
       if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
@@ -89,6 +109,7 @@ TI_API int ti_buf_json_string(ti_buf *b, const char *s, size_t n) {
         continue;
       }
     }
+#endif
     ti_u8 c = *p; /* a byte that needs a look */
     if (c == '"' || c == '\\') {
       d[0] = '\\';
@@ -100,16 +121,16 @@ TI_API int ti_buf_json_string(ti_buf *b, const char *s, size_t n) {
       d += escape_ascii(c, d);
       p++;
     } else {
-      int k = ti_utf8_seq(p, end);
-      if (k > 0) {
-        memcpy(d, p, (size_t)k);
-        d += k;
-        p += k;
-      } else { /* -k invalid bytes become U+FFFD */
+      int sq = ti_utf8_seq(p, end);
+      if (sq > 0) {
+        memcpy(d, p, (size_t)sq);
+        d += sq;
+        p += sq;
+      } else { /* -sq invalid bytes become U+FFFD */
         if (enc_room(b, &d, (size_t)(end - p), 1)) return TI_ERR_NOMEM;
         memcpy(d, fffd, 3);
         d += 3;
-        p += -k;
+        p += -sq;
       }
     }
   }
