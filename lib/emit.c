@@ -186,9 +186,23 @@ static int build_message_json(ti_plugin_ctx *ctx, const char **mid, size_t *mid_
   ti_buf_reset(b);
   *mid = NULL;
   *mid_n = 0;
-  int rc = ti_buf_puts(b, "{\"role\":");
-  if (!rc) rc = ti_buf_json_string(b, ctx->mrole.p, ctx->mrole.len);
-  if (!rc) rc = ti_buf_puts(b, ",\"content\":");
+  static const char *const known[] = {"{\"role\":\"assistant\",\"content\":",
+                                      "{\"role\":\"tool\",\"content\":",
+                                      "{\"role\":\"user\",\"content\":",
+                                      "{\"role\":\"system\",\"content\":"};
+  const char *head = NULL;
+  for (size_t i = 0; i < sizeof known / sizeof *known && !head; i++) {
+    size_t rn = strlen(known[i]) - 21; /* the role's length */
+    if (ctx->mrole.len == rn && !memcmp(known[i] + 9, ctx->mrole.p, rn)) head = known[i];
+  }
+  int rc;
+  if (head) { /* the usual roles: the head is a constant */
+    rc = ti_buf_puts(b, head);
+  } else {
+    rc = ti_buf_puts(b, "{\"role\":");
+    if (!rc) rc = ti_buf_json_string(b, ctx->mrole.p, ctx->mrole.len);
+    if (!rc) rc = ti_buf_puts(b, ",\"content\":");
+  }
   m->content_json_off = b->len;
   if (rc) return rc;
   if (m->content_kind == TI_CONTENT_TEXT && ctx->cref) {
