@@ -72,7 +72,7 @@ typedef struct runner {
   ti_log *log;
 } runner;
 
-#define TI_SPARE_LOGS 4
+#define TI_SPARE_LOGS 2
 #define TI_SPARE_BATCHES 64
 #define TI_KEEP_STRS (64u << 10) /* larger string buffers are not recycled */
 /* How far readers may run ahead of the consumer: traces per thread, and
