@@ -301,8 +301,10 @@ TI_API int ti_emit_state_begin(ti_plugin_ctx *ctx) {
   ti_buf_reset(&ctx->sstudent);
   ti_buf_reset(&ctx->smodel);
   ti_buf_reset(&ctx->sfile);
+  /* The metadata object is written first, then the state's strings after
+   * it, and the buffer becomes the state's (ti_emit_state_end): no copy. */
   ti_buf_reset(&ctx->smeta);
-  return TI_OK;
+  return ti_buf_append(&ctx->smeta, "{", 1);
 }
 
 static int set_str(ti_plugin_ctx *ctx, ti_buf *b, int *flag, const char *s, size_t len) {
@@ -360,7 +362,7 @@ static int meta_key(ti_plugin_ctx *ctx, const char *key) {
   if (key[n] == '\0') {
     if (ti_buf_reserve(b, n + 4)) return TI_ERR_NOMEM;
     char *d = b->p + b->len;
-    if (b->len) *d++ = ',';
+    if (b->len > 1) *d++ = ','; /* after the opening brace: not first */
     *d++ = '"';
     memcpy(d, key, n);
     d += n;
@@ -370,7 +372,7 @@ static int meta_key(ti_plugin_ctx *ctx, const char *key) {
     b->len = (size_t)(d - b->p);
     return TI_OK;
   }
-  int rc = b->len ? ti_buf_puts(b, ",") : TI_OK;
+  int rc = b->len > 1 ? ti_buf_puts(b, ",") : TI_OK;
   if (!rc) rc = ti_buf_json_string(b, key, strlen(key));
   if (!rc) rc = ti_buf_puts(b, ":");
   return rc;
@@ -435,11 +437,15 @@ TI_API int ti_emit_state_end(ti_plugin_ctx *ctx) {
   ti_state *s = &it->state;
   ti_state_clear(s);
   ti_log *l = ctx->log;
-  ti_buf *b = &s->strs;
-  int rc = TI_OK;
-  if (ctx->has_sid) {
+  /* smeta holds "{" and the members: close it, append the other strings,
+   * then the buffer is the state's strs (swapped, not copied) */
+  ti_buf *b = &ctx->smeta;
+  s->meta = 0;
+  int rc = ti_buf_append(b, "}", 2);
+  s->meta_len = b->len - 1;
+  if (!rc && ctx->has_sid) {
     rc = add_str(b, &s->id, ctx->sid.p ? ctx->sid.p : "", ctx->sid.len);
-  } else {
+  } else if (!rc) {
     s->id = b->len;
     rc = ti_buf_printf(b, "%s:%llu", l->traj_id, (unsigned long long)l->nstates);
     if (!rc) rc = ti_buf_append(b, "", 1);
@@ -463,17 +469,13 @@ TI_API int ti_emit_state_end(ti_plugin_ctx *ctx) {
       s->student_len = 0;
     }
   }
-  if (!rc) {
-    s->meta = b->len;
-    rc = ti_buf_puts(b, "{");
-    if (!rc) rc = ti_buf_append(b, ctx->smeta.p ? ctx->smeta.p : "", ctx->smeta.len);
-    if (!rc) rc = ti_buf_append(b, "}", 2);
-    s->meta_len = b->len - s->meta - 1;
-  }
   if (rc) {
     ti_state_clear(s);
     return ti_fail(ctx, TI_ERR_NOMEM, 0, 0, "out of memory");
   }
+  ti_buf mine = s->strs; /* empty after the clear; its memory serves the next state */
+  s->strs = *b;
+  *b = mine;
   ti_log_ref(l);
   s->log = l;
   s->offset = ti_log_mark_state(l, &s->spine, &s->count);
