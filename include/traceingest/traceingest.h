@@ -198,7 +198,9 @@ TI_API const ti_message *ti_state_message(const ti_state *s, size_t i); /* NULL 
 TI_API size_t ti_state_messages_offset(const ti_state *s);
 /* The turn itself, as an assistant message. */
 TI_API const ti_message *ti_state_action(const ti_state *s);
-/* The turn's text (see docs/formats.md per format); never NULL. */
+/* The turn's text (see docs/formats.md per format); never NULL. When it is
+ * the action's text content it is decoded on first use, once per message
+ * ("" if that runs out of memory); same lifetime as the state. */
 TI_API const char *ti_state_student_action(const ti_state *s, size_t *len);
 /* Format-specific metadata as a compact JSON object; never NULL. */
 TI_API const char *ti_state_metadata_json(const ti_state *s, size_t *len);
