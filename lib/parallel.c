@@ -251,7 +251,7 @@ static void shell_free(ti_iter *sh) {
   ti_free(sh);
 }
 
-/* Start job j on r. Called without the lock; r->job is set by the caller. */
+/* Start reading job j on r (without the lock). */
 static void runner_begin(runner *r, ti_job *j) {
   r->job = j;
   r->failed = 0;
@@ -417,7 +417,8 @@ static int par_start(ti_iter *it) {
   ti_state_clear(&p->hand);
   p->recheck = 1;
   p->window = TI_WINDOW_TRACES * (size_t)it->threads;
-  p->budget = TI_WINDOW_BYTES * (size_t)it->threads;
+  p->budget = it->threads > SIZE_MAX / TI_WINDOW_BYTES ? SIZE_MAX
+                                                    : TI_WINDOW_BYTES * (size_t)it->threads;
   unsigned n = it->threads - 1; /* the caller's thread reads too */
   p->threads = ti_mem_calloc(n, sizeof(*p->threads));
   p->runners = ti_mem_calloc(n, sizeof(*p->runners));
