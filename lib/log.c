@@ -215,7 +215,7 @@ static int grow_buckets(ti_log *l) {
  * alike; a big tool output is not read an extra time just to be interned.
  * The JSON comes in three pieces (a, mid, b): a message's content is
  * copied once, from the plugin's bytes into the log. */
-#define TI_HASH_SPAN 256
+#define TI_HASH_SPAN 128
 
 typedef struct pieces {
   const char *p[3];
