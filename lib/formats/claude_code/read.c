@@ -422,21 +422,23 @@ static int do_line(cc_reader *rd, cc_src *src, const char *p, size_t n, uint64_t
     return TI_OK;
   }
   (*nrec)++;
+  uint32_t depth = ti_max_depth(rd->ctx);
+  ti_jv root;
+  /* one index for the whole file: the map phase walks the records again.
+   * A valid line has no NUL byte (JSON has none), so the parse comes first
+   * and only a line it rejects is looked at for NUL padding. */
+  if (!src->ix && !(src->ix = ti_json_index_new())) return TI_ERR_NOMEM;
+  int rc = ti_json_parse_indexed_add(p, n, depth, src->ix, &root, NULL);
+  if (rc == TI_OK) return extract(rd, src, &root, line, off, 0);
+  if (rc == TI_ERR_NOMEM) return rc;
   if (memchr(p, 0, n)) { /* NUL padding from a crashed writer */
     size_t m;
     int changed;
     char *q = sanitize(rd->arena, p, n, &m, &changed);
     if (!q) return TI_ERR_NOMEM;
-    int rc = ti_count(rd->ctx, "claude-code.sanitized_lines", 1);
+    rc = ti_count(rd->ctx, "claude-code.sanitized_lines", 1);
     return rc ? rc : parse_line(rd, src, q, m, line, off, torn);
   }
-  uint32_t depth = ti_max_depth(rd->ctx);
-  ti_jv root;
-  /* one index for the whole file: the map phase walks the records again */
-  if (!src->ix && !(src->ix = ti_json_index_new())) return TI_ERR_NOMEM;
-  int rc = ti_json_parse_indexed_add(p, n, depth, src->ix, &root, NULL);
-  if (rc == TI_OK) return extract(rd, src, &root, line, off, 0);
-  if (rc == TI_ERR_NOMEM) return rc;
   /* Invalid UTF-8: repair and retry before giving up. */
   size_t m;
   int changed;
