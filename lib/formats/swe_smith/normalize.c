@@ -133,7 +133,10 @@ int ss_norm_message(ss_parser *p, ti_plugin_ctx *ctx, const ti_jv *raw, int nebi
    * and re-encoding when it is canonical); only an assistant's text is
    * decoded, for the checks below and student_action. */
   int one_string = src->type == TI_JSON_STRING;
-  if (!one_string || m->role == SS_R_ASSISTANT) {
+  /* The decoded text is needed for content parts, and for an assistant's
+   * student_action=xml; otherwise one string is only compared, undecoded. */
+  int need_text = !one_string || (m->role == SS_R_ASSISTANT && p->opt.student_action == SS_SA_XML);
+  if (need_text) {
     if ((rc = content_text(ctx, src, &p->tmp)) != TI_OK) return rc;
   } else if ((rc = ti_buf_append(&p->tmp, "", 0)) != TI_OK) {
     return rc;
@@ -143,11 +146,18 @@ int ss_norm_message(ss_parser *p, ti_plugin_ctx *ctx, const ti_jv *raw, int nebi
 
   if (m->role == SS_R_ASSISTANT) {
     if (calls.type == TI_JSON_ARRAY && ti_json_count(&calls) > 0) m->tool_calls = calls;
-    if ((m->content_len == sizeof syn_xml - 1 && memcmp(m->content, syn_xml, m->content_len) == 0) ||
-        (m->tool_calls.type == TI_JSON_INVALID &&
-         ((m->content_len == 22 && memcmp(m->content, "Exit due to cost limit", 22) == 0) ||
-          (m->content_len == 26 && memcmp(m->content, "Exit due to context window", 26) == 0))))
-      m->synthetic = 1;
+    int syn, cost, window;
+    if (need_text) {
+      syn = m->content_len == sizeof syn_xml - 1 && memcmp(m->content, syn_xml, m->content_len) == 0;
+      cost = m->content_len == 22 && memcmp(m->content, "Exit due to cost limit", 22) == 0;
+      window = m->content_len == 26 && memcmp(m->content, "Exit due to context window", 26) == 0;
+    } else { /* content_len: only whether there is text (ss_emit_state) */
+      m->content_len = src->n > 2;
+      syn = ti_json_str_eq(src, syn_xml);
+      cost = ti_json_str_eq(src, "Exit due to cost limit");
+      window = ti_json_str_eq(src, "Exit due to context window");
+    }
+    if (syn || (m->tool_calls.type == TI_JSON_INVALID && (cost || window))) m->synthetic = 1;
   }
 
   if ((rc = ti_emit_msg_begin(ctx, role_names[m->role])) != TI_OK) return rc;
