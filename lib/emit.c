@@ -413,6 +413,28 @@ TI_API int ti_emit_meta_json(ti_plugin_ctx *ctx, const char *key, const char *js
   return rc ? rc : ti_json_write_compact(&v, &ctx->smeta);
 }
 
+TI_API int ti_emit_meta_members_jv(ti_plugin_ctx *ctx, const ti_jv *obj) {
+  if (!ctx || !ctx->in_state || !obj) return TI_ERR_MISUSE;
+  if (obj->type != TI_JSON_OBJECT || !obj->p || obj->n < 2) return TI_ERR_INVALID;
+  ti_buf *b = &ctx->smeta;
+  if (obj->flags & TI_JV_CANONICAL) { /* compact canonical: spliced as it is */
+    if (obj->n == 2) return TI_OK;
+    int rc = b->len > 1 ? ti_buf_append(b, ",", 1) : TI_OK;
+    return rc ? rc : ti_buf_append(b, obj->p + 1, obj->n - 2);
+  }
+  ti_json_iter it;
+  ti_jv k, v;
+  int rc = TI_OK;
+  ti_json_iter_init(&it, obj);
+  while (!rc && ti_json_next_member(&it, &k, &v)) {
+    rc = b->len > 1 ? ti_buf_append(b, ",", 1) : TI_OK;
+    if (!rc) rc = ti_json_write_compact(&k, b);
+    if (!rc) rc = ti_buf_append(b, ":", 1);
+    if (!rc) rc = ti_json_write_compact(&v, b);
+  }
+  return rc;
+}
+
 TI_API int ti_emit_meta_jv(ti_plugin_ctx *ctx, const char *key, const ti_jv *v) {
   if (!ctx || !v) return TI_ERR_MISUSE;
   int rc = meta_key(ctx, key);

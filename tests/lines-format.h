@@ -6,6 +6,9 @@
  *   A text          assistant turn: emits a state, then joins the history
  *   C id name args  adds a tool call to the next A line
  *   R n             rewrite: keep the first n messages of the history
+ *   M {json}        metadata members for the next A line (ti_emit_meta_members_jv
+ *                   on the object parsed); N {json}: the same, taken as compact
+ *                   canonical JSON (TI_JV_CANONICAL), not parsed
  *   X reason        a malformed record (reported, skipped)
  *   F reason        a fatal error for this input
  * Probe: 100 when the input starts with "#traj". */
@@ -19,6 +22,8 @@
 
 typedef struct lines_calls {
   ti_buf ids, names, args;
+  ti_buf meta; /* M/N line for the next state */
+  int meta_kind; /* 0 none, 'M' or 'N' */
   size_t n;
   size_t off_id[16], off_name[16], off_args[16];
 } lines_calls;
@@ -45,6 +50,7 @@ static void lines_destroy(void *parser) {
   ti_buf_free(&c->ids);
   ti_buf_free(&c->names);
   ti_buf_free(&c->args);
+  ti_buf_free(&c->meta);
   ti_mem_free(c);
 }
 
@@ -129,6 +135,14 @@ static int lines_next(void *parser, ti_plugin_ctx *ctx) {
       if (!rc) rc = ti_emit_state_action(ctx, m);
       if (!rc) rc = ti_emit_state_lines(ctx, r.line, r.line);
       if (!rc) rc = ti_emit_meta_int(ctx, "line", (int64_t)r.line);
+      if (!rc && calls->meta_kind) {
+        ti_jv o = {.p = calls->meta.p, .n = calls->meta.len, .type = TI_JSON_OBJECT,
+                   .flags = TI_JV_CANONICAL};
+        if (calls->meta_kind == 'M')
+          rc = ti_json_parse(calls->meta.p, calls->meta.len, 0, &o, NULL) ? TI_ERR_PARSE : TI_OK;
+        if (!rc) rc = ti_emit_meta_members_jv(ctx, &o);
+        calls->meta_kind = 0;
+      }
       if (!rc) rc = ti_emit_state_model(ctx, "test-model", 10);
       if (!rc) rc = ti_emit_state_end(ctx);
       if (!rc) rc = ti_emit_push(ctx, m);
@@ -155,6 +169,12 @@ static int lines_next(void *parser, ti_plugin_ctx *ctx) {
       if (!rc) rc = ti_emit_push(ctx, m);
       break;
     }
+    case 'M':
+    case 'N':
+      ti_buf_reset(&calls->meta);
+      if (ti_buf_append(&calls->meta, rest, rn)) return TI_ERR_NOMEM;
+      calls->meta_kind = s[0];
+      break;
     case 'R':
       rc = ti_emit_truncate(ctx, (size_t)strtoul(rest, NULL, 10));
       break;

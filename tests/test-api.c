@@ -279,6 +279,30 @@ START_TEST(content_parts_from_json_arrays) {
 }
 END_TEST
 
+/* Metadata members from an object: a parsed one is written member by
+ * member in compact canonical form; a canonical one is spliced as is. */
+START_TEST(metadata_members_from_objects) {
+  static const char in[] = "#traj m\n"
+                           "M { \"a\" : [1, 2], \"b\": \"x\\u0041\", \"c\\u0064\": {} }\n"
+                           "A one\n"
+                           "N {\"k\":\"v\",\"n\":null}\n"
+                           "A two\n"
+                           "N {}\n"
+                           "A three\n";
+  ti_open_options o = opts_with_reg();
+  ti_iter *it;
+  ck_assert_int_eq(ti_open_memory(&it, in, sizeof in - 1, &o), TI_OK);
+  const ti_state *s;
+  ck_assert_int_eq(ti_next(&s, it), TI_OK);
+  ck_assert_str_eq(ti_state_metadata_json(s, NULL), "{\"line\":3,\"a\":[1,2],\"b\":\"xA\",\"cd\":{}}");
+  ck_assert_int_eq(ti_next(&s, it), TI_OK);
+  ck_assert_str_eq(ti_state_metadata_json(s, NULL), "{\"line\":5,\"k\":\"v\",\"n\":null}");
+  ck_assert_int_eq(ti_next(&s, it), TI_OK);
+  ck_assert_str_eq(ti_state_metadata_json(s, NULL), "{\"line\":7}");
+  ti_free(it);
+}
+END_TEST
+
 START_TEST(dup_outlives_iterator) {
   ti_open_options o = opts_with_reg();
   ti_iter *it;
@@ -726,6 +750,7 @@ int main(void) {
   tcase_add_test(tc, rewrite_and_delta_offsets);
   tcase_add_test(tc, content_from_json_literals);
   tcase_add_test(tc, content_parts_from_json_arrays);
+  tcase_add_test(tc, metadata_members_from_objects);
   tcase_add_test(tc, dup_outlives_iterator);
   tcase_add_test(tc, malformed_records_skipped_or_fatal);
   tcase_add_test(tc, record_limit_bom_crlf);

@@ -101,8 +101,8 @@ typedef struct ti_jv {
 #define TI_JV_ESCAPES 1   /* string: contains a backslash escape */
 #define TI_JV_CANONICAL 2 /* string: known to be written exactly as ti_buf_json_string
                              writes its decoded value (set by the cursor; absent: unknown);
-                             array: compact canonical JSON (set by a plugin that wrote it,
-                             see ti_emit_msg_content_jv) */
+                             array, object: compact canonical JSON (set by a plugin that
+                             wrote it: ti_emit_msg_content_jv, ti_emit_meta_members_jv) */
 
 typedef struct ti_json_error {
   size_t offset;   /* byte offset of the error in the parsed text */
@@ -316,12 +316,17 @@ TI_API int ti_emit_state_file(ti_plugin_ctx *ctx, const char *path);
 TI_API int ti_emit_state_lines(ti_plugin_ctx *ctx, uint64_t first, uint64_t last);
 /* Metadata members, in call order. meta_json takes a valid JSON value
  * (stored in canonical compact form). meta_jv takes a value of a parse
- * (no second validation; TI_JSON_INVALID, i.e. absent, is stored as null). */
+ * (no second validation; TI_JSON_INVALID, i.e. absent, is stored as null).
+ * meta_members_jv adds every member of an object of a parse, in order; an
+ * object with TI_JV_CANONICAL set is compact canonical JSON the plugin
+ * wrote (e.g. members shared by all the states of a trajectory, made
+ * once) and is spliced as it is. */
 TI_API int ti_emit_meta_str(ti_plugin_ctx *ctx, const char *key, const char *s, size_t len);
 TI_API int ti_emit_meta_int(ti_plugin_ctx *ctx, const char *key, int64_t v);
 TI_API int ti_emit_meta_bool(ti_plugin_ctx *ctx, const char *key, int v);
 TI_API int ti_emit_meta_json(ti_plugin_ctx *ctx, const char *key, const char *json, size_t len);
 TI_API int ti_emit_meta_jv(ti_plugin_ctx *ctx, const char *key, const ti_jv *v);
+TI_API int ti_emit_meta_members_jv(ti_plugin_ctx *ctx, const ti_jv *obj);
 /* Emit. After this next() returns TI_OK. */
 TI_API int ti_emit_state_end(ti_plugin_ctx *ctx);
 

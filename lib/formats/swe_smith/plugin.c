@@ -118,6 +118,7 @@ static void destroy(void *vp) {
   ti_buf_free(&p->tmp2);
   ti_buf_free(&p->tmp3);
   ti_buf_free(&p->big);
+  ti_buf_free(&p->rowmeta);
   ti_json_index_free(p->ix);
   ti_json_index_free(p->ixm);
   ti_mem_free(p->seen);

@@ -91,42 +91,83 @@ int ss_row_setup(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c) {
   return TI_OK;
 }
 
-int ss_row_meta(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c) {
-  int rc = TI_OK;
+/* Row metadata: the same for every state of the row, so its members are
+ * written once, as compact JSON, and spliced into each state. */
+static int rm_key(ti_buf *b, const char *key) {
+  int rc = b->len > 1 ? ti_buf_puts(b, ",") : TI_OK;
+  if (rc == TI_OK) rc = ti_buf_json_string(b, key, strlen(key));
+  return rc ? rc : ti_buf_puts(b, ":");
+}
+
+static int rm_jv(ti_buf *b, const char *key, const ti_jv *v) {
+  if (v->type == TI_JSON_INVALID) return TI_OK;
+  int rc = rm_key(b, key);
+  return rc ? rc : ti_json_write_compact(v, b);
+}
+
+static int rm_str(ti_buf *b, const char *key, const char *s) {
+  int rc = rm_key(b, key);
+  return rc ? rc : ti_buf_json_string(b, s, strlen(s));
+}
+
+static int rm_bool(ti_buf *b, const char *key, int v) {
+  int rc = rm_key(b, key);
+  return rc ? rc : ti_buf_puts(b, v ? "true" : "false");
+}
+
+static int row_meta_make(ss_parser *p, ss_conv *c, ti_buf *b) {
   const ti_jv *m = c->m;
   ti_jv v;
-  if (c->kind == SS_K_LIST) return TI_OK;
-  if (c->kind == SS_K_ROW) {
+  int rc = ti_buf_puts(b, "{");
+  if (rc == TI_OK && c->kind == SS_K_ROW) {
     const char *vn = ss_variant_name(c->scan.variant);
-    if (vn) rc = ti_emit_meta_str(ctx, "variant", vn, strlen(vn));
-    if (rc == TI_OK) rc = ss_meta_jv(ctx, "instance_id", &m[SS_M_INSTANCE_ID]);
-    if (rc == TI_OK) rc = ss_meta_jv(ctx, "traj_id", &m[SS_M_TRAJ_ID]);
-    if (rc == TI_OK) rc = ss_meta_jv(ctx, "resolved", &m[SS_M_RESOLVED]);
-    if (rc == TI_OK) rc = ss_meta_jv(ctx, "model", &m[SS_M_MODEL]);
-    if (rc == TI_OK && p->opt.meta_patch) rc = ss_meta_big(p, ctx, "patch", &m[SS_M_PATCH]);
-    if (rc == TI_OK) rc = ss_meta_jv(ctx, "id", &m[SS_M_ID]);
-  } else if (c->kind == SS_K_SWEGYM) {
-    rc = ti_emit_meta_str(ctx, "source", "swe-gym", 7);
-    if (rc == TI_OK) rc = ss_meta_jv(ctx, "instance_id", &m[SS_M_INSTANCE_ID]);
-    if (rc == TI_OK) rc = ss_meta_jv(ctx, "run_id", &m[SS_M_RUN_ID]);
-    if (rc == TI_OK) rc = ss_meta_jv(ctx, "resolved", &m[SS_M_RESOLVED]);
-  } else if (c->kind == SS_K_NEBIUS) {
-    rc = ti_emit_meta_str(ctx, "source", "nebius", 6);
-    if (rc == TI_OK) rc = ss_meta_jv(ctx, "instance_id", &m[SS_M_INSTANCE_ID]);
-    if (rc == TI_OK) rc = ss_meta_jv(ctx, "model", &m[SS_M_MODEL_NAME]);
+    if (vn) rc = rm_str(b, "variant", vn);
+    if (rc == TI_OK) rc = rm_jv(b, "instance_id", &m[SS_M_INSTANCE_ID]);
+    if (rc == TI_OK) rc = rm_jv(b, "traj_id", &m[SS_M_TRAJ_ID]);
+    if (rc == TI_OK) rc = rm_jv(b, "resolved", &m[SS_M_RESOLVED]);
+    if (rc == TI_OK) rc = rm_jv(b, "model", &m[SS_M_MODEL]);
+    if (rc == TI_OK && p->opt.meta_patch) rc = rm_jv(b, "patch", &m[SS_M_PATCH]);
+    if (rc == TI_OK) rc = rm_jv(b, "id", &m[SS_M_ID]);
+  } else if (rc == TI_OK && c->kind == SS_K_SWEGYM) {
+    rc = rm_str(b, "source", "swe-gym");
+    if (rc == TI_OK) rc = rm_jv(b, "instance_id", &m[SS_M_INSTANCE_ID]);
+    if (rc == TI_OK) rc = rm_jv(b, "run_id", &m[SS_M_RUN_ID]);
+    if (rc == TI_OK) rc = rm_jv(b, "resolved", &m[SS_M_RESOLVED]);
+  } else if (rc == TI_OK && c->kind == SS_K_NEBIUS) {
+    rc = rm_str(b, "source", "nebius");
+    if (rc == TI_OK) rc = rm_jv(b, "instance_id", &m[SS_M_INSTANCE_ID]);
+    if (rc == TI_OK) rc = rm_jv(b, "model", &m[SS_M_MODEL_NAME]);
     if (rc == TI_OK && (v = m[SS_M_TARGET]).type != TI_JSON_INVALID) {
       /* the resolution label: a bool, or the strings "True"/"False" */
       if (v.type == TI_JSON_STRING && (ti_json_str_eq(&v, "True") || ti_json_str_eq(&v, "true")))
-        rc = ti_emit_meta_bool(ctx, "resolved", 1);
+        rc = rm_bool(b, "resolved", 1);
       else if (v.type == TI_JSON_STRING &&
                (ti_json_str_eq(&v, "False") || ti_json_str_eq(&v, "false")))
-        rc = ti_emit_meta_bool(ctx, "resolved", 0);
+        rc = rm_bool(b, "resolved", 0);
       else
-        rc = ss_meta_jv(ctx, "resolved", &v);
+        rc = rm_jv(b, "resolved", &v);
     }
-    if (rc == TI_OK) rc = ss_meta_jv(ctx, "exit_status", &m[SS_M_EXIT_STATUS]);
-    if (rc == TI_OK && p->opt.meta_patch) rc = ss_meta_big(p, ctx, "patch", &m[SS_M_GENERATED_PATCH]);
+    if (rc == TI_OK) rc = rm_jv(b, "exit_status", &m[SS_M_EXIT_STATUS]);
+    if (rc == TI_OK && p->opt.meta_patch) rc = rm_jv(b, "patch", &m[SS_M_GENERATED_PATCH]);
   }
-  if (rc == TI_OK) rc = ti_emit_meta_int(ctx, "row", (int64_t)c->row);
+  if (rc == TI_OK) rc = rm_key(b, "row");
+  if (rc == TI_OK) rc = ti_buf_printf(b, "%zu}", c->row);
   return rc;
+}
+
+int ss_row_meta(ss_parser *p, ti_plugin_ctx *ctx, ss_conv *c) {
+  if (c->kind == SS_K_LIST) return TI_OK;
+  if (!p->rowmeta.len || p->rowmeta_src != c->rec.p || p->rowmeta_row != c->row) {
+    ti_buf_reset(&p->rowmeta);
+    int rc = row_meta_make(p, c, &p->rowmeta);
+    if (rc != TI_OK) {
+      ti_buf_reset(&p->rowmeta);
+      return rc;
+    }
+    p->rowmeta_src = c->rec.p;
+    p->rowmeta_row = c->row;
+  }
+  ti_jv o = {.p = p->rowmeta.p, .n = p->rowmeta.len, .type = TI_JSON_OBJECT,
+             .flags = TI_JV_CANONICAL};
+  return ti_emit_meta_members_jv(ctx, &o);
 }

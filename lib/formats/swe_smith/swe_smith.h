@@ -153,6 +153,9 @@ typedef struct ss_parser {
   ti_json_index *ix;      /* structural index of the row / document          */
   ti_json_index *ixm;     /* ... of the decoded messages string              */
   const char *big_src;    /* the value it was decoded from                   */
+  ti_buf rowmeta;         /* the row's metadata members, made once per row   */
+  const char *rowmeta_src; /* the record they were made from                 */
+  size_t rowmeta_row;
   char stem[256];         /* file stem for ids                               */
   /* seen trajectory ids (FNV-1a hashes, open addressing) */
   uint64_t *seen;
