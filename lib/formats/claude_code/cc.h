@@ -75,6 +75,7 @@ enum {
 typedef struct cc_rec {
   ti_jv root;
   ti_jv message;     /* user/assistant message object (or invalid) */
+  ti_jv content;     /* its "content" member (or invalid), found by extract */
   const char *uuid;  /* NULL if none */
   const char *parent;
   const char *lparent; /* logicalParentUuid */

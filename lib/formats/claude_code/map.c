@@ -346,9 +346,8 @@ int cc_map_group(cc_mapper *m, cc_stream *s, int32_t g) {
   gr->had_empty_thinking = gr->had_redacted = 0;
   for (int32_t f = gr->first; f >= 0 && !rc; f = s->nodes[f].next_frag) {
     cc_rec *r = rec_of(s, f);
-    ti_jv content, b, t, x;
-    if (r->message.type != TI_JSON_OBJECT || !ti_json_get(&r->message, "content", &content))
-      continue;
+    ti_jv content = r->content, b, t, x;
+    if (content.type == TI_JSON_INVALID) continue;
     if (content.type == TI_JSON_STRING) { /* not written by Claude Code, but valid */
       if (content.n > 2 && !seen_check(&texts, &content, &rc)) {
         if (has_text) rc = ti_buf_puts(text, "\n\n");
@@ -502,10 +501,8 @@ static int compute(cc_mapper *m, cc_stream *s, int32_t k, const cc_node *base) {
       nd->pend = NULL;
       nd->lastg = -1;
     }
-    ti_jv content;
-    if (!(r->flags & CC_F_NO_PARTS) && r->message.type == TI_JSON_OBJECT &&
-        ti_json_get(&r->message, "content", &content))
-      rc = add_user_parts(m, nd, &content);
+    if (!(r->flags & CC_F_NO_PARTS) && r->content.type != TI_JSON_INVALID)
+      rc = add_user_parts(m, nd, &r->content);
     break;
   }
   case CC_T_SYSTEM:

@@ -214,6 +214,8 @@ static int extract(cc_reader *rd, cc_src *src, const ti_jv *root, uint64_t line,
     if (cc_is(&subtype, "compact_boundary")) r->flags |= CC_F_BOUNDARY;
     else if (cc_is(&subtype, "local_command")) r->flags |= CC_F_LOCAL_CMD;
   }
+  if (r->type == CC_T_USER && r->message.type == TI_JSON_OBJECT)
+    ti_json_get(&r->message, "content", &r->content); /* absent: stays invalid */
   if (r->type == CC_T_ASSISTANT) {
     if (src->nenvs == src->capenvs) {
       size_t cap = src->capenvs ? src->capenvs * 2 : 64;
@@ -236,7 +238,10 @@ static int extract(cc_reader *rd, cc_src *src, const ti_jv *root, uint64_t line,
       while (ti_json_next_member(&mi, &k, &v)) {
         if (cc_is(&k, "id")) id = v;
         else if (cc_is(&k, "model")) model = v;
-        else if (cc_is(&k, "content")) break; /* id/model come first */
+        else if (cc_is(&k, "content")) { /* id/model come first */
+          r->content = v;
+          break;
+        }
       }
     }
     if (model.type == TI_JSON_STRING && cc_is(&model, "<synthetic>"))

@@ -101,10 +101,8 @@ static int index_spawns(cc_parser *p, cc_stream *s) {
   int rc = TI_OK;
   for (size_t i = 0; i < s->n && !rc; i++) {
     cc_rec *r = &s->src->recs[s->nodes[i].rec];
-    ti_jv content, b, t, x, y;
-    if (r->message.type != TI_JSON_OBJECT || !ti_json_get(&r->message, "content", &content) ||
-        content.type != TI_JSON_ARRAY)
-      continue;
+    ti_jv content = r->content, b, t, x, y;
+    if (content.type != TI_JSON_ARRAY) continue;
     if (r->type == CC_T_ASSISTANT) {
       ti_json_iter it;
       ti_json_iter_init(&it, &content);
@@ -146,8 +144,8 @@ static int index_spawns(cc_parser *p, cc_stream *s) {
 
 static int link_by_prompt(cc_parser *p, cc_traj *t, cc_stream *s, int32_t root) {
   cc_rec *r = &s->src->recs[s->nodes[root].rec];
-  ti_jv c;
-  if (r->type != CC_T_USER || !ti_json_get(&r->message, "content", &c)) return TI_OK;
+  ti_jv c = r->content;
+  if (r->type != CC_T_USER || c.type == TI_JSON_INVALID) return TI_OK;
   if (c.type == TI_JSON_ARRAY) { /* [{"type":"text","text":...}] */
     ti_json_iter it;
     ti_jv b;

@@ -68,9 +68,8 @@ int cc_index_results(cc_stream *s) {
   for (size_t i = 0; i < s->n; i++) {
     cc_rec *r = rec_of(s, (int32_t)i);
     if (r->type != CC_T_USER || r->message.type != TI_JSON_OBJECT) continue;
-    ti_jv content;
-    if (!ti_json_get(&r->message, "content", &content) || content.type != TI_JSON_ARRAY)
-      continue;
+    ti_jv content = r->content;
+    if (content.type != TI_JSON_ARRAY) continue;
     int32_t p = s->nodes[i].parent;
     uint8_t prio = (p >= 0 && rec_of(s, p)->type == CC_T_ASSISTANT) ? 0 : 1;
     ti_json_iter it;
