@@ -417,8 +417,8 @@ static int par_start(ti_iter *it) {
   ti_state_clear(&p->hand);
   p->recheck = 1;
   p->window = TI_WINDOW_TRACES * (size_t)it->threads;
-  p->budget = it->threads > SIZE_MAX / TI_WINDOW_BYTES ? SIZE_MAX
-                                                    : TI_WINDOW_BYTES * (size_t)it->threads;
+  size_t nt = it->threads;
+  p->budget = nt <= SIZE_MAX / TI_WINDOW_BYTES ? TI_WINDOW_BYTES * nt : SIZE_MAX;
   unsigned n = it->threads - 1; /* the caller's thread reads too */
   p->threads = ti_mem_calloc(n, sizeof(*p->threads));
   p->runners = ti_mem_calloc(n, sizeof(*p->runners));
