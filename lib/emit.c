@@ -205,14 +205,11 @@ static int build_message_json(ti_plugin_ctx *ctx, const char **mid, size_t *mid_
   }
   m->content_json_off = b->len;
   if (rc) return rc;
-  if (m->content_kind == TI_CONTENT_TEXT && ctx->cref) {
+  if (ctx->cref) { /* text or parts from ti_emit_msg_content_jv */
     *mid = ctx->cref;
     *mid_n = ctx->cref_n;
   } else if (m->content_kind == TI_CONTENT_TEXT) {
     rc = ti_buf_json_string(b, ctx->mcontent.p ? ctx->mcontent.p : "", ctx->mcontent.len);
-  } else if (m->content_kind == TI_CONTENT_PARTS && ctx->cref) {
-    *mid = ctx->cref;
-    *mid_n = ctx->cref_n;
   } else if (m->content_kind == TI_CONTENT_PARTS) {
     *mid = ctx->mcontent.p ? ctx->mcontent.p : "";
     *mid_n = ctx->mcontent.len;

@@ -57,9 +57,11 @@ void *ti_arena_alloc(ti_arena *a, size_t n) {
     a->pos = a->end = c->data + n;
     return c->data;
   }
-  if (a->spare && a->spare->size >= n) {
-    c = a->spare;
-    a->spare = c->next;
+  ti_arena_chunk **sp = &a->spare; /* a kept chunk that fits, else a new one */
+  while (*sp && (*sp)->size < n) sp = &(*sp)->next;
+  if (*sp) {
+    c = *sp;
+    *sp = c->next;
   } else {
     if (!(c = new_chunk(sz, 0))) return NULL;
     a->next = sz < TI_ARENA_CHUNK_MAX ? sz * 2 : sz;
