@@ -28,6 +28,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "traceingest.h"
 
@@ -170,6 +171,15 @@ TI_API size_t ti_json_count(const ti_jv *container);
  * (not a string) or TI_ERR_NOMEM. ti_json_str_append appends the decoded
  * string to `out`. */
 TI_API int ti_json_str_eq(const ti_jv *v, const char *s);
+/* ti_json_str_eq for a NUL-terminated s of known length n (a literal, a
+ * key): the bytes are compared unless v has escapes (then decoded). 0 for
+ * anything but a string. TI_JSON_STR_IS(v, "lit") passes the length. */
+static inline int ti_json_str_is(const ti_jv *v, const char *s, size_t n) {
+  if (v->type != TI_JSON_STRING) return 0;
+  if (v->flags & TI_JV_ESCAPES) return ti_json_str_eq(v, s);
+  return v->n == n + 2 && memcmp(v->p + 1, s, n) == 0;
+}
+#define TI_JSON_STR_IS(v, lit) ti_json_str_is((v), "" lit, sizeof(lit) - 1)
 TI_API int ti_json_str(const ti_jv *v, ti_buf *scratch, const char **s, size_t *n);
 TI_API int ti_json_str_append(const ti_jv *v, ti_buf *out);
 /* Numbers and literals. ti_json_int: TI_OK if the number is an integer

@@ -39,15 +39,6 @@ void cc_map_free(cc_map *m);
  * copied into the arena). *s = NULL when v is not a string. */
 int cc_str(cc_arena *a, const ti_jv *v, const char **s, size_t *n);
 
-/* A JSON string (value or key) against a literal: bytes compared unless
- * it has escapes (then decoded). 0 for anything but a string. */
-static inline int cc_str_is_n(const ti_jv *v, const char *s, size_t n) {
-  if (v->type != TI_JSON_STRING) return 0;
-  if (v->flags & TI_JV_ESCAPES) return ti_json_str_eq(v, s);
-  return v->n == n + 2 && memcmp(v->p + 1, s, n) == 0;
-}
-#define cc_is(v, lit) cc_str_is_n((v), "" lit, sizeof(lit) - 1)
-
 /* ---- records (read.c) ------------------------------------------------------ */
 enum {
   CC_T_OTHER = 0, /* unknown type */

@@ -59,12 +59,12 @@ static int add_user_parts(cc_mapper *m, cc_node *nd, const ti_jv *content) {
       continue;
     }
     if (b.type != TI_JSON_OBJECT || !ti_json_get(&b, "type", &t)) continue;
-    if (cc_is(&t, "text")) {
+    if (TI_JSON_STR_IS(&t, "text")) {
       if (ti_json_get(&b, "text", &x) && x.type == TI_JSON_STRING && x.n > 2)
         rc = add_part(m, nd, &x, CC_P_TEXT);
-    } else if (cc_is(&t, "image")) {
+    } else if (TI_JSON_STR_IS(&t, "image")) {
       rc = add_part(m, nd, &b, CC_P_IMAGE);
-    } else if (cc_is(&t, "document")) {
+    } else if (TI_JSON_STR_IS(&t, "document")) {
       rc = add_part(m, nd, &b, CC_P_DOC);
     }
   }
@@ -92,7 +92,7 @@ static int image_part(cc_mapper *m, const ti_jv *block, ti_buf *out) {
   ti_jv src, st, mt, data, url;
   (void)m;
   if (ti_json_get(block, "source", &src) && ti_json_get(&src, "type", &st)) {
-    if (cc_is(&st, "base64") && ti_json_get(&src, "data", &data) &&
+    if (TI_JSON_STR_IS(&st, "base64") && ti_json_get(&src, "data", &data) &&
         data.type == TI_JSON_STRING) {
       int rc = ti_buf_puts(out, "{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:");
       if (!rc && ti_json_get(&src, "media_type", &mt) && mt.type == TI_JSON_STRING)
@@ -102,7 +102,7 @@ static int image_part(cc_mapper *m, const ti_jv *block, ti_buf *out) {
       if (!rc) rc = ti_buf_puts(out, "\"}}");
       return rc;
     }
-    if (cc_is(&st, "url") && ti_json_get(&src, "url", &url) &&
+    if (TI_JSON_STR_IS(&st, "url") && ti_json_get(&src, "url", &url) &&
         url.type == TI_JSON_STRING) {
       int rc = ti_buf_puts(out, "{\"type\":\"image_url\",\"image_url\":{\"url\":");
       if (!rc) rc = ti_json_write_compact(&url, out);
@@ -236,7 +236,7 @@ static int tool_sole(const cc_result *res, ti_jv *out) {
     *out = e;
     return 1;
   }
-  if (!ti_json_get(&e, "type", &t) || t.type != TI_JSON_STRING || !cc_is(&t, "text") ||
+  if (!ti_json_get(&e, "type", &t) || t.type != TI_JSON_STRING || !TI_JSON_STR_IS(&t, "text") ||
       !ti_json_get(&e, "text", out) || out->type != TI_JSON_STRING)
     return 0;
   return 1;
@@ -259,12 +259,12 @@ static int tool_content(cc_mapper *m, const cc_result *res, ti_buf *b) {
       continue;
     }
     if (!ti_json_get(&it_v, "type", &t) || t.type != TI_JSON_STRING) continue;
-    if (cc_is(&t, "text")) {
+    if (TI_JSON_STR_IS(&t, "text")) {
       if (ti_json_get(&it_v, "text", &x) && x.type == TI_JSON_STRING)
         rc = ti_json_str_append(&x, b);
-    } else if (cc_is(&t, "image")) {
+    } else if (TI_JSON_STR_IS(&t, "image")) {
       rc = ti_buf_puts(b, "[image]");
-    } else if (cc_is(&t, "tool_reference")) {
+    } else if (TI_JSON_STR_IS(&t, "tool_reference")) {
       rc = ti_buf_puts(b, "[tool_reference: ");
       if (!rc && ti_json_get(&it_v, "tool_name", &x) && x.type == TI_JSON_STRING)
         rc = ti_json_str_append(&x, b);
@@ -365,7 +365,7 @@ int cc_map_group(cc_mapper *m, cc_stream *s, int32_t g) {
       block_fields(&b, &bf);
       t = bf.type;
       if (t.type == TI_JSON_INVALID) continue;
-      if (cc_is(&t, "text")) {
+      if (TI_JSON_STR_IS(&t, "text")) {
         x = bf.text;
         if (x.type != TI_JSON_STRING || x.n <= 2) continue;
         if (seen_check(&texts, &x, &rc)) continue;
@@ -373,7 +373,7 @@ int cc_map_group(cc_mapper *m, cc_stream *s, int32_t g) {
         if (!rc) rc = ti_json_str_append(&x, text);
         text_jv = has_text ? (ti_jv){0} : x;
         has_text = 1;
-      } else if (cc_is(&t, "thinking")) {
+      } else if (TI_JSON_STR_IS(&t, "thinking")) {
         x = bf.thinking;
         if (x.type != TI_JSON_STRING || x.n <= 2) {
           gr->had_empty_thinking = 1;
@@ -383,9 +383,9 @@ int cc_map_group(cc_mapper *m, cc_stream *s, int32_t g) {
         if (has_think) rc = ti_buf_puts(think, "\n\n");
         if (!rc) rc = ti_json_str_append(&x, think);
         has_think = 1;
-      } else if (cc_is(&t, "redacted_thinking")) {
+      } else if (TI_JSON_STR_IS(&t, "redacted_thinking")) {
         gr->had_redacted = 1;
-      } else if (cc_is(&t, "tool_use")) {
+      } else if (TI_JSON_STR_IS(&t, "tool_use")) {
         ti_jv id = bf.id, name = bf.name, input = bf.input;
         if (id.type != TI_JSON_STRING) continue;
         if (seen_check(&ids, &id, &rc)) continue;

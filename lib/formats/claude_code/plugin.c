@@ -38,8 +38,8 @@ static int score_line(const unsigned char *p, size_t n, int complete) {
     if (chain || sess) return 90;
     ti_jv t;
     ti_json_get(&root, "type", &t);
-    if (cc_is(&t, "summary") && ti_json_get(&root, "leafUuid", &v)) return 90;
-    if (cc_is(&t, "file-history-snapshot") && ti_json_get(&root, "snapshot", &v))
+    if (TI_JSON_STR_IS(&t, "summary") && ti_json_get(&root, "leafUuid", &v)) return 90;
+    if (TI_JSON_STR_IS(&t, "file-history-snapshot") && ti_json_get(&root, "snapshot", &v))
       return 85;
     return 0;
   }
@@ -241,11 +241,11 @@ static int emit_meta(cc_parser *p, cc_traj *t, cc_group *gr, const cc_node *befo
     ti_json_iter it;
     ti_json_iter_init(&it, &r->message);
     while (ti_json_next_member(&it, &k, &v)) {
-      if (cc_is(&k, "model")) {
+      if (TI_JSON_STR_IS(&k, "model")) {
         if (model.type == TI_JSON_INVALID && v.type == TI_JSON_STRING) model = v;
-      } else if (cc_is(&k, "usage")) {
+      } else if (TI_JSON_STR_IS(&k, "usage")) {
         if (v.type == TI_JSON_OBJECT) usage = v;
-      } else if (cc_is(&k, "stop_reason")) {
+      } else if (TI_JSON_STR_IS(&k, "stop_reason")) {
         if (v.type == TI_JSON_STRING) stop = v;
       }
     }

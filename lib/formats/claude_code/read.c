@@ -211,8 +211,8 @@ static int extract(cc_reader *rd, cc_src *src, const ti_jv *root, uint64_t line,
     if (rc) return rc;
   }
   if (r->type == CC_T_SYSTEM && subtype.type == TI_JSON_STRING) {
-    if (cc_is(&subtype, "compact_boundary")) r->flags |= CC_F_BOUNDARY;
-    else if (cc_is(&subtype, "local_command")) r->flags |= CC_F_LOCAL_CMD;
+    if (TI_JSON_STR_IS(&subtype, "compact_boundary")) r->flags |= CC_F_BOUNDARY;
+    else if (TI_JSON_STR_IS(&subtype, "local_command")) r->flags |= CC_F_LOCAL_CMD;
   }
   if (r->type == CC_T_USER && r->message.type == TI_JSON_OBJECT)
     ti_json_get(&r->message, "content", &r->content); /* absent: stays invalid */
@@ -236,15 +236,15 @@ static int extract(cc_reader *rd, cc_src *src, const ti_jv *root, uint64_t line,
       ti_json_iter mi;
       ti_json_iter_init(&mi, &r->message);
       while (ti_json_next_member(&mi, &k, &v)) {
-        if (cc_is(&k, "id")) id = v;
-        else if (cc_is(&k, "model")) model = v;
-        else if (cc_is(&k, "content")) { /* id/model come first */
+        if (TI_JSON_STR_IS(&k, "id")) id = v;
+        else if (TI_JSON_STR_IS(&k, "model")) model = v;
+        else if (TI_JSON_STR_IS(&k, "content")) { /* id/model come first */
           r->content = v;
           break;
         }
       }
     }
-    if (model.type == TI_JSON_STRING && cc_is(&model, "<synthetic>"))
+    if (model.type == TI_JSON_STRING && TI_JSON_STR_IS(&model, "<synthetic>"))
       r->flags |= CC_F_SYNTHETIC;
     if (id.type == TI_JSON_STRING && id.n > 2) rc = span(rd->arena, &id, &r->gkey, &r->gkey_n);
     else if (rid.type == TI_JSON_STRING && rid.n > 2)

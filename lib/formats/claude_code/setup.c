@@ -107,9 +107,9 @@ static int index_spawns(cc_parser *p, cc_stream *s) {
       ti_json_iter it;
       ti_json_iter_init(&it, &content);
       while (!rc && ti_json_next(&it, &b)) {
-        if (!ti_json_get(&b, "type", &t) || !cc_is(&t, "tool_use")) continue;
+        if (!ti_json_get(&b, "type", &t) || !TI_JSON_STR_IS(&t, "tool_use")) continue;
         if (!ti_json_get(&b, "name", &x) ||
-            !(cc_is(&x, "Task") || cc_is(&x, "Agent")))
+            !(TI_JSON_STR_IS(&x, "Task") || TI_JSON_STR_IS(&x, "Agent")))
           continue;
         ti_jv pr, id;
         if (!ti_json_getv(&b, &pr, "input", "prompt", NULL) || pr.type != TI_JSON_STRING ||
@@ -128,7 +128,7 @@ static int index_spawns(cc_parser *p, cc_stream *s) {
       ti_json_iter it;
       ti_json_iter_init(&it, &content);
       while (ti_json_next(&it, &b)) {
-        if (!ti_json_get(&b, "type", &t) || !cc_is(&t, "tool_result") ||
+        if (!ti_json_get(&b, "type", &t) || !TI_JSON_STR_IS(&t, "tool_result") ||
             !ti_json_get(&b, "tool_use_id", &y))
           continue;
         const char *as;

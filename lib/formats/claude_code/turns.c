@@ -83,11 +83,11 @@ int cc_index_results(cc_stream *s) {
       ti_json_iter bi;
       ti_json_iter_init(&bi, &b);
       while (ti_json_next_member(&bi, &k, &v)) {
-        if (cc_is(&k, "type")) t = v;
-        else if (cc_is(&k, "tool_use_id")) id = v;
-        else if (cc_is(&k, "is_error")) err = v;
+        if (TI_JSON_STR_IS(&k, "type")) t = v;
+        else if (TI_JSON_STR_IS(&k, "tool_use_id")) id = v;
+        else if (TI_JSON_STR_IS(&k, "is_error")) err = v;
       }
-      if (!cc_is(&t, "tool_result")) {
+      if (!TI_JSON_STR_IS(&t, "tool_result")) {
         parts = 1;
         continue;
       }

@@ -77,14 +77,6 @@ typedef struct row_members {
   ti_jv history, trajectory, events, items, issue, instance_id, task_id, id, marker;
 } row_members;
 
-/* Key comparison against a string literal (length known at compile time). */
-static int keyis_n(const ti_jv *k, const char *s, size_t n) {
-  if (!(k->flags & TI_JV_ESCAPES))
-    return k->n == n + 2 && memcmp(k->p + 1, s, n) == 0;
-  return ti_json_str_eq(k, s);
-}
-#define keyis(k, lit) keyis_n((k), "" lit, sizeof(lit) - 1)
-
 /* The envelope keys of a row, in one pass (rows can be large). */
 static void read_row(const ti_jv *row, row_members *m) {
   ti_json_iter it;
@@ -92,23 +84,23 @@ static void read_row(const ti_jv *row, row_members *m) {
   memset(m, 0, sizeof *m);
   ti_json_iter_init(&it, row);
   while (ti_json_next_member(&it, &k, &v)) {
-    if (keyis(&k, "history"))
+    if (TI_JSON_STR_IS(&k, "history"))
       m->history = v;
-    else if (keyis(&k, "trajectory"))
+    else if (TI_JSON_STR_IS(&k, "trajectory"))
       m->trajectory = v;
-    else if (keyis(&k, "events"))
+    else if (TI_JSON_STR_IS(&k, "events"))
       m->events = v;
-    else if (keyis(&k, "items"))
+    else if (TI_JSON_STR_IS(&k, "items"))
       m->items = v;
-    else if (keyis(&k, "issue"))
+    else if (TI_JSON_STR_IS(&k, "issue"))
       m->issue = v;
-    else if (keyis(&k, "instance_id"))
+    else if (TI_JSON_STR_IS(&k, "instance_id"))
       m->instance_id = v;
-    else if (keyis(&k, "task_id"))
+    else if (TI_JSON_STR_IS(&k, "task_id"))
       m->task_id = v;
-    else if (keyis(&k, "id"))
+    else if (TI_JSON_STR_IS(&k, "id"))
       m->id = v;
-    else if (keyis(&k, "feedback") || keyis(&k, "version") || keyis(&k, "polarity"))
+    else if (TI_JSON_STR_IS(&k, "feedback") || TI_JSON_STR_IS(&k, "version") || TI_JSON_STR_IS(&k, "polarity"))
       m->marker = v;
     /* Eval rows put instance_id first and large keys after the history:
      * stop once the list and the id are known. */

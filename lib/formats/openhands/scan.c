@@ -5,22 +5,6 @@
 
 #include "oh.h"
 
-/* Key comparison against a string literal (length known at compile time). */
-static int keyeq_n(const ti_jv *k, const char *s, size_t n) {
-  if (!(k->flags & TI_JV_ESCAPES))
-    return k->n == n + 2 && memcmp(k->p + 1, s, n) == 0;
-  return ti_json_str_eq(k, s);
-}
-#define keyeq(k, lit) keyeq_n((k), "" lit, sizeof(lit) - 1)
-
-/* A string value against a literal. */
-static int str_is_n(const ti_jv *v, const char *s, size_t n) {
-  if (v->type != TI_JSON_STRING)
-    return 0;
-  return keyeq_n(v, s, n);
-}
-#define str_is(v, lit) str_is_n((v), "" lit, sizeof(lit) - 1)
-
 int oh_is_v1_event(const ti_jv *v) {
   ti_jv k;
   return v->type == TI_JSON_OBJECT && ti_json_get(v, "kind", &k) &&
@@ -34,7 +18,7 @@ int oh_is_event(const ti_jv *v) {
     return 0;
   ti_json_iter_init(&it, v);
   while (ti_json_next_member(&it, &k, &x))
-    if ((keyeq(&k, "action") || keyeq(&k, "observation") || keyeq(&k, "kind")) &&
+    if ((TI_JSON_STR_IS(&k, "action") || TI_JSON_STR_IS(&k, "observation") || TI_JSON_STR_IS(&k, "kind")) &&
         x.type == TI_JSON_STRING)
       return 1;
   return 0;
@@ -43,11 +27,11 @@ int oh_is_event(const ti_jv *v) {
 static int source_of(const ti_jv *v) {
   if (v->type != TI_JSON_STRING)
     return OH_SRC_OTHER;
-  if (str_is(v, "agent"))
+  if (TI_JSON_STR_IS(v, "agent"))
     return OH_SRC_AGENT;
-  if (str_is(v, "user"))
+  if (TI_JSON_STR_IS(v, "user"))
     return OH_SRC_USER;
-  if (str_is(v, "environment"))
+  if (TI_JSON_STR_IS(v, "environment"))
     return OH_SRC_ENV;
   return OH_SRC_OTHER;
 }
@@ -62,7 +46,7 @@ static int in_list(const ti_jv *v, const name *names) {
   if (v->type != TI_JSON_STRING)
     return 0;
   for (; names->s; names++)
-    if (keyeq_n(v, names->s, names->n))
+    if (ti_json_str_is(v, names->s, names->n))
       return 1;
   return 0;
 }
@@ -102,34 +86,34 @@ static void read_members(oh_ev *e, members *m) {
   memset(m, 0, sizeof *m);
   ti_json_iter_init(&it, &e->obj);
   while (ti_json_next_member(&it, &k, &v)) {
-    if (keyeq(&k, "action"))
+    if (TI_JSON_STR_IS(&k, "action"))
       m->act = v; /* v0: the type; v1: the action object */
-    else if (keyeq(&k, "observation"))
+    else if (TI_JSON_STR_IS(&k, "observation"))
       m->obs = v;
-    else if (keyeq(&k, "kind"))
+    else if (TI_JSON_STR_IS(&k, "kind"))
       m->kind = v;
-    else if (keyeq(&k, "source"))
+    else if (TI_JSON_STR_IS(&k, "source"))
       e->src = (unsigned char)source_of(&v);
-    else if (keyeq(&k, "id")) {
+    else if (TI_JSON_STR_IS(&k, "id")) {
       e->uid = v;
       if (ti_json_int(&v, &e->id) != TI_OK)
         e->id = -1;
-    } else if (keyeq(&k, "cause")) {
+    } else if (TI_JSON_STR_IS(&k, "cause")) {
       if (ti_json_int(&v, &e->cause) != TI_OK)
         e->cause = -1;
-    } else if (keyeq(&k, "tool_call_metadata"))
+    } else if (TI_JSON_STR_IS(&k, "tool_call_metadata"))
       m->tcm = v;
-    else if (keyeq(&k, "args"))
+    else if (TI_JSON_STR_IS(&k, "args"))
       m->args = v;
-    else if (keyeq(&k, "extras"))
+    else if (TI_JSON_STR_IS(&k, "extras"))
       m->extras = v;
-    else if (keyeq(&k, "content"))
+    else if (TI_JSON_STR_IS(&k, "content"))
       e->content = v;
-    else if (keyeq(&k, "llm_response_id"))
+    else if (TI_JSON_STR_IS(&k, "llm_response_id"))
       e->resp = v;
-    else if (keyeq(&k, "tool_call_id"))
+    else if (TI_JSON_STR_IS(&k, "tool_call_id"))
       e->call_id = v;
-    else if (keyeq(&k, "tool_name"))
+    else if (TI_JSON_STR_IS(&k, "tool_name"))
       e->tool = v;
   }
 }
@@ -154,11 +138,11 @@ static void scan_v0(oh_ev *e, const members *m) {
   if (tcm.type == TI_JSON_OBJECT) {
     ti_json_iter_init(&it, &tcm);
     while (ti_json_next_member(&it, &k, &v)) {
-      if (keyeq(&k, "model_response"))
+      if (TI_JSON_STR_IS(&k, "model_response"))
         e->mresp = v;
-      else if (keyeq(&k, "tool_call_id"))
+      else if (TI_JSON_STR_IS(&k, "tool_call_id"))
         e->call_id = v;
-      else if (keyeq(&k, "function_name"))
+      else if (TI_JSON_STR_IS(&k, "function_name"))
         e->tool = v;
       /* an observation carries a copy of the response: not needed */
       if (e->call_id.type && e->tool.type &&
@@ -176,17 +160,17 @@ static void scan_v0(oh_ev *e, const members *m) {
 
   if (act.type == TI_JSON_STRING) {
     /* only commands carry `hidden` (CmdRunAction / CmdOutputObservation) */
-    if (str_is(&act, "run") && oh_get_true(&e->args, "hidden")) {
+    if (TI_JSON_STR_IS(&act, "run") && oh_get_true(&e->args, "hidden")) {
       e->kind = OH_K_SKIP;
-    } else if (str_is(&act, "system")) {
+    } else if (TI_JSON_STR_IS(&act, "system")) {
       e->kind = OH_K_SYSTEM;
-    } else if (str_is(&act, "message")) {
+    } else if (TI_JSON_STR_IS(&act, "message")) {
       e->kind = e->src == OH_SRC_USER ? OH_K_USER : OH_K_AGENT_MSG;
-    } else if (str_is(&act, "condensation")) {
+    } else if (TI_JSON_STR_IS(&act, "condensation")) {
       e->kind = OH_K_CONDENSE;
-    } else if (str_is(&act, "condensation_request") && !has_tcm) {
+    } else if (TI_JSON_STR_IS(&act, "condensation_request") && !has_tcm) {
       e->kind = OH_K_COND_REQ;
-    } else if (str_is(&act, "run") && e->src == OH_SRC_USER && !has_tcm) {
+    } else if (TI_JSON_STR_IS(&act, "run") && e->src == OH_SRC_USER && !has_tcm) {
       e->kind = OH_K_USER;
     } else if (has_tcm && !in_list(&act, v0_bookkeeping)) {
       e->kind = OH_K_CALL;
@@ -198,7 +182,7 @@ static void scan_v0(oh_ev *e, const members *m) {
     }
   } else if (obs.type == TI_JSON_STRING) {
     if (in_list(&obs, v0_skip_obs) ||
-        (str_is(&obs, "run") && oh_get_true(&e->extras, "hidden")))
+        (TI_JSON_STR_IS(&obs, "run") && oh_get_true(&e->extras, "hidden")))
       e->kind = OH_K_SKIP;
     else if (has_tcm)
       e->kind = OH_K_RESULT;
@@ -222,28 +206,28 @@ static void scan_v1(oh_ev *e, const members *m) {
   if (e->call_id.type != TI_JSON_STRING)
     e->call_id.type = TI_JSON_INVALID;
   const ti_jv *ty = &e->type;
-  if (str_is(ty, "SystemPromptEvent")) {
+  if (TI_JSON_STR_IS(ty, "SystemPromptEvent")) {
     e->kind = OH_K_SYSTEM;
-  } else if (str_is(ty, "MessageEvent")) {
+  } else if (TI_JSON_STR_IS(ty, "MessageEvent")) {
     ti_jv role;
     e->kind = OH_K_SKIP;
     if (ti_json_getv(&e->obj, &role, "llm_message", "role", (const char *)NULL)) {
-      if (str_is(&role, "user"))
+      if (TI_JSON_STR_IS(&role, "user"))
         e->kind = OH_K_USER;
-      else if (str_is(&role, "assistant"))
+      else if (TI_JSON_STR_IS(&role, "assistant"))
         e->kind = OH_K_AGENT_MSG;
     }
-  } else if (str_is(ty, "ActionEvent")) {
+  } else if (TI_JSON_STR_IS(ty, "ActionEvent")) {
     e->kind = e->call_id.type == TI_JSON_STRING ? OH_K_CALL : OH_K_SKIP;
-  } else if (str_is(ty, "ObservationEvent") ||
-             str_is(ty, "UserRejectObservation") ||
-             str_is(ty, "AgentErrorEvent")) {
+  } else if (TI_JSON_STR_IS(ty, "ObservationEvent") ||
+             TI_JSON_STR_IS(ty, "UserRejectObservation") ||
+             TI_JSON_STR_IS(ty, "AgentErrorEvent")) {
     e->kind = e->call_id.type == TI_JSON_STRING ? OH_K_RESULT : OH_K_SKIP;
-  } else if (str_is(ty, "Condensation")) {
+  } else if (TI_JSON_STR_IS(ty, "Condensation")) {
     e->kind = OH_K_CONDENSE;
-  } else if (str_is(ty, "CondensationRequest")) {
+  } else if (TI_JSON_STR_IS(ty, "CondensationRequest")) {
     e->kind = OH_K_COND_REQ;
-  } else if (str_is(ty, "CondensationSummaryEvent")) {
+  } else if (TI_JSON_STR_IS(ty, "CondensationSummaryEvent")) {
     e->kind = OH_K_OBS_USER;
   } else {
     e->kind = OH_K_SKIP;
@@ -261,7 +245,7 @@ static void skip_delegates(oh_traj *t) {
     if (e->ver != 0 || e->type.type != TI_JSON_STRING)
       continue;
     int is_act = e->kind == OH_K_CALL || e->kind == OH_K_TEXT_TURN;
-    int is_deleg = str_is(&e->type, "delegate");
+    int is_deleg = TI_JSON_STR_IS(&e->type, "delegate");
     if (depth > 0) {
       if (is_deleg && !is_act &&
           (e->cause < 0 || e->cause == stack[depth - 1])) {
@@ -298,7 +282,7 @@ void oh_scan(oh_traj *t) {
         t->fc = 1;
       /* Resolver rows carry no source: the first message is the user's. */
       if (e->src == OH_SRC_OTHER && e->type.type == TI_JSON_STRING) {
-        if (m.act.type == TI_JSON_STRING && str_is(&m.act, "message") &&
+        if (m.act.type == TI_JSON_STRING && TI_JSON_STR_IS(&m.act, "message") &&
             !seen_msg) {
           e->src = OH_SRC_USER;
           e->kind = OH_K_USER;
@@ -306,11 +290,11 @@ void oh_scan(oh_traj *t) {
           e->src = OH_SRC_AGENT;
         }
       }
-      if (e->type.type == TI_JSON_STRING && str_is(&e->type, "message"))
+      if (e->type.type == TI_JSON_STRING && TI_JSON_STR_IS(&e->type, "message"))
         seen_msg = 1;
     }
     if (e->kind == OH_K_USER && t->first_user < 0 &&
-        (e->ver == 1 || str_is(&e->type, "message")))
+        (e->ver == 1 || TI_JSON_STR_IS(&e->type, "message")))
       t->first_user = (int)i;
   }
   skip_delegates(t);

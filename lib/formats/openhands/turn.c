@@ -99,29 +99,22 @@ static int acts_add(oh_walk *w, size_t j) {
   return TI_OK;
 }
 
-/* v0: choices[0].message of the model response. */
-/* Member `key` of an object: a literal compared without strlen. */
-#define KEY_IS(k, lit)                                                              \
-  (!((k)->flags & TI_JV_ESCAPES)                                                   \
-       ? (k)->n == sizeof(lit) + 1 && memcmp((k)->p + 1, lit, sizeof(lit) - 1) == 0 \
-       : ti_json_str_eq((k), lit))
-
 /* One tool call {id, function:{name, arguments}}: one pass per level. */
 static int v0_call(oh_walk *w, const ti_jv *tc) {
   ti_jv id = {0}, name = {0}, args = {0}, fn = {0}, k, v;
   ti_json_iter it;
   ti_json_iter_init(&it, tc);
   while (ti_json_next_member(&it, &k, &v)) {
-    if (KEY_IS(&k, "id"))
+    if (TI_JSON_STR_IS(&k, "id"))
       id = v;
-    else if (KEY_IS(&k, "function"))
+    else if (TI_JSON_STR_IS(&k, "function"))
       fn = v;
   }
   ti_json_iter_init(&it, &fn);
   while (ti_json_next_member(&it, &k, &v)) {
-    if (KEY_IS(&k, "name"))
+    if (TI_JSON_STR_IS(&k, "name"))
       name = v;
-    else if (KEY_IS(&k, "arguments"))
+    else if (TI_JSON_STR_IS(&k, "arguments"))
       args = v;
   }
   return add_call(w, &id, &name, &args);
@@ -136,11 +129,11 @@ static int v0_from_response(oh_walk *w, const oh_ev *e, ti_buf *content,
   int rc = TI_OK;
   ti_json_iter_init(&it, &e->mresp);
   while (ti_json_next_member(&it, &k, &v)) {
-    if (KEY_IS(&k, "choices"))
+    if (TI_JSON_STR_IS(&k, "choices"))
       choices = v;
-    else if (KEY_IS(&k, "usage") && v.type == TI_JSON_OBJECT)
+    else if (TI_JSON_STR_IS(&k, "usage") && v.type == TI_JSON_OBJECT)
       w->usage = v;
-    else if (KEY_IS(&k, "model") && v.type == TI_JSON_STRING) {
+    else if (TI_JSON_STR_IS(&k, "model") && v.type == TI_JSON_STRING) {
       ti_buf_reset(&w->last_model);
       if (oh_append_str(&w->last_model, &v) != TI_OK)
         return TI_ERR_NOMEM;
@@ -153,7 +146,7 @@ static int v0_from_response(oh_walk *w, const oh_ev *e, ti_buf *content,
     return 1;
   ti_json_iter_init(&it, &ch);
   while (ti_json_next_member(&it, &k, &v))
-    if (KEY_IS(&k, "message")) {
+    if (TI_JSON_STR_IS(&k, "message")) {
       msg = v;
       break;
     }
@@ -161,11 +154,11 @@ static int v0_from_response(oh_walk *w, const oh_ev *e, ti_buf *content,
     return 1;
   ti_json_iter_init(&it, &msg);
   while (ti_json_next_member(&it, &k, &v)) {
-    if (KEY_IS(&k, "content"))
+    if (TI_JSON_STR_IS(&k, "content"))
       mcontent = v;
-    else if (KEY_IS(&k, "reasoning_content"))
+    else if (TI_JSON_STR_IS(&k, "reasoning_content"))
       mreason = v;
-    else if (KEY_IS(&k, "tool_calls"))
+    else if (TI_JSON_STR_IS(&k, "tool_calls"))
       tcs = v;
   }
   if (mcontent.type != TI_JSON_NULL)
