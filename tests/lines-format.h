@@ -6,6 +6,8 @@
  *   A text          assistant turn: emits a state, then joins the history
  *   C id name args  adds a tool call to the next A line
  *   R n             rewrite: keep the first n messages of the history
+ *   Q json          user message whose content is this JSON text
+ *                   (ti_emit_msg_content_json: validated, stored compact)
  *   M {json}        metadata members for the next A line (ti_emit_meta_members_jv
  *                   on the object parsed); N {json}: the same, taken as compact
  *                   canonical JSON (TI_JV_CANONICAL), not parsed
@@ -169,6 +171,16 @@ static int lines_next(void *parser, ti_plugin_ctx *ctx) {
       if (!rc) rc = ti_emit_push(ctx, m);
       break;
     }
+    case 'Q':
+      rc = ti_emit_msg_begin(ctx, "user");
+      if (!rc) rc = ti_emit_msg_content_json(ctx, rest, rn);
+      if (rc == TI_ERR_INVALID) { /* not JSON: the record is reported and skipped */
+        rc = ti_report(ctx, TI_ERR_PARSE, r.line, r.offset, "bad Q line");
+        break;
+      }
+      if (!rc) rc = ti_emit_msg_end(ctx, &m);
+      if (!rc) rc = ti_emit_push(ctx, m);
+      break;
     case 'M':
     case 'N':
       ti_buf_reset(&calls->meta);

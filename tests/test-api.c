@@ -281,6 +281,31 @@ END_TEST
 
 /* Metadata members from an object: a parsed one is written member by
  * member in compact canonical form; a canonical one is spliced as is. */
+/* Content given as JSON text: an array is stored compact, a string is text
+ * content, null is no content, anything invalid is refused. */
+START_TEST(content_from_json_text) {
+  static const char in[] = "#traj q\n"
+                           "Q [ {\"type\" : \"text\", \"text\": \"a\\u0062\"} ]\n"
+                           "Q \"plain \\\"text\\\"\"\n"
+                           "Q null\n"
+                           "Q [1,\n"
+                           "A ok\n";
+  ti_open_options o = opts_with_reg();
+  ti_iter *it;
+  ck_assert_int_eq(ti_open_memory(&it, in, sizeof in - 1, &o), TI_OK);
+  const ti_state *s;
+  ck_assert_int_eq(ti_next(&s, it), TI_OK);
+  ck_assert_uint_eq(ti_state_message_count(s), 3);
+  ck_assert_str_eq(ti_message_json(ti_state_message(s, 0), NULL),
+                   "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"ab\"}]}");
+  ck_assert_str_eq(ti_message_content(ti_state_message(s, 1), NULL), "plain \"text\"");
+  ck_assert_str_eq(ti_message_json(ti_state_message(s, 2), NULL),
+                   "{\"role\":\"user\",\"content\":null}");
+  ck_assert_uint_eq(ti_stat(it, "skipped"), 1); /* the invalid one */
+  ti_free(it);
+}
+END_TEST
+
 START_TEST(metadata_members_from_objects) {
   static const char in[] = "#traj m\n"
                            "M { \"a\" : [1, 2], \"b\": \"x\\u0041\", \"c\\u0064\": {} }\n"
@@ -751,6 +776,7 @@ int main(void) {
   tcase_add_test(tc, content_from_json_literals);
   tcase_add_test(tc, content_parts_from_json_arrays);
   tcase_add_test(tc, metadata_members_from_objects);
+  tcase_add_test(tc, content_from_json_text);
   tcase_add_test(tc, dup_outlives_iterator);
   tcase_add_test(tc, malformed_records_skipped_or_fatal);
   tcase_add_test(tc, record_limit_bom_crlf);
