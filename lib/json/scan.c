@@ -105,6 +105,19 @@ TI_INLINE const ti_u8 *scan_block32(const ti_u8 *p, const ti_u8 *end, const ti_u
   return p + 32;
 }
 
+/* A 64-byte block the fast path refused (UTF-8, \u escapes, an error),
+ * special byte by special byte, from the backslash of an escape that began
+ * in the block before; errors are then reported where they are. */
+static const ti_u8 *walk_block64(const ti_u8 *p, const ti_u8 *end, const ti_u8 *open, int *esc,
+                                 scan_fail *f, int *done) {
+  const ti_u8 *stop = p + 64;
+  do {
+    p = scan_block32(p, end, open, esc, f, done);
+    if (!p || *done) return p;
+  } while (p < stop && end - p >= 32);
+  return p;
+}
+
 /* Bytes of the 64 at p that may follow a backslash in a valid two-byte
  * escape other than \" and \\ (/ b f n r t), and the '/' among them. */
 TI_INLINE uint64_t escape_letters64(const ti_u8 *p, uint64_t *slash) {
@@ -172,13 +185,9 @@ scan_blocks_avx512(const ti_u8 *p, const ti_u8 *end, const ti_u8 *open, int *esc
       p += 64;
       continue;
     }
-    p -= pin;
     prev = 0;
-    const ti_u8 *stop = p + 64;
-    do {
-      p = scan_block32(p, end, open, esc, f, done);
-      if (!p || *done) return p;
-    } while (p < stop && end - p >= 32);
+    p = walk_block64(p - pin, end, open, esc, f, done);
+    if (!p || *done) return p;
   }
   return p - prev;
 }
@@ -230,15 +239,9 @@ static const ti_u8 *scan_string(const ti_u8 *p, const ti_u8 *end, int *esc, scan
       p += 64;
       continue;
     }
-    /* this block special byte by special byte, from the backslash of an
-     * escape that began in the block before */
-    p -= pin;
     prev = 0;
-    const ti_u8 *stop = p + 64;
-    do {
-      p = scan_block32(p, end, open, esc, f, &done);
-      if (!p || done) return p;
-    } while (p < stop && end - p >= 32);
+    p = walk_block64(p - pin, end, open, esc, f, &done);
+    if (!p || done) return p;
   }
   p -= prev; /* an escape left open: go on from its backslash */
   while (end - p >= 32) {
