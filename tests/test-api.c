@@ -27,6 +27,15 @@ static ti_open_options opts_with_reg(void) {
   return o;
 }
 
+/* An iterator over a "test-lines" text, with the test registry (the
+ * options are applied at open: the local copy may go). */
+static ti_iter *open_text(const char *in, size_t n) {
+  ti_open_options o = opts_with_reg();
+  ti_iter *it = NULL;
+  ck_assert_int_eq(ti_open_memory(&it, in, n, &o), TI_OK);
+  return it;
+}
+
 static const char SAMPLE[] =
     "#traj t1\n"
     "S be brief\n"
@@ -208,9 +217,7 @@ END_TEST
 /* History rewrites: offsets are the common prefix with the previous state. */
 START_TEST(rewrite_and_delta_offsets) {
   static const char in[] = "#traj r\nU one\nA a1\nU two\nA a2\nR 1\nU three\nA a3\n#traj q\nU x\nA y\n";
-  ti_open_options o = opts_with_reg();
-  ti_iter *it;
-  ck_assert_int_eq(ti_open_memory(&it, in, sizeof in - 1, &o), TI_OK);
+  ti_iter *it = open_text(in, sizeof in - 1);
   const ti_state *s;
   size_t expect_count[] = {1, 3, 2, 1}, expect_off[] = {0, 1, 1, 0};
   for (int i = 0; i < 4; i++) {
@@ -231,9 +238,7 @@ START_TEST(content_from_json_literals) {
                            "J \"tab\\there \\\"q\\\" \\u001f caf\xC3\xA9\"\n"
                            "J \"a\\/b \\u00e9 \\u0041 \\n\"\n"
                            "A ok\n";
-  ti_open_options o = opts_with_reg();
-  ti_iter *it;
-  ck_assert_int_eq(ti_open_memory(&it, in, sizeof in - 1, &o), TI_OK);
+  ti_iter *it = open_text(in, sizeof in - 1);
   const ti_state *s;
   ck_assert_int_eq(ti_next(&s, it), TI_OK);
   size_t n;
@@ -258,9 +263,7 @@ START_TEST(content_parts_from_json_arrays) {
                            "J [ {\"type\": \"text\", \"text\": \"caf\\u00e9\"} ,\"x\" ]\n"
                            "P [{\"type\":\"text\",\"text\":\"caf\xC3\xA9\"},\"x\"]\n"
                            "A ok\n";
-  ti_open_options o = opts_with_reg();
-  ti_iter *it;
-  ck_assert_int_eq(ti_open_memory(&it, in, sizeof in - 1, &o), TI_OK);
+  ti_iter *it = open_text(in, sizeof in - 1);
   const ti_state *s;
   ck_assert_int_eq(ti_next(&s, it), TI_OK);
   ck_assert_uint_eq(ti_state_message_count(s), 2);
@@ -290,9 +293,7 @@ START_TEST(content_from_json_text) {
                            "Q null\n"
                            "Q [1,\n"
                            "A ok\n";
-  ti_open_options o = opts_with_reg();
-  ti_iter *it;
-  ck_assert_int_eq(ti_open_memory(&it, in, sizeof in - 1, &o), TI_OK);
+  ti_iter *it = open_text(in, sizeof in - 1);
   const ti_state *s;
   ck_assert_int_eq(ti_next(&s, it), TI_OK);
   ck_assert_uint_eq(ti_state_message_count(s), 3);
@@ -314,9 +315,7 @@ START_TEST(metadata_members_from_objects) {
                            "A two\n"
                            "N {}\n"
                            "A three\n";
-  ti_open_options o = opts_with_reg();
-  ti_iter *it;
-  ck_assert_int_eq(ti_open_memory(&it, in, sizeof in - 1, &o), TI_OK);
+  ti_iter *it = open_text(in, sizeof in - 1);
   const ti_state *s;
   ck_assert_int_eq(ti_next(&s, it), TI_OK);
   ck_assert_str_eq(ti_state_metadata_json(s, NULL), "{\"line\":3,\"a\":[1,2],\"b\":\"xA\",\"cd\":{}}");
