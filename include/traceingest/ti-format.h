@@ -330,7 +330,10 @@ TI_API int ti_emit_state_lines(ti_plugin_ctx *ctx, uint64_t first, uint64_t last
  * meta_members_jv adds every member of an object of a parse, in order; an
  * object with TI_JV_CANONICAL set is compact canonical JSON the plugin
  * wrote (e.g. members shared by all the states of a trajectory, made
- * once) and is spliced as it is. */
+ * once) and is spliced as it is. All return TI_OK, TI_ERR_MISUSE outside
+ * ti_emit_state_begin/_end, TI_ERR_INVALID for JSON that is not valid (or,
+ * for meta_members_jv, not an object) or TI_ERR_NOMEM. Values are copied:
+ * nothing passed in needs to outlive the call. */
 TI_API int ti_emit_meta_str(ti_plugin_ctx *ctx, const char *key, const char *s, size_t len);
 TI_API int ti_emit_meta_int(ti_plugin_ctx *ctx, const char *key, int64_t v);
 TI_API int ti_emit_meta_bool(ti_plugin_ctx *ctx, const char *key, int v);
