@@ -42,5 +42,31 @@ check "unknown -o key: exit 1" sh -c "'$ti' -o no_such_key=1 '$traces' 2> '$tmp/
 check "usage error: exit 2" sh -c "'$ti' --bogus 2>/dev/null; test \$? -eq 2"
 check "no path: exit 2" sh -c "'$ti' 2>/dev/null; test \$? -eq 2"
 
+# big files (4 MiB and more) are mapped by default: same output as read
+awk 'BEGIN { pad = sprintf("%2000s", ""); gsub(/ /, "x", pad);
+  s = "\"sessionId\":\"big\",\"cwd\":\"/w\",\"version\":\"2.1.29\",\"timestamp\":\"2026-03-02T10:00:00.000Z\"";
+  for (i = 1; i <= 2000; i++) {
+    par = i > 1 ? "\"a" (i - 1) "\"" : "null";
+    printf "{\"type\":\"user\",\"parentUuid\":%s,\"uuid\":\"u%d\",%s,\"message\":{\"role\":\"user\",\"content\":\"q%d %s\"}}\n", par, i, s, i, pad;
+    printf "{\"type\":\"assistant\",\"parentUuid\":\"u%d\",\"uuid\":\"a%d\",%s,\"message\":{\"model\":\"claude-x\",\"id\":\"msg_%d\",\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"r%d %s\"}]}}\n", i, i, s, i, i, pad;
+  } }' > "$tmp/big.jsonl"
+check "big session file: over 4 MiB" test "$(wc -c < "$tmp/big.jsonl")" -ge 4194304
+check "big file: mapped and read give the same states" sh -c "'$ti' -d '$tmp/big.jsonl' > '$tmp/m' && '$ti' -d --no-mmap '$tmp/big.jsonl' > '$tmp/r' && cmp -s '$tmp/m' '$tmp/r' && test \$(wc -l < '$tmp/m') -eq 2000"
+# a mapped file cut short while it is read: a clear message and exit 3
+cut_short() {
+  cp "$tmp/big.jsonl" "$tmp/cut.jsonl" && mkfifo "$tmp/fifo" || return 1
+  "$ti" "$tmp/cut.jsonl" > "$tmp/fifo" 2> "$tmp/cut.err" &
+  pid=$!
+  exec 3< "$tmp/fifo"
+  head -c 100000 <&3 > /dev/null # the run is under way, blocked on its output
+  : > "$tmp/cut.jsonl"
+  cat <&3 > /dev/null
+  exec 3<&-
+  wait $pid
+  st=$?
+  [ $st -eq 3 ] && grep -q 'cut short.*--no-mmap' "$tmp/cut.err"
+}
+check "mapped file cut short: exit 3 with a message" cut_short
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -82,10 +82,11 @@ typedef struct ti_registry ti_registry;
 #define TI_OPEN_NO_RECURSE (1u << 1)   /* directories: only the top level        */
 #define TI_OPEN_NO_MMAP (1u << 2)      /* read files (the default; kept so older
                                           callers stay valid)                     */
-#define TI_OPEN_MMAP (1u << 3)         /* map regular files instead of reading
-                                          them. Faster on huge whole-document
-                                          files, but a file cut short while it is
-                                          read raises SIGBUS in the process.      */
+#define TI_OPEN_MMAP (1u << 3)         /* map regular files of 4 MiB or more
+                                          instead of reading them (no fresh
+                                          memory for a file read whole), but a
+                                          file cut short while it is mapped
+                                          raises SIGBUS in the process.           */
 #define TI_OPEN_FLAGS_ALL 0xFu
 
 /* Error callback: called once per reported error (skipped or fatal), before
