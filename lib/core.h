@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <traceingest/traceingest.h>
 #include <traceingest/ti-format.h>
@@ -66,9 +67,17 @@ struct ti_message {
   int content_kind;
   _Atomic(ti_lazy_text *) text; /* decoded content, NULL until asked */
   struct ti_log *owner;
-  const char *json; /* canonical compact JSON of the whole message */
+  /* Canonical compact JSON of the whole message, json_len bytes. When `ext`
+   * is set the content value is not in `json` but in the input the message
+   * was read from (a mapped file the log keeps alive, see ti_blob): the
+   * JSON is then json[0, content_json_off) + ext[0, content_json_len) +
+   * json[content_json_off, json_len - content_json_len). Read it with
+   * ti_msg_content / ti_msg_put / ti_msg_at rather than from `json`. */
+  const char *json;
   size_t json_len;
-  size_t content_json_off, content_json_len; /* content value inside json */
+  size_t content_json_off, content_json_len; /* content value inside the JSON */
+  const char *ext;
+  _Atomic(ti_lazy_text *) whole; /* contiguous JSON of an `ext` message, made when asked */
   size_t ntools;
   size_t tools_json_off, tools_json_len; /* the tool_calls array inside json */
   _Atomic(ti_lazy_text *) tools; /* decoded tool calls, NULL until asked */
@@ -77,6 +86,37 @@ struct ti_message {
   uint64_t hash;
   struct ti_message *hnext;
 };
+
+/* The content value's JSON bytes of m (content_json_len of them). */
+static inline const char *ti_msg_content(const ti_message *m) {
+  return m->ext ? m->ext : m->json + m->content_json_off;
+}
+/* Byte `off` of m's JSON, for an offset outside the content value. */
+static inline const char *ti_msg_at(const ti_message *m, size_t off) {
+  return m->ext && off >= m->content_json_off ? m->json + off - m->content_json_len
+                                               : m->json + off;
+}
+/* Copy m's JSON (json_len bytes) to d; returns the end. */
+static inline char *ti_msg_put(char *d, const ti_message *m) {
+  if (!m->ext) {
+    memcpy(d, m->json, m->json_len);
+    return d + m->json_len;
+  }
+  size_t a = m->content_json_off, c = m->content_json_len;
+  memcpy(d, m->json, a);
+  memcpy(d + a, m->ext, c);
+  memcpy(d + a + c, m->json + a, m->json_len - a - c);
+  return d + m->json_len;
+}
+
+/* A mapped input that messages point into: shared by the input and every
+ * log holding such a message; unmapped when the last of them lets go. */
+typedef struct ti_blob {
+  atomic_long refs;
+  void *base;
+  size_t len;
+} ti_blob;
+void ti_blob_unref(ti_blob *b);
 
 /* A spine is an array of message pointers; a history is a prefix of one.
  * Entries below `shared` are referenced by emitted states and never change;
@@ -102,6 +142,8 @@ struct ti_log {
   ti_spine *last_spine; /* previous emitted state, for messages_offset */
   size_t last_count;
   uint64_t nstates; /* states emitted, for default ids */
+  ti_blob **blobs; /* inputs its messages point into, one reference each */
+  size_t nblobs, cblobs;
 };
 
 ti_log *ti_log_new(const char *traj_id, size_t len);
@@ -119,11 +161,17 @@ void ti_log_unref(ti_log *l);
  * 0) goes between them, so the content is copied once, into the log. */
 const ti_message *ti_log_intern3(ti_log *l, const ti_message *tmpl, size_t split,
                                  const char *mid, size_t mid_n, int *is_new);
+/* The same, but `mid` (the content value) lies in input b: a new message
+ * points to it rather than copying it, and the log keeps b alive. */
+const ti_message *ti_log_intern_ext(ti_log *l, const ti_message *tmpl, size_t split,
+                                    const char *mid, size_t mid_n, ti_blob *b, int *is_new);
 int ti_log_push(ti_log *l, const ti_message *m);
 void ti_log_truncate(ti_log *l, size_t n);
 /* Mark the current history as referenced by a state; returns the offset
  * of the first message not shared with the previous state. */
 size_t ti_log_mark_state(ti_log *l, ti_spine **spine, size_t *count);
+/* m's JSON in one piece (see ti_message.ext); thread-safe, NULL on NOMEM. */
+const char *ti_message_whole(const ti_message *m);
 /* The decoded text content of m (NULL if not text); thread-safe, made once. */
 const char *ti_message_text(const ti_message *m, size_t *len);
 /* The decoded tool calls of m (m->ntools of them; NULL on NOMEM or none);
@@ -197,6 +245,7 @@ typedef struct ti_input {
   const char *base;
   size_t len;
   int mapped;   /* base is an mmap to munmap */
+  ti_blob *blob; /* base, once messages point into it (then unmapped by it) */
   int owned;    /* base is ti_mem memory to free */
   /* stream mode (fd): window [sbuf+spos, sbuf+send) */
   int fd, stream, eof;
@@ -314,6 +363,9 @@ void ti_input_open_fd(ti_input *in, int fd);
 /* Make the first `want` bytes available for probing; sets *p, *n, *eof. */
 int ti_input_peek_raw(ti_input *in, size_t want, const unsigned char **p, size_t *n, int *eof);
 void ti_input_close(ti_input *in);
+/* The blob of a mapped input read whole (ti_input_whole) when [p, p + n)
+ * lies in it, made on first use; NULL otherwise or on NOMEM. */
+ti_blob *ti_input_blob(ti_input *in, const char *p, size_t n);
 int ti_list_dir_sorted(const char *dir, char ***names, size_t *n);
 int ti_path_is_dir(const char *path);
 /* registry.c: probe with a doubling window up to max_bytes. */

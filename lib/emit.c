@@ -176,6 +176,8 @@ TI_API int ti_emit_msg_reasoning(ti_plugin_ctx *ctx, const char *s, size_t len) 
   return ti_buf_append(&ctx->mreason, s, len);
 }
 
+#define TI_EXT_MIN 256
+
 /* Canonical JSON of the message under construction: into ctx->scratch,
  * except content JSON that already exists as bytes (a referenced literal,
  * or the parts in mcontent): that is left out of scratch, to go between
@@ -257,7 +259,14 @@ TI_API int ti_emit_msg_end(ti_plugin_ctx *ctx, const ti_message **out) {
     m->reasoning = ctx->has_reason ? (ctx->mreason.p ? ctx->mreason.p : "") : NULL;
     m->reasoning_len = ctx->mreason.len;
     int is_new = 0;
-    *out = ti_log_intern3(ctx->log, m, m->content_json_off, mid, mid_n, &is_new);
+    /* Content read from a mapped file is not copied: the message points to
+     * it, and its log keeps the mapping. Small contents are copied all the
+     * same: that costs less than a reference kept apart. */
+    ti_blob *blob = mid && mid_n >= TI_EXT_MIN ? ti_input_blob(&ctx->in, mid, mid_n) : NULL;
+    if (blob)
+      *out = ti_log_intern_ext(ctx->log, m, m->content_json_off, mid, mid_n, blob, &is_new);
+    else
+      *out = ti_log_intern3(ctx->log, m, m->content_json_off, mid, mid_n, &is_new);
     if (!*out) rc = TI_ERR_NOMEM;
     else if (is_new) ctx->it->n_messages++;
   }

@@ -25,15 +25,17 @@ static int render(ti_buf *b, const ti_state *s, uint32_t flags) {
   for (size_t i = from; i < s->count && !rc; i++) {
     const ti_message *m = s->spine->v[i];
     if (i > from) b->p[b->len++] = ',';
-    memcpy(b->p + b->len, m->json, m->json_len);
-    b->len += m->json_len;
+    b->len = (size_t)(ti_msg_put(b->p + b->len, m) - b->p);
   }
   if (!rc) rc = put_key(b, "],\"action\":");
-  if (!rc) rc = ti_buf_append(b, s->action->json, s->action->json_len);
+  if (!rc) rc = ti_buf_reserve(b, s->action->json_len);
+  if (!rc) {
+    b->len = (size_t)(ti_msg_put(b->p + b->len, s->action) - b->p);
+    b->p[b->len] = '\0';
+  }
   if (!rc) rc = put_key(b, ",\"student_action\":");
   if (!rc && s->student_is_action) /* the action's text content, already JSON */
-    rc = ti_buf_append(b, s->action->json + s->action->content_json_off,
-                       s->action->content_json_len);
+    rc = ti_buf_append(b, ti_msg_content(s->action), s->action->content_json_len);
   else if (!rc)
     rc = ti_buf_json_string(b, ti_state_str(s, s->student), s->student_len);
   if (!rc && (flags & TI_JSON_DELTA)) {

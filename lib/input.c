@@ -145,7 +145,8 @@ int ti_input_open_path(ti_input *in, const char *path, int use_mmap, char *err, 
 
 void ti_input_close(ti_input *in) {
   if (in->own_fd && in->fd >= 0) close(in->fd);
-  if (in->mapped) munmap((void *)in->base, in->len);
+  if (in->blob) ti_blob_unref(in->blob); /* unmapped with its last log */
+  else if (in->mapped) munmap((void *)in->base, in->len);
   else if (in->owned) ti_mem_free((void *)in->base);
   ti_mem_free(in->sbuf);
   memset(in, 0, sizeof(*in));
@@ -348,6 +349,21 @@ TI_API int ti_input_whole(ti_plugin_ctx *ctx, const char **buf, size_t *len) {
   *buf = p;
   *len = n;
   return TI_OK;
+}
+
+ti_blob *ti_input_blob(ti_input *in, const char *p, size_t n) {
+  if (!in->mapped || !in->whole_used || p < in->base || n > in->len ||
+      (size_t)(p - in->base) > in->len - n)
+    return NULL;
+  if (!in->blob) {
+    ti_blob *b = ti_mem_alloc(sizeof(*b));
+    if (!b) return NULL;
+    atomic_init(&b->refs, 1); /* the input's own */
+    b->base = (void *)in->base;
+    b->len = in->len;
+    in->blob = b;
+  }
+  return in->blob;
 }
 
 /* Resolve `path` against the input: absolute stays; else relative to the

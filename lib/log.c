@@ -6,6 +6,7 @@
  * an emitted state references, or when a pinned spine must grow. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "core.h"
 
@@ -139,6 +140,33 @@ static void free_lazy(ti_log *l) {
   atomic_store(&l->lazy, NULL);
 }
 
+void ti_blob_unref(ti_blob *b) {
+  if (!b || atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) != 1) return;
+  munmap(b->base, b->len);
+  ti_mem_free(b);
+}
+
+static void drop_blobs(ti_log *l) {
+  for (size_t i = 0; i < l->nblobs; i++) ti_blob_unref(l->blobs[i]);
+  l->nblobs = 0;
+}
+
+/* The log keeps b alive while it lives (one reference, taken once). */
+static int hold_blob(ti_log *l, ti_blob *b) {
+  for (size_t i = l->nblobs; i-- > 0;)
+    if (l->blobs[i] == b) return TI_OK;
+  if (l->nblobs == l->cblobs) {
+    size_t cap = l->cblobs ? l->cblobs * 2 : 4;
+    ti_blob **v = ti_mem_realloc(l->blobs, cap * sizeof(*v));
+    if (!v) return TI_ERR_NOMEM;
+    l->blobs = v;
+    l->cblobs = cap;
+  }
+  atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed);
+  l->blobs[l->nblobs++] = b;
+  return TI_OK;
+}
+
 int ti_log_sole_owner(ti_log *l) {
   return atomic_load_explicit(&l->refs, memory_order_acquire) == 1;
 }
@@ -150,6 +178,7 @@ int ti_log_recycle(ti_log *l, const char *traj_id, size_t len) {
   l->traj_id = id;
   ti_arena_reset(&l->arena);
   free_lazy(l);
+  drop_blobs(l);
   memset(l->buckets, 0, l->nbuckets * sizeof(*l->buckets));
   l->nmessages = 0;
   /* keep the current spine's array, free the others */
@@ -187,6 +216,8 @@ void ti_log_unref(ti_log *l) {
     s = n;
   }
   ti_arena_free(&l->arena);
+  drop_blobs(l);
+  ti_mem_free(l->blobs);
   ti_mem_free(l->buckets);
   ti_mem_free(l->traj_id);
   ti_mem_free(l);
@@ -252,12 +283,26 @@ static uint64_t message_hash(const pieces *pc) {
   return ti_hash(tmp, TI_HASH_SPAN) * 31 + ti_hash(tmp + TI_HASH_SPAN, TI_HASH_SPAN) + n;
 }
 
-static int pieces_eq(const pieces *pc, const char *json) {
-  for (int i = 0; i < 3; i++) {
-    if (pc->n[i] && memcmp(json, pc->p[i], pc->n[i])) return 0;
-    json += pc->n[i];
+/* The pieces of an interned message's JSON. */
+static pieces message_pieces(const ti_message *m) {
+  if (!m->ext) return (pieces){{m->json, NULL, NULL}, {m->json_len, 0, 0}, m->json_len};
+  size_t a = m->content_json_off, c = m->content_json_len;
+  return (pieces){{m->json, m->ext, m->json + a}, {a, c, m->json_len - a - c}, m->json_len};
+}
+
+/* Same bytes in two piece lists of the same total length. */
+static int pieces_eq(const pieces *x, const pieces *y) {
+  int i = 0, j = 0;
+  size_t oi = 0, oj = 0;
+  for (;;) {
+    while (i < 3 && oi == x->n[i]) i++, oi = 0;
+    while (j < 3 && oj == y->n[j]) j++, oj = 0;
+    if (i == 3 || j == 3) return i == 3 && j == 3;
+    size_t k = x->n[i] - oi < y->n[j] - oj ? x->n[i] - oi : y->n[j] - oj;
+    if (memcmp(x->p[i] + oi, y->p[j] + oj, k)) return 0;
+    oi += k;
+    oj += k;
   }
-  return 1;
 }
 
 /* The role names every format uses are not copied. */
@@ -269,11 +314,16 @@ static const char *role_dup(ti_arena *a, const char *r) {
   return arena_strndup(a, r, strlen(r));
 }
 
-static const ti_message *intern(ti_log *l, const ti_message *t, const pieces *pc, int *is_new) {
+/* With `ext`, pc->p[1] (the content value) lies in the input the log
+ * keeps alive: a new message points to it instead of a copy. */
+static const ti_message *intern(ti_log *l, const ti_message *t, const pieces *pc, int ext,
+                                int *is_new) {
   uint64_t h = message_hash(pc);
   size_t k = (size_t)(h & (l->nbuckets - 1));
   for (ti_message *m = l->buckets[k]; m; m = m->hnext) {
-    if (m->hash == h && m->json_len == pc->total && pieces_eq(pc, m->json)) {
+    if (m->hash != h || m->json_len != pc->total) continue;
+    pieces mp = message_pieces(m);
+    if (pieces_eq(pc, &mp)) {
       *is_new = 0;
       return m;
     }
@@ -285,12 +335,21 @@ static const ti_message *intern(ti_log *l, const ti_message *t, const pieces *pc
   if (!m) return NULL;
   *m = *t;
   m->hash = h;
-  char *json = ti_arena_alloc(a, pc->total + 1);
+  size_t stored = ext ? pc->total - pc->n[1] : pc->total;
+  char *json = ti_arena_alloc(a, stored + 1);
   if (!json) return NULL;
-  gather(pc, 0, pc->total, json);
-  json[pc->total] = '\0';
+  if (ext) {
+    memcpy(json, pc->p[0], pc->n[0]);
+    memcpy(json + pc->n[0], pc->p[2], pc->n[2]);
+    m->ext = pc->p[1];
+  } else {
+    gather(pc, 0, pc->total, json);
+    m->ext = NULL;
+  }
+  json[stored] = '\0';
   m->json = json;
   m->json_len = pc->total;
+  atomic_init(&m->whole, NULL);
   m->role = role_dup(a, t->role);
   if (!m->role) return NULL;
   m->owner = l; /* text and tool calls are decoded on demand from the JSON */
@@ -311,7 +370,16 @@ const ti_message *ti_log_intern3(ti_log *l, const ti_message *t, size_t split, c
                                  size_t mid_n, int *is_new) {
   size_t rest = t->json_len - mid_n - split;
   pieces pc = {{t->json, mid, t->json + split}, {split, mid_n, rest}, t->json_len};
-  return intern(l, t, &pc, is_new);
+  return intern(l, t, &pc, 0, is_new);
+}
+
+const ti_message *ti_log_intern_ext(ti_log *l, const ti_message *t, size_t split,
+                                    const char *mid, size_t mid_n, ti_blob *b, int *is_new) {
+  size_t rest = t->json_len - mid_n - split;
+  pieces pc = {{t->json, mid, t->json + split}, {split, mid_n, rest}, t->json_len};
+  if (split != t->content_json_off || mid_n != t->content_json_len || hold_blob(l, b))
+    return intern(l, t, &pc, 0, is_new); /* not the content value, or no room: copy */
+  return intern(l, t, &pc, 1, is_new);
 }
 
 static ti_spine *spine_copy(ti_log *l, size_t keep, size_t cap) {
@@ -411,7 +479,7 @@ const ti_tool_call *ti_message_tools(const ti_message *m) {
   ti_lazy_text *t = atomic_load_explicit(&((ti_message *)m)->tools, memory_order_acquire);
   if (t) return (const ti_tool_call *)(void *)t->text;
   ti_jv arr, call, k, v, fk, fv;
-  if (ti_json_parse(m->json + m->tools_json_off, m->tools_json_len, 0, &arr, NULL) ||
+  if (ti_json_parse(ti_msg_at(m, m->tools_json_off), m->tools_json_len, 0, &arr, NULL) ||
       arr.type != TI_JSON_ARRAY)
     return NULL;
   ti_buf strs = {0};
@@ -460,6 +528,22 @@ const ti_tool_call *ti_message_tools(const ti_message *m) {
   return blk ? (const ti_tool_call *)(void *)blk->text : NULL;
 }
 
+/* The whole JSON of m in one piece: m->json, or for a message whose
+ * content lies in its input, a copy made once (thread-safe, freed with
+ * the log). NULL on NOMEM. */
+const char *ti_message_whole(const ti_message *m) {
+  if (!m->ext) return m->json;
+  ti_lazy_text *t = atomic_load_explicit(&((ti_message *)m)->whole, memory_order_acquire);
+  if (!t) {
+    ti_lazy_text *n = ti_mem_alloc(sizeof(*n) + m->json_len + 1);
+    if (!n) return NULL;
+    n->len = m->json_len;
+    *ti_msg_put(n->text, m) = '\0';
+    t = publish(&((ti_message *)m)->whole, m->owner, n);
+  }
+  return t->text;
+}
+
 /* Decode a message's text content once, from its JSON. Several threads may
  * race to do it: one copy wins, the others are freed. The log the message
  * lives in is found through `owner`, recorded at intern time. */
@@ -468,7 +552,7 @@ const char *ti_message_text(const ti_message *m, size_t *len) {
   if (!m || m->content_kind != TI_CONTENT_TEXT) return NULL;
   ti_lazy_text *t = atomic_load_explicit(&((ti_message *)m)->text, memory_order_acquire);
   if (!t) {
-    ti_jv v = {.p = m->json + m->content_json_off, .n = m->content_json_len,
+    ti_jv v = {.p = ti_msg_content(m), .n = m->content_json_len,
                .type = TI_JSON_STRING, .flags = TI_JV_ESCAPES};
     ti_buf b = {0};
     if (ti_json_str_append(&v, &b) || ti_buf_reserve(&b, 0)) {

@@ -115,7 +115,7 @@ TI_API const char *ti_message_content_json(const ti_message *m, size_t *len) {
   /* The content value sits inside the canonical message JSON; it is not
    * NUL-terminated there, so callers get its length. */
   *len = m->content_json_len;
-  return m->json + m->content_json_off;
+  return ti_msg_content(m);
 }
 
 TI_API size_t ti_message_tool_call_count(const ti_message *m) { return m ? m->ntools : 0; }
@@ -140,6 +140,7 @@ TI_API const char *ti_message_reasoning(const ti_message *m, size_t *len) {
 }
 
 TI_API const char *ti_message_json(const ti_message *m, size_t *len) {
-  if (len) *len = m ? m->json_len : 0;
-  return m ? m->json : NULL;
+  const char *j = m ? ti_message_whole(m) : NULL;
+  if (len) *len = j ? m->json_len : 0;
+  return j;
 }

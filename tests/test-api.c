@@ -365,6 +365,130 @@ START_TEST(dup_outlives_iterator) {
 }
 END_TEST
 
+/* A Claude Code session of `turns` turns with contents of ~`pad` bytes
+ * (written to path); the file is over 4 MiB for turns * pad > 2.2M. */
+static void write_big_session(const char *path, int turns, int pad) {
+  FILE *f = fopen(path, "wb");
+  ck_assert_ptr_nonnull(f);
+  char *x = malloc((size_t)pad + 1);
+  ck_assert_ptr_nonnull(x);
+  for (int i = 0; i < pad; i++) x[i] = (char)('a' + i % 26);
+  x[pad] = 0;
+  const char *env = "\"sessionId\":\"big\",\"cwd\":\"/w\",\"timestamp\":\"2026-03-02T10:00:00Z\"";
+  for (int i = 1; i <= turns; i++) {
+    char par[32];
+    if (i > 1) snprintf(par, sizeof par, "\"a%d\"", i - 1);
+    else snprintf(par, sizeof par, "null");
+    fprintf(f, "{\"type\":\"user\",\"parentUuid\":%s,\"uuid\":\"u%d\",%s,\"message\":"
+               "{\"role\":\"user\",\"content\":\"q%d %s\\n\xc3\xa9\"}}\n", par, i, env, i, x);
+    fprintf(f, "{\"type\":\"assistant\",\"parentUuid\":\"u%d\",\"uuid\":\"a%d\",%s,\"message\":"
+               "{\"model\":\"claude-x\",\"id\":\"msg_%d\",\"role\":\"assistant\",\"content\":"
+               "[{\"type\":\"text\",\"text\":\"r%d %s\"}]}}\n", i, i, env, i, i, x);
+  }
+  free(x);
+  ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Mapped (TI_OPEN_MMAP, a file over 4 MiB) and read, the same states; a
+ * mapped file's contents are not copied, so states (even detached ones,
+ * after ti_free) must still read them, and the accessors give them. */
+START_TEST(mapped_file_contents_outlive_iterator) {
+  char dir[] = "/tmp/ti-map-XXXXXX";
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  char p[256];
+  snprintf(p, sizeof p, "%s/s.jsonl", dir);
+  write_big_session(p, 800, 3000);
+  struct stat st;
+  ck_assert_int_eq(stat(p, &st), 0);
+  ck_assert_int_gt(st.st_size, 4 << 20);
+  char *out[2];
+  size_t n[2];
+  ti_state *last = NULL;
+  for (int mapped = 0; mapped < 2; mapped++) {
+    ti_open_options o = TI_OPEN_OPTIONS_INIT;
+    o.flags = mapped ? TI_OPEN_MMAP : TI_OPEN_NO_MMAP;
+    ti_iter *it;
+    ck_assert_int_eq(ti_open(&it, p, &o), TI_OK);
+    int rc;
+    out[mapped] = drain(it, TI_JSON_DELTA, &rc, &n[mapped]);
+    ck_assert_int_eq(rc, TI_DONE);
+    ti_free(it);
+    ck_assert_int_eq(ti_open(&it, p, &o), TI_OK);
+    const ti_state *s;
+    ck_assert_int_eq(ti_next(&s, it), TI_OK);
+    ck_assert_int_eq(ti_next(&s, it), TI_OK);
+    ti_state *d;
+    ck_assert_int_eq(ti_state_dup(&d, s), TI_OK);
+    ti_free(it); /* d keeps what it needs, the mapping too */
+    ck_assert_uint_eq(ti_state_message_count(d), 4); /* system, user, assistant, user */
+    const ti_message *u = ti_state_message(d, 3);
+    size_t len, jlen, clen;
+    const char *text = ti_message_content(u, &len);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_uint_eq(len, 3 + 3000 + 3); /* "q2 " + pad + "\n" + U+00E9 */
+    ck_assert_int_eq(memcmp(text, "q2 abc", 6), 0);
+    ck_assert_int_eq(memcmp(text + len - 3, "\n\xc3\xa9", 3), 0);
+    const char *cj = ti_message_content_json(u, &clen);
+    ck_assert_int_eq(memcmp(cj, "\"q2 abc", 7), 0);
+    ck_assert_int_eq(memcmp(cj + clen - 5, "\\n\xc3\xa9\"", 5), 0);
+    const char *mj = ti_message_json(u, &jlen);
+    ck_assert_uint_eq(jlen, strlen(mj));
+    ck_assert_int_eq(strncmp(mj, "{\"role\":\"user\",\"content\":\"q2 abc", 32), 0);
+    ck_assert_int_eq(strcmp(mj + jlen - 6, "\\n\xc3\xa9\"}"), 0);
+    ck_assert_ptr_eq(ti_message_json(u, NULL), mj); /* made once */
+    /* read, the content JSON is a view into the message JSON; mapped, it
+     * is the file's own bytes */
+    const char *in_mj = mj + strlen("{\"role\":\"user\",\"content\":");
+    if (mapped) ck_assert_ptr_ne(cj, in_mj);
+    else ck_assert_ptr_eq(cj, in_mj);
+    const ti_message *a = ti_state_action(d);
+    ck_assert_int_eq(memcmp(ti_message_content(a, NULL), "r2 abc", 6), 0);
+    if (last) {
+      char *j0, *j1;
+      ck_assert_int_eq(ti_state_dup_json(&j0, &len, last, 0), TI_OK);
+      ck_assert_int_eq(ti_state_dup_json(&j1, &clen, d, 0), TI_OK);
+      ck_assert_uint_eq(len, clen);
+      ck_assert_int_eq(memcmp(j0, j1, len), 0);
+      ti_string_free(j0);
+      ti_string_free(j1);
+      ti_state_free(last);
+      ti_state_free(d);
+    } else {
+      last = d;
+    }
+  }
+  ck_assert_uint_eq(n[0], 800);
+  ck_assert_uint_eq(n[1], 800);
+  ck_assert_str_eq(out[0], out[1]);
+  free(out[0]);
+  free(out[1]);
+  /* two of them in a directory, on worker threads: the same again */
+  char q[256];
+  snprintf(q, sizeof q, "%s/t.jsonl", dir);
+  write_big_session(q, 700, 3100);
+  char *w[2];
+  for (int threads = 1; threads <= 2; threads++) {
+    ti_open_options o = TI_OPEN_OPTIONS_INIT;
+    o.flags = threads == 1 ? TI_OPEN_NO_MMAP : TI_OPEN_MMAP;
+    o.threads = (uint32_t)threads;
+    ti_iter *it;
+    ck_assert_int_eq(ti_open(&it, dir, &o), TI_OK);
+    int rc;
+    size_t k;
+    w[threads - 1] = drain(it, TI_JSON_DELTA, &rc, &k);
+    ck_assert_int_eq(rc, TI_DONE);
+    ck_assert_uint_eq(k, 1500);
+    ti_free(it);
+  }
+  ck_assert_str_eq(w[0], w[1]);
+  free(w[0]);
+  free(w[1]);
+  unlink(p);
+  unlink(q);
+  rmdir(dir);
+}
+END_TEST
+
 /* ---- errors ---------------------------------------------------------------- */
 typedef struct seen {
   int n, code;
@@ -777,6 +901,7 @@ int main(void) {
   tcase_add_test(tc, metadata_members_from_objects);
   tcase_add_test(tc, content_from_json_text);
   tcase_add_test(tc, dup_outlives_iterator);
+  tcase_add_test(tc, mapped_file_contents_outlive_iterator);
   tcase_add_test(tc, malformed_records_skipped_or_fatal);
   tcase_add_test(tc, record_limit_bom_crlf);
   tcase_add_test(tc, open_errors_keep_a_handle);

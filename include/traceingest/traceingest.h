@@ -84,9 +84,11 @@ typedef struct ti_registry ti_registry;
                                           callers stay valid)                     */
 #define TI_OPEN_MMAP (1u << 3)         /* map regular files of 4 MiB or more
                                           instead of reading them (no fresh
-                                          memory for a file read whole), but a
-                                          file cut short while it is mapped
-                                          raises SIGBUS in the process.           */
+                                          memory for a file read whole, whose
+                                          message contents are then not copied:
+                                          the mapping lives as long as a state
+                                          needs it), but a file cut short while
+                                          it is mapped raises SIGBUS.            */
 #define TI_OPEN_FLAGS_ALL 0xFu
 
 /* Error callback: called once per reported error (skipped or fatal), before
@@ -221,8 +223,9 @@ TI_API const char *ti_message_role(const ti_message *m); /* system|user|assistan
  * then still readable through ti_message_content_json. */
 TI_API const char *ti_message_content(const ti_message *m, size_t *len);
 /* Content as compact JSON: a string, null, or an array of parts. The bytes
- * are a view into ti_message_json and are NOT NUL-terminated: `len` is
- * required (NULL len gives NULL). */
+ * are a view (into ti_message_json's bytes, or for a mapped file into the
+ * file's, see TI_OPEN_MMAP) and are NOT NUL-terminated: `len` is required
+ * (NULL len gives NULL). */
 TI_API const char *ti_message_content_json(const ti_message *m, size_t *len);
 TI_API size_t ti_message_tool_call_count(const ti_message *m);
 /* Tool call i: id, name, arguments (a JSON text). Out pointers may be NULL.
@@ -232,7 +235,9 @@ TI_API int ti_message_tool_call(const ti_message *m, size_t i, const char **id,
 TI_API const char *ti_message_tool_call_id(const ti_message *m); /* may be NULL */
 TI_API const char *ti_message_name(const ti_message *m);         /* may be NULL */
 TI_API const char *ti_message_reasoning(const ti_message *m, size_t *len); /* may be NULL */
-/* The whole message as compact JSON (OpenAI chat shape). */
+/* The whole message as compact JSON (OpenAI chat shape). A message whose
+ * content stayed in a mapped file is put together on first access (once,
+ * thread-safe); that can fail for lack of memory, which gives NULL. */
 TI_API const char *ti_message_json(const ti_message *m, size_t *len);
 
 /* ---- JSON export ------------------------------------------------------------
