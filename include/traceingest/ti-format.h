@@ -140,6 +140,18 @@ TI_API int ti_json_parse_indexed_add(const char *buf, size_t len, uint32_t max_d
                                      ti_json_index *ix, ti_jv *root, ti_json_error *err);
 /* Empty ix, keeping its memory (values from it fall back to re-scanning). */
 TI_API void ti_json_index_reset(ti_json_index *ix);
+/* The members of the root object of the text last parsed into ix (by
+ * ti_json_parse_indexed or _add), in order, as the parse met them: a walk
+ * over a record's top-level members without scanning its bytes again.
+ * Returns their number and sets *out to an array owned by ix, valid until
+ * the next parse into ix, ti_json_index_reset or ti_json_index_free; key
+ * and val are what ti_json_next_member gives. *out is NULL (and 0 is
+ * returned) when there is no such list: that parse failed, its root is not
+ * an object, or the text was too long to index (over 4 GiB). */
+typedef struct ti_json_member {
+  ti_jv key, val;
+} ti_json_member;
+TI_API size_t ti_json_index_members(const ti_json_index *ix, const ti_json_member **out);
 
 /* Object member lookup by key (compares decoded keys; first match wins).
  * Returns 1 and sets *out if found, else 0 and out->type = TI_JSON_INVALID.

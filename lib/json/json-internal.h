@@ -429,6 +429,10 @@ struct ti_json_index {
   size_t len;
   ti_json_ient *e;
   uint32_t n, cap;
+  /* the root object's members of the last text parsed, when `mok` */
+  ti_json_member *m;
+  uint32_t nm, capm;
+  int mok;
 };
 
 /* Entry k of ix when it describes the value starting at p whose end lies

@@ -321,6 +321,17 @@ static int ix_grow(ti_json_index *ix) {
     ix->n++;                                                                               \
   } while (0)
 
+/* Room for one more root member; 0 on allocation failure. */
+static int mem_grow(ti_json_index *ix) {
+  uint32_t cap = ix->capm ? ix->capm * 2 : 32;
+  if (cap < ix->capm) return 0;
+  ti_json_member *m = ti_mem_realloc(ix->m, (size_t)cap * sizeof *ix->m);
+  if (!m) return 0;
+  ix->m = m;
+  ix->capm = cap;
+  return 1;
+}
+
 /* Close the innermost open container at p (just after its closer). */
 #define IX_CLOSE()                                                                           \
   do {                                                                                     \
@@ -340,6 +351,11 @@ TI_INLINE int scan(const char *buf, size_t len, uint32_t max_depth, ti_jv *root,
   uint32_t depth = 0;
   uint32_t limit = max_depth ? max_depth : TI_JSON_DEFAULT_DEPTH;
   int esc = 0, rflags = 0;
+  /* a root member under way (indexed): its key, its value's start and
+   * the entry the value's own would be */
+  const ti_u8 *mk = NULL, *mke = NULL, *mv = NULL;
+  int mkflags = 0;
+  uint32_t mvk = 0;
   uint32_t cur = TI_JSON_IX_NONE; /* innermost open container's entry */
   scan_fail f = {NULL, NULL, TI_ERR_PARSE};
 
@@ -359,6 +375,8 @@ TI_INLINE int scan(const char *buf, size_t len, uint32_t max_depth, ti_jv *root,
       ix->len = tl;
       ix->n = 0;
     }
+    ix->nm = 0;
+    ix->mok = 0;
   }
 
   if (limit > TI_JSON_DEPTH_CAP) limit = TI_JSON_DEPTH_CAP;
@@ -437,8 +455,14 @@ key:
     f.why = "expected string key";
     goto fail;
   }
+  if (indexed && depth == 1) mk = p;
+  esc = 0;
   p = scan_string(p + 1, end, &esc, &f);
   if (!p) goto fail;
+  if (indexed && depth == 1) {
+    mke = p;
+    mkflags = ti_json_str_flags(esc);
+  }
   p = ti_json_skip_ws(p, end);
   if (TI_UNLIKELY(p >= end)) goto eoi;
   if (TI_UNLIKELY(*p != ':')) {
@@ -447,10 +471,35 @@ key:
     goto fail;
   }
   p = ti_json_skip_ws(p + 1, end);
+  if (indexed && depth == 1) {
+    mv = p;
+    mvk = ix->n;
+  }
   goto value;
 
 after:
   if (TI_UNLIKELY(depth == 0)) goto done;
+  if (indexed && depth == 1 && mv && stack[0] & 1) { /* a root member ends */
+    if (TI_UNLIKELY(ix->nm == ix->capm) && !mem_grow(ix)) goto nomem;
+    ti_json_member *m_ = &ix->m[ix->nm++];
+    m_->key.p = (const char *)mk;
+    m_->key.n = (size_t)(mke - mk);
+    m_->key.type = TI_JSON_STRING;
+    m_->key.flags = mkflags;
+    m_->key.ix = NULL;
+    m_->key.ixk = 0;
+    m_->val.p = (const char *)mv;
+    m_->val.n = (size_t)(p - mv);
+    m_->val.type = ti_json_type_of(*mv);
+    m_->val.flags = m_->val.type == TI_JSON_STRING ? ti_json_str_flags(esc) : 0;
+    m_->val.ix = NULL;
+    m_->val.ixk = 0;
+    if (mvk < ix->n && ix->e[mvk].start == (uint32_t)(mv - ixb)) {
+      m_->val.ix = ix;
+      m_->val.ixk = mvk;
+    }
+    mv = NULL;
+  }
   p = ti_json_skip_ws(p, end);
   if (TI_UNLIKELY(p >= end)) goto eoi;
   if ((stack[(depth - 1) >> 6] >> ((depth - 1) & 63)) & 1) {
@@ -505,6 +554,7 @@ done:
       root->ixk = n0;
     }
   }
+  if (indexed) ix->mok = *vstart == '{';
   return TI_OK;
 
 nomem:
@@ -532,7 +582,11 @@ fail:
     snprintf(err->text, sizeof err->text, "%s", f.why);
   }
   if (consumed) *consumed = 0;
-  if (indexed) ix->n = n0; /* what this text added is dropped */
+  if (indexed) {
+    ix->n = n0; /* what this text added is dropped */
+    ix->nm = 0;
+    ix->mok = 0;
+  }
   if (root) {
     root->p = NULL;
     root->n = 0;
@@ -560,6 +614,7 @@ TI_API ti_json_index *ti_json_index_new(void) {
 
 TI_API void ti_json_index_free(ti_json_index *ix) {
   if (!ix) return;
+  ti_mem_free(ix->m);
   ti_mem_free(ix->e);
   ti_mem_free(ix);
 }
@@ -567,15 +622,19 @@ TI_API void ti_json_index_free(ti_json_index *ix) {
 TI_API int ti_json_parse_indexed(const char *buf, size_t len, uint32_t max_depth,
                                  ti_json_index *ix, ti_jv *root, ti_json_error *err) {
   /* Offsets are 32-bit: larger texts are validated without an index. */
-  if (!ix || len > 0xFFFFFFF0u)
+  if (!ix || len > 0xFFFFFFF0u) {
+    if (ix) ix->mok = 0;
     return scan(buf, len, max_depth, root, NULL, err, 0, NULL, 0, 0);
+  }
   return scan(buf, len, max_depth, root, NULL, err, 0, ix, 1, 0);
 }
 
 TI_API int ti_json_parse_indexed_add(const char *buf, size_t len, uint32_t max_depth,
                                      ti_json_index *ix, ti_jv *root, ti_json_error *err) {
-  if (!ix || len > 0xFFFFFFF0u)
+  if (!ix || len > 0xFFFFFFF0u) {
+    if (ix) ix->mok = 0;
     return scan(buf, len, max_depth, root, NULL, err, 0, NULL, 0, 0);
+  }
   return scan(buf, len, max_depth, root, NULL, err, 0, ix, 1, 1);
 }
 
@@ -584,4 +643,13 @@ TI_API void ti_json_index_reset(ti_json_index *ix) {
   ix->base = NULL;
   ix->len = 0;
   ix->n = 0;
+  ix->nm = 0;
+  ix->mok = 0;
+}
+
+TI_API size_t ti_json_index_members(const ti_json_index *ix, const ti_json_member **out) {
+  static const ti_json_member none[1];
+  int ok = ix && ix->mok;
+  if (out) *out = ok ? (ix->m ? ix->m : none) : NULL;
+  return ok ? ix->nm : 0;
 }

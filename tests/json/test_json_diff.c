@@ -215,6 +215,29 @@ static int expected_difference(const char *buf, size_t len, const json_error_t *
 /* Check one document. Returns 1 when both agree, else 0 with diff_msg. */
 static ti_json_index *ix; /* reused from document to document */
 
+/* The index's root members are what the cursor walk over root finds. */
+static int members_agree(const ti_jv *root) {
+  const ti_json_member *mm;
+  size_t nm = ti_json_index_members(ix, &mm);
+  if (root->type != TI_JSON_OBJECT)
+    return nm == 0 && !mm ? 1 : differ("%zu root members of a non-object", nm);
+  if (!mm) return differ("no root member list for an object");
+  ti_json_iter it;
+  ti_jv k, v;
+  size_t i = 0;
+  ti_json_iter_init(&it, root);
+  while (ti_json_next_member(&it, &k, &v)) {
+    if (i >= nm) return differ("index has %zu root members, the walk more", nm);
+    const ti_json_member *m = &mm[i++];
+    if (k.p != m->key.p || k.n != m->key.n || k.flags != m->key.flags ||
+        k.type != m->key.type || v.p != m->val.p || v.n != m->val.n ||
+        v.type != m->val.type || v.flags != m->val.flags || v.ix != m->val.ix ||
+        (v.ix && v.ixk != m->val.ixk))
+      return differ("root member %zu differs: %.*s", i - 1, (int)(k.n < 60 ? k.n : 60), k.p);
+  }
+  return i == nm ? 1 : differ("index has %zu root members, the walk %zu", nm, i);
+}
+
 static int check_doc(const char *buf, size_t len) {
   ti_jv root;
   ti_json_error te, te2;
@@ -229,6 +252,9 @@ static int check_doc(const char *buf, size_t len) {
     if (rc2 != rc || (rc && (te2.offset != te.offset || te2.code != te.code)))
       return differ("parse_indexed: %d at %zu vs parse: %d at %zu", rc2, te2.offset, rc,
                     te.offset);
+    const ti_json_member *mm = NULL;
+    if (rc2 && ix && (ti_json_index_members(ix, &mm) != 0 || mm))
+      return differ("root members kept after a failed parse");
   }
   json_t *j = json_loadb(buf, len, JFLAGS, &je);
   if (rc == TI_OK && j) {
@@ -257,7 +283,7 @@ static int check_doc(const char *buf, size_t len) {
       if (!ix || ti_json_parse_indexed(buf, len, DEPTH, ix, &ir, NULL) != TI_OK ||
           ir.p != root.p || ir.n != root.n || ir.flags != root.flags)
         ok = differ("parse_indexed differs");
-      else if (!cmp(&ir, j))
+      else if (!cmp(&ir, j) || !members_agree(&ir))
         ok = 0;
       /* values of an index that was reused for another text fall back */
       else if (ti_json_parse_indexed("[[\"x\"]]", 7, DEPTH, ix, &root, NULL) != TI_OK ||

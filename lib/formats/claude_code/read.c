@@ -118,8 +118,70 @@ static int report(cc_reader *rd, cc_src *src, int code, uint64_t line, uint64_t 
   return ti_report_file(rd->ctx, src->path, code, line, off, "claude-code: %s", what);
 }
 
+/* Envelope values kept while the members go by. */
+typedef struct env_vals {
+  ti_jv type, subtype, rid, sess, cwd, ver, br;
+} env_vals;
+
+static int env_member(cc_reader *rd, cc_rec *r, env_vals *e, const ti_jv *k, const ti_jv *v,
+                      ti_buf *scratch) {
+  const char *s;
+  size_t n;
+  int rc = key_raw(k, scratch, &s, &n);
+  if (rc) return rc;
+  switch (n) {
+  case 4:
+    if (!memcmp(s, "type", 4)) e->type = *v;
+    else if (!memcmp(s, "uuid", 4)) rc = span(rd->arena, v, &r->uuid, &r->uuid_n);
+    break;
+  case 3:
+    if (!memcmp(s, "cwd", 3)) e->cwd = *v;
+    break;
+  case 6:
+    if (!memcmp(s, "isMeta", 6) && ti_json_is_true(v)) r->flags |= CC_F_META;
+    break;
+  case 7:
+    if (!memcmp(s, "message", 7)) r->message = *v;
+    else if (!memcmp(s, "subtype", 7)) e->subtype = *v;
+    else if (!memcmp(s, "version", 7)) e->ver = *v;
+    else if (!memcmp(s, "agentId", 7) && v->type == TI_JSON_STRING) {
+      rc = span(rd->arena, v, &r->agent, &r->agent_n);
+      r->flags |= CC_F_HAS_AGENT;
+    }
+    break;
+  case 9:
+    if (!memcmp(s, "timestamp", 9)) rc = span(rd->arena, v, &r->ts, &r->ts_n);
+    else if (!memcmp(s, "sessionId", 9)) e->sess = *v;
+    else if (!memcmp(s, "requestId", 9)) e->rid = *v;
+    else if (!memcmp(s, "gitBranch", 9)) e->br = *v;
+    break;
+  case 10:
+    if (!memcmp(s, "parentUuid", 10)) {
+      if (v->type == TI_JSON_STRING) rc = span(rd->arena, v, &r->parent, &r->parent_n);
+      else r->flags |= CC_F_PARENT_NULL;
+    }
+    break;
+  case 11:
+    if (!memcmp(s, "isSidechain", 11) && ti_json_is_true(v)) r->flags |= CC_F_SIDECHAIN;
+    break;
+  case 16:
+    if (!memcmp(s, "isCompactSummary", 16) && ti_json_is_true(v)) r->flags |= CC_F_COMPACT_SUMMARY;
+    break;
+  case 17:
+    if (!memcmp(s, "isApiErrorMessage", 17) && ti_json_is_true(v)) r->flags |= CC_F_SYNTHETIC;
+    else if (!memcmp(s, "logicalParentUuid", 17) && v->type == TI_JSON_STRING)
+      rc = span(rd->arena, v, &r->lparent, &r->lparent_n);
+    break;
+  default:
+    break;
+  }
+  return rc;
+}
+
+/* One record from its parsed root. `mm` (nm of them), when not NULL, are
+ * root's members as the indexed parse recorded them: no second walk. */
 static int extract(cc_reader *rd, cc_src *src, const ti_jv *root, uint64_t line,
-                   uint64_t off, uint16_t extra_flags) {
+                   uint64_t off, uint16_t extra_flags, const ti_json_member *mm, size_t nm) {
   ti_buf scratch = {0};
   cc_rec *r;
   int rc;
@@ -132,72 +194,25 @@ static int extract(cc_reader *rd, cc_src *src, const ti_jv *root, uint64_t line,
   r->offset = off;
   r->type = CC_T_NONE;
   r->flags = extra_flags;
-  ti_jv k, v, type = {0}, subtype = {0}, rid = {0}, sess = {0}, cwd = {0}, ver = {0}, br = {0};
+  env_vals ev;
+  memset(&ev, 0, sizeof ev);
+  ti_jv k, v;
   r->env = -1;
-  ti_json_iter it;
-  ti_json_iter_init(&it, root);
-  while (!rc && ti_json_next_member(&it, &k, &v)) {
-    const char *s;
-    size_t n;
-    rc = key_raw(&k, &scratch, &s, &n);
-    if (rc) break;
-    switch (n) {
-    case 4:
-      if (!memcmp(s, "type", 4)) type = v;
-      else if (!memcmp(s, "uuid", 4)) rc = span(rd->arena, &v, &r->uuid, &r->uuid_n);
-      break;
-    case 3:
-      if (!memcmp(s, "cwd", 3)) cwd = v;
-      break;
-    case 6:
-      if (!memcmp(s, "isMeta", 6) && ti_json_is_true(&v)) r->flags |= CC_F_META;
-      break;
-    case 7:
-      if (!memcmp(s, "message", 7)) r->message = v;
-      else if (!memcmp(s, "subtype", 7)) subtype = v;
-      else if (!memcmp(s, "version", 7)) ver = v;
-      else if (!memcmp(s, "agentId", 7) && v.type == TI_JSON_STRING) {
-        rc = span(rd->arena, &v, &r->agent, &r->agent_n);
-        r->flags |= CC_F_HAS_AGENT;
-      }
-      break;
-    case 9:
-      if (!memcmp(s, "timestamp", 9)) rc = span(rd->arena, &v, &r->ts, &r->ts_n);
-      else if (!memcmp(s, "sessionId", 9)) sess = v;
-      else if (!memcmp(s, "requestId", 9)) rid = v;
-      else if (!memcmp(s, "gitBranch", 9)) br = v;
-      break;
-    case 10:
-      if (!memcmp(s, "parentUuid", 10)) {
-        if (v.type == TI_JSON_STRING) rc = span(rd->arena, &v, &r->parent, &r->parent_n);
-        else r->flags |= CC_F_PARENT_NULL;
-      }
-      break;
-    case 11:
-      if (!memcmp(s, "isSidechain", 11) && ti_json_is_true(&v)) r->flags |= CC_F_SIDECHAIN;
-      break;
-    case 16:
-      if (!memcmp(s, "isCompactSummary", 16) && ti_json_is_true(&v))
-        r->flags |= CC_F_COMPACT_SUMMARY;
-      break;
-    case 17:
-      if (!memcmp(s, "isApiErrorMessage", 17) && ti_json_is_true(&v))
-        r->flags |= CC_F_SYNTHETIC;
-      else if (!memcmp(s, "logicalParentUuid", 17) && v.type == TI_JSON_STRING)
-        rc = span(rd->arena, &v, &r->lparent, &r->lparent_n);
-      break;
-    default:
-      break;
-    }
+  if (mm) {
+    for (size_t i = 0; i < nm && !rc; i++) rc = env_member(rd, r, &ev, &mm[i].key, &mm[i].val, &scratch);
+  } else {
+    ti_json_iter it;
+    ti_json_iter_init(&it, root);
+    while (!rc && ti_json_next_member(&it, &k, &v)) rc = env_member(rd, r, &ev, &k, &v, &scratch);
   }
   ti_buf_free(&scratch);
   if (rc) return rc;
   if (!r->parent && !(r->flags & CC_F_PARENT_NULL)) r->flags |= CC_F_PARENT_NULL;
-  if (type.type == TI_JSON_STRING) {
+  if (ev.type.type == TI_JSON_STRING) {
     const char *s;
     size_t n;
     int known;
-    rc = cc_str(rd->arena, &type, &s, &n);
+    rc = cc_str(rd->arena, &ev.type, &s, &n);
     if (rc) return rc;
     r->type = (uint16_t)classify(s, n, &known);
     rc = count_type(rd, s, n);
@@ -206,13 +221,13 @@ static int extract(cc_reader *rd, cc_src *src, const ti_jv *root, uint64_t line,
     rc = ti_count(rd->ctx, "claude-code.untyped", 1);
     if (rc) return rc;
   }
-  if (!src->session && sess.type == TI_JSON_STRING) {
-    rc = cc_str(rd->arena, &sess, &src->session, &src->session_n);
+  if (!src->session && ev.sess.type == TI_JSON_STRING) {
+    rc = cc_str(rd->arena, &ev.sess, &src->session, &src->session_n);
     if (rc) return rc;
   }
-  if (r->type == CC_T_SYSTEM && subtype.type == TI_JSON_STRING) {
-    if (TI_JSON_STR_IS(&subtype, "compact_boundary")) r->flags |= CC_F_BOUNDARY;
-    else if (TI_JSON_STR_IS(&subtype, "local_command")) r->flags |= CC_F_LOCAL_CMD;
+  if (r->type == CC_T_SYSTEM && ev.subtype.type == TI_JSON_STRING) {
+    if (TI_JSON_STR_IS(&ev.subtype, "compact_boundary")) r->flags |= CC_F_BOUNDARY;
+    else if (TI_JSON_STR_IS(&ev.subtype, "local_command")) r->flags |= CC_F_LOCAL_CMD;
   }
   if (r->type == CC_T_USER && r->message.type == TI_JSON_OBJECT)
     ti_json_get(&r->message, "content", &r->content); /* absent: stays invalid */
@@ -225,11 +240,11 @@ static int extract(cc_reader *rd, cc_src *src, const ti_jv *root, uint64_t line,
       src->capenvs = cap;
     }
     cc_env *e = &src->envs[src->nenvs];
-    e->cwd = cwd;
-    e->version = ver;
-    e->branch = br;
-    e->session = sess;
-    e->request = rid;
+    e->cwd = ev.cwd;
+    e->version = ev.ver;
+    e->branch = ev.br;
+    e->session = ev.sess;
+    e->request = ev.rid;
     r->env = (int32_t)src->nenvs++;
     ti_jv id = {0}, model = {0};
     if (r->message.type == TI_JSON_OBJECT) {
@@ -247,8 +262,8 @@ static int extract(cc_reader *rd, cc_src *src, const ti_jv *root, uint64_t line,
     if (model.type == TI_JSON_STRING && TI_JSON_STR_IS(&model, "<synthetic>"))
       r->flags |= CC_F_SYNTHETIC;
     if (id.type == TI_JSON_STRING && id.n > 2) rc = span(rd->arena, &id, &r->gkey, &r->gkey_n);
-    else if (rid.type == TI_JSON_STRING && rid.n > 2)
-      rc = span(rd->arena, &rid, &r->gkey, &r->gkey_n);
+    else if (ev.rid.type == TI_JSON_STRING && ev.rid.n > 2)
+      rc = span(rd->arena, &ev.rid, &r->gkey, &r->gkey_n);
     else {
       r->gkey = r->uuid;
       r->gkey_n = r->uuid_n;
@@ -379,7 +394,7 @@ static int parse_line(cc_reader *rd, cc_src *src, const char *p, size_t n, uint6
   ti_jv root;
   ti_json_error err;
   int rc = ti_json_parse(p, n, depth, &root, &err);
-  if (rc == TI_OK) return extract(rd, src, &root, line, off, 0);
+  if (rc == TI_OK) return extract(rd, src, &root, line, off, 0, NULL, 0);
   if (rc == TI_ERR_NOMEM) return rc;
   if (rc == TI_ERR_LIMIT) {
     char what[160];
@@ -391,7 +406,7 @@ static int parse_line(cc_reader *rd, cc_src *src, const char *p, size_t n, uint6
   ti_json_error err2;
   if (ti_json_parse_prefix(p, n, depth, &root, &used, &err2) == TI_OK && used < n) {
     int r2 = ti_count(rd->ctx, "claude-code.concatenated_lines", 1);
-    if (!r2) r2 = extract(rd, src, &root, line, off, CC_F_TORN);
+    if (!r2) r2 = extract(rd, src, &root, line, off, CC_F_TORN, NULL, 0);
     if (r2) return r2;
     return parse_line(rd, src, p + used, n - used, line, off + used, torn);
   }
@@ -434,7 +449,11 @@ static int do_line(cc_reader *rd, cc_src *src, const char *p, size_t n, uint64_t
    * and only a line it rejects is looked at for NUL padding. */
   if (!src->ix && !(src->ix = ti_json_index_new())) return TI_ERR_NOMEM;
   int rc = ti_json_parse_indexed_add(p, n, depth, src->ix, &root, NULL);
-  if (rc == TI_OK) return extract(rd, src, &root, line, off, 0);
+  if (rc == TI_OK) {
+    const ti_json_member *mm;
+    size_t nm = ti_json_index_members(src->ix, &mm);
+    return extract(rd, src, &root, line, off, 0, mm, nm);
+  }
   if (rc == TI_ERR_NOMEM) return rc;
   if (memchr(p, 0, n)) { /* NUL padding from a crashed writer */
     size_t m;
