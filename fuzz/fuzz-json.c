@@ -151,6 +151,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       ti_json_error e2;
       int irc = ti_json_parse_indexed(buf, size, DEPTH, eix, &r, &e2);
       if (irc != rc || e2.offset != err.offset) fail("indexed parse error differs");
+      const ti_json_member *mm;
+      if (ti_json_index_members(eix, &mm) || mm) fail("root members after a failed parse");
     }
     if (err.offset > size) fail("error offset past the end");
     if (!memchr(err.text, 0, sizeof err.text)) fail("error text not terminated");
@@ -177,6 +179,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   walk(&iroot, &scratch, 0);
   if (t_ix.len != t_plain.len || memcmp(t_ix.p, t_plain.p, t_plain.len))
     fail("indexed walk differs from the plain walk");
+  { /* the root's members as the parse kept them: the cursor's, in order */
+    const ti_json_member *mm;
+    size_t nm = ti_json_index_members(ix, &mm), i = 0;
+    if (iroot.type != TI_JSON_OBJECT) {
+      if (nm || mm) fail("root members of a non-object");
+    } else {
+      if (!mm) fail("no root members of an object");
+      ti_json_iter it;
+      ti_jv k, v;
+      ti_json_iter_init(&it, &iroot);
+      while (ti_json_next_member(&it, &k, &v)) {
+        if (i >= nm) fail("fewer root members than the walk");
+        const ti_json_member *m = &mm[i++];
+        if (k.p != m->key.p || k.n != m->key.n || k.flags != m->key.flags || v.p != m->val.p ||
+            v.n != m->val.n || v.type != m->val.type || v.flags != m->val.flags ||
+            v.ix != m->val.ix || (v.ix && v.ixk != m->val.ixk))
+          fail("root member differs from the walk");
+      }
+      if (i != nm) fail("more root members than the walk");
+    }
+  }
   ti_json_index_reset(ix); /* values fall back to re-scanning */
   trace = &t_reset;
   walk(&iroot, &scratch, 0);
