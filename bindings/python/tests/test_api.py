@@ -224,6 +224,31 @@ class Inputs(unittest.TestCase):
             os.close(fd)
         self.assertEqual(got, want)
 
+    def test_mapped_big_session_matches_read(self):
+        # over 4 MiB: mmap=True maps it and leaves the contents in the file
+        pad = "x" * 3000
+        env = '"sessionId":"big","cwd":"/w","timestamp":"2026-03-02T10:00:00Z"'
+        lines = []
+        for i in range(1, 801):
+            par = '"a%d"' % (i - 1) if i > 1 else "null"
+            lines.append('{"type":"user","parentUuid":%s,"uuid":"u%d",%s,"message":'
+                         '{"role":"user","content":"q%d %s"}}' % (par, i, env, i, pad))
+            lines.append('{"type":"assistant","parentUuid":"u%d","uuid":"a%d",%s,"message":'
+                         '{"model":"m","id":"msg_%d","role":"assistant","content":'
+                         '[{"type":"text","text":"r%d %s"}]}}' % (i, i, env, i, i, pad))
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "s.jsonl")
+            with open(p, "w") as f:
+                f.write("\n".join(lines) + "\n")
+            self.assertGreater(os.path.getsize(p), 4 << 20)
+            got = {}
+            for mapped in (False, True):
+                kept = list(traceingest.Trace(p, mmap=mapped))  # kept: detached
+                got[mapped] = [s.to_json(delta=True) for s in kept]
+                self.assertEqual(kept[1].messages[3]["content"], "q2 " + pad)
+            self.assertEqual(len(got[True]), 800)
+            self.assertEqual(got[True], got[False])
+
     def test_pathlike_and_directory(self):
         import pathlib
         n = len(list(traceingest.open(pathlib.Path(need(SWE)))))

@@ -10,6 +10,7 @@ from ._errors import DONE, OK, error_for
 STRICT = 1 << 0
 NO_RECURSE = 1 << 1
 NO_MMAP = 1 << 2
+MMAP = 1 << 3
 JSON_DELTA = 1 << 0
 
 
@@ -49,13 +50,13 @@ class Trace:
     """
 
     def __init__(self, source, format=None, strict=False, options=None, *, recurse=True,
-                 mmap=True, threads=0, on_error=None, _data=None):
+                 mmap=False, threads=0, on_error=None, _data=None):
         self._ptr = None
         self._current = None
         self._callback_error = None
         self._on_error = on_error
         self.last_error = None
-        flags = (STRICT if strict else 0) | (0 if recurse else NO_RECURSE) | (0 if mmap else NO_MMAP)
+        flags = (STRICT if strict else 0) | (0 if recurse else NO_RECURSE) | (MMAP if mmap else NO_MMAP)
         fmt = format.encode("utf-8") if format is not None else None
         if _data is not None:
             kind, target = "memory", bytes(_data)

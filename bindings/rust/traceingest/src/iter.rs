@@ -92,9 +92,12 @@ impl OpenOptions {
         self.flag(sys::TI_OPEN_NO_RECURSE, !yes)
     }
 
-    /// Map files (default true) or read them.
+    /// Map files of 4 MiB or more instead of reading them (default false).
+    /// A Claude Code session mapped is not copied: message contents stay in
+    /// the mapping, which lives as long as a state needs it. The price: a
+    /// file cut short by another program while it is mapped raises SIGBUS.
     pub fn mmap(&mut self, yes: bool) -> &mut OpenOptions {
-        self.flag(sys::TI_OPEN_NO_MMAP, !yes)
+        self.flag(sys::TI_OPEN_NO_MMAP, !yes).flag(sys::TI_OPEN_MMAP, yes)
     }
 
     /// Directories: read this many traces at a time (same states, same order).

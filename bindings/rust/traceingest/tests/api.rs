@@ -226,6 +226,45 @@ fn threads_give_the_same_states() {
 }
 
 #[test]
+fn mapped_big_session_matches_read_and_outlives_the_iterator() {
+    // over 4 MiB: mmap(true) maps it and leaves the contents in the file
+    let pad = "y".repeat(3000);
+    let env = r#""sessionId":"big","cwd":"/w","timestamp":"2026-03-02T10:00:00Z""#;
+    let mut text = String::new();
+    for i in 1..=800 {
+        let par = if i > 1 { format!("\"a{}\"", i - 1) } else { "null".to_string() };
+        text += &format!(
+            r#"{{"type":"user","parentUuid":{par},"uuid":"u{i}",{env},"message":{{"role":"user","content":"q{i} {pad}"}}}}"#
+        );
+        text += "\n";
+        text += &format!(
+            r#"{{"type":"assistant","parentUuid":"u{i}","uuid":"a{i}",{env},"message":{{"model":"m","id":"msg_{i}","role":"assistant","content":[{{"type":"text","text":"r{i} {pad}"}}]}}}}"#
+        );
+        text += "\n";
+    }
+    let dir = std::env::temp_dir().join(format!("ti-rust-map-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("s.jsonl");
+    std::fs::write(&p, &text).unwrap();
+    assert!(text.len() > 4 << 20);
+    let mut got = Vec::new();
+    for mapped in [false, true] {
+        let states: Vec<State> = OpenOptions::new()
+            .mmap(mapped)
+            .open(&p)
+            .unwrap()
+            .states()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        // the iterator is gone: the states still read the mapped contents
+        got.push(states.iter().map(|s| s.to_json(true).unwrap()).collect::<Vec<_>>());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(got[0].len(), 800);
+    assert_eq!(got[0], got[1]);
+}
+
+#[test]
 fn options_with_a_callback_open_twice() {
     let p = need!(swe("bad-rows/input.jsonl"));
     let seen = Arc::new(Mutex::new(0usize));
