@@ -113,9 +113,11 @@ static int map_file(const char *path, int no_mmap, char **buf, size_t *len, int 
   return rc;
 }
 
-/* Files are read through the stream reader by default (bounded memory for
- * line formats, no SIGBUS when a file is cut short while it is read);
- * TI_OPEN_MMAP maps regular files of at least TI_MMAP_MIN bytes instead. */
+/* Files are read through the stream reader (bounded memory for line
+ * formats, no SIGBUS when a file is cut short while it is read). With
+ * TI_OPEN_MMAP (use_mmap) a regular file of at least TI_MMAP_MIN bytes that
+ * a plugin reads whole is mapped instead (ti_input_whole); one read line by
+ * line streams all the same: mapping it would save little and risk more. */
 int ti_input_open_path(ti_input *in, const char *path, int use_mmap, char *err, size_t errlen) {
   input_reset(in);
   in->fd = -1;
@@ -124,23 +126,32 @@ int ti_input_open_path(ti_input *in, const char *path, int use_mmap, char *err, 
   struct stat st;
   int orc = open_file(path, &fd, &st, err, errlen);
   if (orc) return orc;
-  if (use_mmap && S_ISREG(st.st_mode) && st.st_size >= TI_MMAP_MIN) {
-    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (p != MAP_FAILED) {
-      close(fd);
-      in->base = p;
-      in->len = (size_t)st.st_size;
-      in->mapped = 1;
-      madvise(p, in->len, MADV_SEQUENTIAL);
-      return TI_OK;
-    }
-  }
   in->fd = fd;
   in->own_fd = 1;
   in->stream = 1;
   in->regular = S_ISREG(st.st_mode);
   in->size_hint = in->regular ? (size_t)st.st_size : 0;
+  in->may_map = use_mmap && in->regular;
   return TI_OK;
+}
+
+/* ti_input_whole with TI_OPEN_MMAP: map the whole file instead of reading
+ * it, when it is big enough and nothing but the probe window was read.
+ * 1 when mapped (the input is then contiguous), 0 to read as usual. */
+static int map_whole(ti_input *in) {
+  struct stat st;
+  if (!in->may_map || in->stream_base != 0 || in->spos != 0 || fstat(in->fd, &st) != 0 ||
+      !S_ISREG(st.st_mode) || st.st_size < TI_MMAP_MIN || (uint64_t)st.st_size > SIZE_MAX / 2)
+    return 0;
+  void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, in->fd, 0);
+  if (p == MAP_FAILED) return 0;
+  madvise(p, (size_t)st.st_size, MADV_SEQUENTIAL);
+  in->base = p;
+  in->len = (size_t)st.st_size;
+  in->mapped = 1;
+  in->stream = 0;
+  in->pos = 0;
+  return 1;
 }
 
 void ti_input_close(ti_input *in) {
@@ -319,7 +330,10 @@ TI_API int ti_input_whole(ti_plugin_ctx *ctx, const char **buf, size_t *len) {
   in->whole_used = in->started = 1;
   const char *p;
   size_t n;
-  if (in->stream) {
+  if (in->stream && map_whole(in)) {
+    p = in->base;
+    n = in->len;
+  } else if (in->stream) {
     /* A regular file is read whole, whatever its size (its size is known
      * and chosen by the caller); a pipe at most one byte past the limit. */
     uint64_t lim = in->regular ? SIZE_MAX / 2 : ctx->it->max_record;

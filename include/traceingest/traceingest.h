@@ -82,13 +82,15 @@ typedef struct ti_registry ti_registry;
 #define TI_OPEN_NO_RECURSE (1u << 1)   /* directories: only the top level        */
 #define TI_OPEN_NO_MMAP (1u << 2)      /* read files (the default; kept so older
                                           callers stay valid)                     */
-#define TI_OPEN_MMAP (1u << 3)         /* map regular files of 4 MiB or more
-                                          instead of reading them (no fresh
-                                          memory for a file read whole, whose
-                                          message contents are then not copied:
-                                          the mapping lives as long as a state
-                                          needs it), but a file cut short while
-                                          it is mapped raises SIGBUS.            */
+#define TI_OPEN_MMAP (1u << 3)         /* map a regular file of 4 MiB or more
+                                          that its format reads whole (Claude
+                                          Code sessions) instead of reading it:
+                                          no fresh memory for it, and message
+                                          contents are not copied (the mapping
+                                          lives as long as a state needs it).
+                                          A file cut short while it is mapped
+                                          raises SIGBUS. Files read line by
+                                          line are streamed either way.          */
 #define TI_OPEN_FLAGS_ALL 0xFu
 
 /* Error callback: called once per reported error (skipped or fatal), before
