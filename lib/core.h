@@ -247,7 +247,6 @@ typedef struct ti_input {
   int mapped;   /* base is an mmap to munmap */
   ti_blob *blob; /* base, once messages point into it (then unmapped by it) */
   int may_map;   /* TI_OPEN_MMAP: ti_input_whole may map the file */
-  int owned;    /* base is ti_mem memory to free */
   /* stream mode (fd): window [sbuf+spos, sbuf+send) */
   int fd, stream, eof;
   int own_fd;       /* fd opened by the core (files), closed with the input */

@@ -112,8 +112,9 @@ TI_API const char *ti_message_content_json(const ti_message *m, size_t *len) {
     if (len) *len = 0;
     return NULL;
   }
-  /* The content value sits inside the canonical message JSON; it is not
-   * NUL-terminated there, so callers get its length. */
+  /* The content value sits inside the canonical message JSON, or in the
+   * mapped input it was read from; it is not NUL-terminated there, so
+   * callers get its length. */
   *len = m->content_json_len;
   return ti_msg_content(m);
 }
