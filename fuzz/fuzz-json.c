@@ -200,6 +200,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       if (i != nm) fail("more root members than the walk");
     }
   }
+  if (!memchr(buf, '\n', size)) { /* the same text as a line of JSONL */
+    ti_buf l = {0};
+    ti_jv lr;
+    size_t ll = 0;
+    if (ti_buf_append(&l, buf, size) || ti_buf_append(&l, "\n{", 2)) abort();
+    static ti_json_index *lix;
+    if (!lix && !(lix = ti_json_index_new())) abort();
+    if (ti_json_parse_indexed_line(l.p, l.len, DEPTH, lix, &lr, &ll, NULL) != TI_OK || ll != size ||
+        lr.p - l.p != root.p - buf || lr.n != root.n || lr.type != root.type)
+      fail("line parse differs");
+    ti_buf_free(&l);
+  }
   ti_json_index_reset(ix); /* values fall back to re-scanning */
   trace = &t_reset;
   walk(&iroot, &scratch, 0);

@@ -138,6 +138,17 @@ TI_API int ti_json_parse_indexed(const char *buf, size_t len, uint32_t max_depth
  * first one, or more than 4 GiB after it, resets ix first. */
 TI_API int ti_json_parse_indexed_add(const char *buf, size_t len, uint32_t max_depth,
                                      ti_json_index *ix, ti_jv *root, ti_json_error *err);
+/* Like ti_json_parse_indexed_add for the line that starts at buf, in a
+ * buffer of len bytes holding more lines after it: one value, on one line
+ * (a newline between its tokens is an error), then only spaces, tabs or
+ * carriage returns up to a newline or the end of the buffer. *line_len
+ * receives the line's length without its newline. For JSONL read whole:
+ * the line end is found by the parse, not by a separate search. On an
+ * error nothing is added to ix (*line_len is 0): find the line end and
+ * parse the line alone to report it. */
+TI_API int ti_json_parse_indexed_line(const char *buf, size_t len, uint32_t max_depth,
+                                      ti_json_index *ix, ti_jv *root, size_t *line_len,
+                                      ti_json_error *err);
 /* Empty ix, keeping its memory (values from it fall back to re-scanning). */
 TI_API void ti_json_index_reset(ti_json_index *ix);
 /* The members of the root object of the text last parsed into ix (by

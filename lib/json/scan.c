@@ -341,6 +341,15 @@ static int mem_grow(ti_json_index *ix) {
     ie_->next = ix->n;                                                                     \
   } while (0)
 
+/* Whitespace between tokens; in line mode (prefix == 2) a newline is not
+ * whitespace: the value must lie on one line. */
+#define WS(q, e) (prefix == 2 ? skip_ws_line((q), (e)) : ti_json_skip_ws((q), (e)))
+
+TI_INLINE const ti_u8 *skip_ws_line(const ti_u8 *p, const ti_u8 *end) {
+  while (p < end && (*p == ' ' || *p == '\t' || *p == '\r')) p++;
+  return p;
+}
+
 TI_INLINE int scan(const char *buf, size_t len, uint32_t max_depth, ti_jv *root,
                    size_t *consumed, ti_json_error *err, int prefix, ti_json_index *ix,
                    const int indexed, int add) {
@@ -380,7 +389,7 @@ TI_INLINE int scan(const char *buf, size_t len, uint32_t max_depth, ti_jv *root,
   }
 
   if (limit > TI_JSON_DEPTH_CAP) limit = TI_JSON_DEPTH_CAP;
-  p = ti_json_skip_ws(p, end);
+  p = WS(p, end);
   vstart = p;
 
 value:
@@ -404,7 +413,7 @@ value:
       IX_PUSH(p - ixb, cur, 0, 0);
       cur = ix->n - 1;
     }
-    p = ti_json_skip_ws(p + 1, end);
+    p = WS(p + 1, end);
     if (p < end && *p == '}') {
       p++;
       depth--;
@@ -420,7 +429,7 @@ value:
       IX_PUSH(p - ixb, cur, 0, 0);
       cur = ix->n - 1;
     }
-    p = ti_json_skip_ws(p + 1, end);
+    p = WS(p + 1, end);
     if (p < end && *p == ']') {
       p++;
       depth--;
@@ -463,14 +472,14 @@ key:
     mke = p;
     mkflags = ti_json_str_flags(esc);
   }
-  p = ti_json_skip_ws(p, end);
+  p = WS(p, end);
   if (TI_UNLIKELY(p >= end)) goto eoi;
   if (TI_UNLIKELY(*p != ':')) {
     f.at = p;
     f.why = "expected ':'";
     goto fail;
   }
-  p = ti_json_skip_ws(p + 1, end);
+  p = WS(p + 1, end);
   if (indexed && depth == 1) {
     mv = p;
     mvk = ix->n;
@@ -500,11 +509,11 @@ after:
     }
     mv = NULL;
   }
-  p = ti_json_skip_ws(p, end);
+  p = WS(p, end);
   if (TI_UNLIKELY(p >= end)) goto eoi;
   if ((stack[(depth - 1) >> 6] >> ((depth - 1) & 63)) & 1) {
     if (*p == ',') {
-      p = ti_json_skip_ws(p + 1, end);
+      p = WS(p + 1, end);
       goto key;
     }
     if (*p == '}') {
@@ -518,7 +527,7 @@ after:
     goto fail;
   }
   if (*p == ',') {
-    p = ti_json_skip_ws(p + 1, end);
+    p = WS(p + 1, end);
     goto value;
   }
   if (*p == ']') {
@@ -533,15 +542,15 @@ after:
 
 done:
   vend = p;
-  if (!prefix) {
-    p = ti_json_skip_ws(p, end);
-    if (p != end) {
+  if (prefix != 1) {
+    p = WS(p, end);
+    if (p != end && (prefix != 2 || *p != '\n')) {
       f.at = p;
       f.why = "trailing characters";
       goto fail;
     }
   }
-  if (consumed) *consumed = (size_t)(vend - base);
+  if (consumed) *consumed = prefix == 2 ? (size_t)(p - base) : (size_t)(vend - base);
   if (root) {
     root->p = (const char *)vstart;
     root->n = (size_t)(vend - vstart);
@@ -636,6 +645,21 @@ TI_API int ti_json_parse_indexed_add(const char *buf, size_t len, uint32_t max_d
     return scan(buf, len, max_depth, root, NULL, err, 0, NULL, 0, 0);
   }
   return scan(buf, len, max_depth, root, NULL, err, 0, ix, 1, 1);
+}
+
+TI_API int ti_json_parse_indexed_line(const char *buf, size_t len, uint32_t max_depth,
+                                      ti_json_index *ix, ti_jv *root, size_t *line_len,
+                                      ti_json_error *err) {
+  size_t used = 0;
+  int rc;
+  if (!ix || len > 0xFFFFFFF0u) {
+    if (ix) ix->mok = 0;
+    rc = scan(buf, len, max_depth, root, &used, err, 2, NULL, 0, 0);
+  } else {
+    rc = scan(buf, len, max_depth, root, &used, err, 2, ix, 1, 1);
+  }
+  if (line_len) *line_len = used;
+  return rc;
 }
 
 TI_API void ti_json_index_reset(ti_json_index *ix) {

@@ -607,6 +607,61 @@ START_TEST(test_index_add) {
 }
 END_TEST
 
+/* ti_json_parse_indexed_line: one value on one line, its end found by the
+ * parse; anything else is an error that adds nothing to the index. */
+START_TEST(test_index_line) {
+  static const char buf[] = "{\"a\":1,\"b\":[2]}  \r\n"
+                            "[3, 4]\n"
+                            "{\"c\":\n5}\n"
+                            "\n"
+                            "{\"d\":6} x\n"
+                            "\t\"s\"";
+  ti_json_index *ix = ti_json_index_new();
+  ck_assert_ptr_nonnull(ix);
+  ti_jv r;
+  size_t ll = 99, len = sizeof buf - 1;
+  const ti_json_member *mm;
+  /* a line with trailing blanks and a CR: the line runs to the newline */
+  ck_assert_int_eq(ti_json_parse_indexed_line(buf, len, 0, ix, &r, &ll, NULL), TI_OK);
+  ck_assert_uint_eq(ll, 18);
+  ck_assert_uint_eq(r.n, 15);
+  ck_assert_ptr_eq(r.ix, ix);
+  ck_assert_uint_eq(ti_json_index_members(ix, &mm), 2);
+  ck_assert_int_eq(mm[1].val.type, TI_JSON_ARRAY);
+  const char *p = buf + ll + 1;
+  ck_assert_int_eq(ti_json_parse_indexed_line(p, len - (size_t)(p - buf), 0, ix, &r, &ll, NULL),
+                   TI_OK);
+  ck_assert_uint_eq(ll, 6);
+  ck_assert_int_eq(r.type, TI_JSON_ARRAY);
+  ck_assert_uint_eq(ti_json_index_members(ix, &mm), 0);
+  ck_assert_ptr_null(mm); /* not an object */
+  p += ll + 1;
+  /* a newline between tokens, an empty line, trailing characters: errors */
+  uint32_t n_before = 0;
+  ti_json_error err;
+  for (int i = 0; i < 3; i++) {
+    ck_assert_int_eq(ti_json_parse_indexed_line(p, len - (size_t)(p - buf), 0, ix, &r, &ll, &err),
+                     TI_ERR_PARSE);
+    ck_assert_uint_eq(ll, 0);
+    ck_assert_ptr_null(r.ix);
+    ck_assert_uint_eq(ti_json_index_members(ix, &mm), n_before);
+    ck_assert_ptr_null(mm);
+    p = strchr(p, '\n') + 1;
+    if (i == 0) p = strchr(p, '\n') + 1; /* the value's second line */
+  }
+  ck_assert_str_eq(err.text, "trailing characters");
+  /* the last line, without a newline: it ends at the end of the buffer */
+  ck_assert_int_eq(ti_json_parse_indexed_line(p, len - (size_t)(p - buf), 0, ix, &r, &ll, NULL),
+                   TI_OK);
+  ck_assert_uint_eq(ll, 4);
+  ck_assert_int_eq(r.type, TI_JSON_STRING);
+  ck_assert_int_eq(ti_json_parse_indexed_line(p, len - (size_t)(p - buf), 0, NULL, &r, &ll, NULL),
+                   TI_OK); /* no index: validated all the same */
+  ck_assert_uint_eq(ll, 4);
+  ti_json_index_free(ix);
+}
+END_TEST
+
 START_TEST(test_compact_invalid) {
   ti_jv v = {.p = NULL, .n = 0, .type = TI_JSON_INVALID, .flags = 0};
   ti_buf b = {0};
@@ -1101,6 +1156,7 @@ static Suite *json_suite(void) {
   tcase_add_test(tc, test_bogus_spans);
   tcase_add_test(tc, test_index_jumps);
   tcase_add_test(tc, test_index_add);
+  tcase_add_test(tc, test_index_line);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -285,6 +285,20 @@ static int check_doc(const char *buf, size_t len) {
         ok = differ("parse_indexed differs");
       else if (!cmp(&ir, j) || !members_agree(&ir))
         ok = 0;
+      else if (!memchr(buf, '\n', len)) { /* as a line of JSONL, with more after it */
+        ti_buf l = {0};
+        ti_jv lr;
+        size_t ll = 0;
+        ti_buf_append(&l, buf, len);
+        ti_buf_append(&l, "\n[", 2);
+        if (!l.p || ti_json_parse_indexed_line(l.p, l.len, DEPTH, ix, &lr, &ll, NULL) != TI_OK ||
+            ll != len || lr.p != l.p + (ir.p - buf) || lr.n != ir.n || lr.flags != ir.flags ||
+            !members_agree(&lr))
+          ok = differ("parse_indexed_line differs");
+        ti_buf_free(&l);
+        if (ok && ti_json_parse_indexed(buf, len, DEPTH, ix, &ir, NULL) != TI_OK)
+          ok = differ("parse_indexed again");
+      }
       /* values of an index that was reused for another text fall back */
       else if (ti_json_parse_indexed("[[\"x\"]]", 7, DEPTH, ix, &root, NULL) != TI_OK ||
                !cmp(&ir, j))

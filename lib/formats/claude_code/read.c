@@ -482,7 +482,26 @@ int cc_read(cc_reader *rd, cc_src *src) {
   if (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) pos = 3;
   int rc = TI_OK;
   uint64_t limit = ti_max_record_bytes(rd->ctx);
+  uint32_t depth = ti_max_depth(rd->ctx);
+  if (!src->ix && !(src->ix = ti_json_index_new())) return TI_ERR_NOMEM;
   while (pos < len && !rc) {
+    /* The usual line, valid and under the limit: its end is found by the
+     * parse, in the same pass (a search for the newline first would be the
+     * pass that brings the line in from memory). Anything else goes the
+     * long way below, which reports it. */
+    ti_jv root;
+    size_t ll;
+    if (ti_json_parse_indexed_line(buf + pos, len - pos, depth, src->ix, &root, &ll, NULL) ==
+            TI_OK &&
+        (!limit || ll <= limit)) {
+      const ti_json_member *mm;
+      size_t nm = ti_json_index_members(src->ix, &mm);
+      nrec++;
+      rc = extract(rd, src, &root, line, pos, 0, mm, nm);
+      pos += ll + 1;
+      line++;
+      continue;
+    }
     const char *nl = memchr(buf + pos, '\n', len - pos);
     size_t end = nl ? (size_t)(nl - buf) : len;
     size_t e = end;
