@@ -142,7 +142,8 @@ TI_API int ti_json_parse_indexed_add(const char *buf, size_t len, uint32_t max_d
  * buffer of len bytes holding more lines after it: one value, on one line
  * (a newline between its tokens is an error), then only spaces, tabs or
  * carriage returns up to a newline or the end of the buffer. *line_len
- * receives the line's length without its newline. For JSONL read whole:
+ * receives the line's length: the bytes before its newline (blanks around
+ * the value included). For JSONL read whole:
  * the line end is found by the parse, not by a separate search. On an
  * error nothing is added to ix (*line_len is 0): find the line end and
  * parse the line alone to report it. */
