@@ -33,6 +33,12 @@ int32_t cc_map_get(const cc_map *m, const char *p, size_t n); /* -1 if absent */
  * to the existing value (nothing changed), or TI_ERR_NOMEM. Keys are not
  * copied. */
 int cc_map_put(cc_map *m, const char *p, size_t n, int32_t v, int32_t *old);
+/* The key hash of the maps (never 0), and the two calls with it given: a
+ * key hashed while its line was in the cache is not read again to insert
+ * it (only to compare it with a key of the same hash). */
+uint32_t cc_hash(const char *p, size_t n);
+int32_t cc_map_get_h(const cc_map *m, const char *p, size_t n, uint32_t h);
+int cc_map_put_h(cc_map *m, const char *p, size_t n, uint32_t h, int32_t v, int32_t *old);
 void cc_map_free(cc_map *m);
 
 /* Decoded string value of a JSON string (zero-copy when unescaped, else
@@ -74,6 +80,7 @@ typedef struct cc_rec {
   const char *gkey; /* assistant: message.id, else requestId, else uuid */
   const char *agent;
   uint32_t uuid_n, parent_n, lparent_n, ts_n, gkey_n, agent_n;
+  uint32_t uuid_h, parent_h, gkey_h; /* cc_hash of uuid, parent and gkey (0: none) */
   uint64_t line, offset;
   int32_t env; /* assistant records: index in src->envs, else -1 */
   uint16_t type;
@@ -164,6 +171,7 @@ typedef struct cc_call {
 typedef struct cc_group {
   const char *key;
   size_t key_n;
+  uint32_t key_h; /* cc_hash(key) */
   int32_t first, last; /* nodes */
   int32_t nfrags;
   uint32_t compactions_before;

@@ -13,7 +13,7 @@ int cc_stream_add(cc_stream *s, int32_t rec) {
   cc_rec *r = &s->src->recs[rec];
   if (r->uuid) {
     int32_t old;
-    int rc = cc_map_put(&s->uuids, r->uuid, r->uuid_n, (int32_t)s->n, &old);
+    int rc = cc_map_put_h(&s->uuids, r->uuid, r->uuid_n, r->uuid_h, (int32_t)s->n, &old);
     if (rc) return rc;
     if (old >= 0) return 1; /* duplicate: first wins */
   }
@@ -76,7 +76,7 @@ static int resolve_parents(cc_stream *s, ti_plugin_ctx *ctx) {
     cc_rec *r = rec_of(s, (int32_t)i);
     cc_node *nd = &s->nodes[i];
     if (r->parent) {
-      int32_t p = cc_map_get(&s->uuids, r->parent, r->parent_n);
+      int32_t p = cc_map_get_h(&s->uuids, r->parent, r->parent_n, r->parent_h);
       if (p == (int32_t)i) p = -1;
       nd->parent = p;
       if (p < 0 && (r->type == CC_T_USER || r->type == CC_T_ASSISTANT)) {

@@ -416,7 +416,7 @@ static int next(void *parser, ti_plugin_ctx *ctx) {
       }
       if (!why) {
         int32_t old;
-        rc = cc_map_put(&p->emitted, gr->key, gr->key_n, 0, &old);
+        rc = cc_map_put_h(&p->emitted, gr->key, gr->key_n, gr->key_h, 0, &old);
         if (rc) return rc;
         if (old >= 0) why = "claude-code.duplicate_turns";
       }

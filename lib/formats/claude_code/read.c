@@ -132,7 +132,10 @@ static int env_member(cc_reader *rd, cc_rec *r, env_vals *e, const ti_jv *k, con
   switch (n) {
   case 4:
     if (!memcmp(s, "type", 4)) e->type = *v;
-    else if (!memcmp(s, "uuid", 4)) rc = span(rd->arena, v, &r->uuid, &r->uuid_n);
+    else if (!memcmp(s, "uuid", 4)) {
+      rc = span(rd->arena, v, &r->uuid, &r->uuid_n);
+      if (r->uuid) r->uuid_h = cc_hash(r->uuid, r->uuid_n);
+    }
     break;
   case 3:
     if (!memcmp(s, "cwd", 3)) e->cwd = *v;
@@ -157,7 +160,10 @@ static int env_member(cc_reader *rd, cc_rec *r, env_vals *e, const ti_jv *k, con
     break;
   case 10:
     if (!memcmp(s, "parentUuid", 10)) {
-      if (v->type == TI_JSON_STRING) rc = span(rd->arena, v, &r->parent, &r->parent_n);
+      if (v->type == TI_JSON_STRING) {
+        rc = span(rd->arena, v, &r->parent, &r->parent_n);
+        if (r->parent) r->parent_h = cc_hash(r->parent, r->parent_n);
+      }
       else r->flags |= CC_F_PARENT_NULL;
     }
     break;
@@ -268,6 +274,7 @@ static int extract(cc_reader *rd, cc_src *src, const ti_jv *root, uint64_t line,
       r->gkey = r->uuid;
       r->gkey_n = r->uuid_n;
     }
+    if (r->gkey) r->gkey_h = cc_hash(r->gkey, r->gkey_n);
   }
   if (r->type >= CC_T_USER && r->type <= CC_T_PROGRESS && r->uuid) {
     if (r->flags & CC_F_SIDECHAIN) src->n_side_chain++;

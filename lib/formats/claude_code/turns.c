@@ -19,7 +19,7 @@ int cc_group_turns(cc_stream *s) {
       compactions++;
     if (r->type != CC_T_ASSISTANT || !r->gkey) continue;
     int32_t g;
-    int rc = cc_map_put(&s->gkeys, r->gkey, r->gkey_n, (int32_t)s->ngroups, &g);
+    int rc = cc_map_put_h(&s->gkeys, r->gkey, r->gkey_n, r->gkey_h, (int32_t)s->ngroups, &g);
     if (rc) return rc;
     if (g < 0) {
       if (s->ngroups == s->capgroups) {
@@ -34,6 +34,7 @@ int cc_group_turns(cc_stream *s) {
       memset(gr, 0, sizeof(*gr));
       gr->key = r->gkey;
       gr->key_n = r->gkey_n;
+      gr->key_h = r->gkey_h;
       gr->first = gr->last = (int32_t)i;
       gr->compactions_before = compactions;
       if (s->src->torn_gkey && s->src->torn_gkey_n == r->gkey_n &&

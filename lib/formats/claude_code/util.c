@@ -52,7 +52,7 @@ void cc_arena_free(cc_arena *a) {
 
 /* FNV-1a over 8-byte words (keys are uuids and ids: tens of bytes), the
  * tail bytewise; folded to 32 bits, never 0. */
-static uint32_t hash_bytes(const char *p, size_t n) {
+uint32_t cc_hash(const char *p, size_t n) {
   uint64_t h = 14695981039346656037ull;
   for (; n >= 8; p += 8, n -= 8) {
     uint64_t w;
@@ -66,8 +66,11 @@ static uint32_t hash_bytes(const char *p, size_t n) {
 }
 
 int32_t cc_map_get(const cc_map *m, const char *p, size_t n) {
+  return cc_map_get_h(m, p, n, cc_hash(p, n));
+}
+
+int32_t cc_map_get_h(const cc_map *m, const char *p, size_t n, uint32_t h) {
   if (!m->cap) return -1;
-  uint32_t h = hash_bytes(p, n);
   size_t mask = m->cap - 1;
   for (size_t i = h & mask;; i = (i + 1) & mask) {
     const cc_map_ent *e = &m->e[i];
@@ -94,9 +97,12 @@ static int map_grow(cc_map *m) {
 }
 
 int cc_map_put(cc_map *m, const char *p, size_t n, int32_t v, int32_t *old) {
+  return cc_map_put_h(m, p, n, cc_hash(p, n), v, old);
+}
+
+int cc_map_put_h(cc_map *m, const char *p, size_t n, uint32_t h, int32_t v, int32_t *old) {
   if (old) *old = -1;
   if ((m->n + 1) * 4 > m->cap * 3 && map_grow(m)) return TI_ERR_NOMEM;
-  uint32_t h = hash_bytes(p, n);
   size_t mask = m->cap - 1;
   for (size_t i = h & mask;; i = (i + 1) & mask) {
     cc_map_ent *e = &m->e[i];
