@@ -297,15 +297,25 @@ bad:
   return NULL;
 }
 
-/* Room for one more index entry; 0 on allocation failure. */
+/* An array of `size`-byte items grown to twice its capacity *cap (or to
+ * `first`): the new array, *cap updated; NULL on allocation failure (the
+ * old array is kept). */
+static void *grow(void *p, uint32_t *cap, size_t size, uint32_t first) {
+  uint32_t c = *cap ? *cap * 2 : first;
+  if (c < *cap) return NULL;
+  void *n = ti_mem_realloc(p, (size_t)c * size);
+  if (n) *cap = c;
+  return n;
+}
+
+/* Room for one more index entry, or one more root member; 0 on failure. */
 static int ix_grow(ti_json_index *ix) {
-  uint32_t cap = ix->cap ? ix->cap * 2 : 256;
-  if (cap < ix->cap) return 0;
-  ti_json_ient *e = ti_mem_realloc(ix->e, (size_t)cap * sizeof *ix->e);
-  if (!e) return 0;
-  ix->e = e;
-  ix->cap = cap;
-  return 1;
+  ti_json_ient *e = grow(ix->e, &ix->cap, sizeof *e, 256);
+  return e ? (ix->e = e, 1) : 0;
+}
+static int mem_grow(ti_json_index *ix) {
+  ti_json_member *m = grow(ix->m, &ix->capm, sizeof *m, 32);
+  return m ? (ix->m = m, 1) : 0;
 }
 
 /* Record an entry for the value at [start, ...). With `indexed` a
@@ -320,17 +330,6 @@ static int ix_grow(ti_json_index *ix) {
     ie_->flags = (uint32_t)(fl);                                                           \
     ix->n++;                                                                               \
   } while (0)
-
-/* Room for one more root member; 0 on allocation failure. */
-static int mem_grow(ti_json_index *ix) {
-  uint32_t cap = ix->capm ? ix->capm * 2 : 32;
-  if (cap < ix->capm) return 0;
-  ti_json_member *m = ti_mem_realloc(ix->m, (size_t)cap * sizeof *ix->m);
-  if (!m) return 0;
-  ix->m = m;
-  ix->capm = cap;
-  return 1;
-}
 
 /* Close the innermost open container at p (just after its closer). */
 #define IX_CLOSE()                                                                           \
