@@ -260,7 +260,6 @@ typedef struct ti_input {
   uint64_t line;        /* lines consumed */
   int started, whole_used;
   int bom; /* bytes of BOM hidden from ti_input_whole's buffer */
-  size_t dontneed_mark;
 } ti_input;
 
 /* ---- the plugin context and emitting (emit.c) ------------------------------- */

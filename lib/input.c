@@ -15,7 +15,6 @@
 #include "core.h"
 
 #define TI_STREAM_CHUNK (256 * 1024)
-#define TI_DONTNEED_STEP (64u * 1024 * 1024)
 /* With TI_OPEN_MMAP, files smaller than this are still read: for them a
  * map, its page faults and the unmap cost more than one read into the
  * recycled buffer (claude-projects/, files of 0.5 KB to 1.6 MB: 2-6% slower
@@ -236,15 +235,6 @@ static int next_line_contig(ti_input *in, ti_record *rec) {
   rec->offset = in->pos;
   rec->torn = nl == NULL;
   in->pos += n + (nl ? 1 : 0);
-  if (in->mapped && in->pos - in->dontneed_mark > TI_DONTNEED_STEP) {
-    /* keep resident memory bounded on huge files: drop consumed pages */
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t upto = (rec->offset / page) * page;
-    if (upto > in->dontneed_mark) {
-      madvise((char *)in->base + in->dontneed_mark, upto - in->dontneed_mark, MADV_DONTNEED);
-      in->dontneed_mark = upto;
-    }
-  }
   return TI_OK;
 }
 

@@ -282,8 +282,6 @@ START_TEST(content_parts_from_json_arrays) {
 }
 END_TEST
 
-/* Metadata members from an object: a parsed one is written member by
- * member in compact canonical form; a canonical one is spliced as is. */
 /* Content given as JSON text: an array is stored compact, a string is text
  * content, null is no content, anything invalid is refused. */
 START_TEST(content_from_json_text) {
@@ -307,6 +305,8 @@ START_TEST(content_from_json_text) {
 }
 END_TEST
 
+/* Metadata members from an object: a parsed one is written member by
+ * member in compact canonical form; a canonical one is spliced as is. */
 START_TEST(metadata_members_from_objects) {
   static const char in[] = "#traj m\n"
                            "M { \"a\" : [1, 2], \"b\": \"x\\u0041\", \"c\\u0064\": {} }\n"

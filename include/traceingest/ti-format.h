@@ -144,9 +144,10 @@ TI_API int ti_json_parse_indexed_add(const char *buf, size_t len, uint32_t max_d
  * carriage returns up to a newline or the end of the buffer. *line_len
  * receives the line's length: the bytes before its newline (blanks around
  * the value included). For JSONL read whole:
- * the line end is found by the parse, not by a separate search. On an
- * error nothing is added to ix (*line_len is 0): find the line end and
- * parse the line alone to report it. */
+ * the line end is found by the parse, not by a separate search. Returns
+ * TI_OK, TI_ERR_PARSE or TI_ERR_LIMIT (err filled when non-NULL, offset
+ * from buf), or TI_ERR_NOMEM. On an error nothing is added to ix and
+ * *line_len is 0: find the line end and parse the line alone to report it. */
 TI_API int ti_json_parse_indexed_line(const char *buf, size_t len, uint32_t max_depth,
                                       ti_json_index *ix, ti_jv *root, size_t *line_len,
                                       ti_json_error *err);

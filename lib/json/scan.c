@@ -487,7 +487,7 @@ key:
 
 after:
   if (TI_UNLIKELY(depth == 0)) goto done;
-  if (indexed && depth == 1 && mv && stack[0] & 1) { /* a root member ends */
+  if (indexed && depth == 1 && mv) { /* a root member ends (mv: set only for root keys) */
     if (TI_UNLIKELY(ix->nm == ix->capm) && !mem_grow(ix)) goto nomem;
     ti_json_member *m_ = &ix->m[ix->nm++];
     m_->key.p = (const char *)mk;
