@@ -249,6 +249,11 @@ typedef struct cc_opts {
   int system_synthetic;
 } cc_opts;
 
+typedef struct cc_seen {
+  ti_jv *v;
+  size_t n, cap;
+} cc_seen;
+
 typedef struct cc_mapper {
   ti_plugin_ctx *ctx;
   cc_arena *arena;
@@ -259,6 +264,11 @@ typedef struct cc_mapper {
   size_t ntmp, captmp;
   int32_t *stk;
   size_t capstk;
+  /* a turn's scratch, kept from turn to turn: what it has seen (texts,
+   * thinking, tool_use ids) and its tool calls */
+  cc_seen texts, thinks, ids;
+  struct cc_call_tmp *calls;
+  size_t capcalls;
 } cc_mapper;
 
 /* Start a new epoch (after ti_emit_trajectory): builds the root. */

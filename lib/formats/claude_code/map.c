@@ -190,13 +190,8 @@ static int jv_same(const ti_jv *a, const ti_jv *b) {
   return a->n == b->n && memcmp(a->p, b->p, a->n) == 0;
 }
 
-typedef struct seen {
-  ti_jv *v;
-  size_t n, cap;
-} seen;
-
 /* 1 if v was seen before (else records it). */
-static int seen_check(seen *s, const ti_jv *v, int *rc) {
+static int seen_check(cc_seen *s, const ti_jv *v, int *rc) {
   for (size_t i = 0; i < s->n; i++)
     if (jv_same(&s->v[i], v)) return 1;
   if (s->n == s->cap) {
@@ -213,7 +208,7 @@ static int seen_check(seen *s, const ti_jv *v, int *rc) {
   return 0;
 }
 
-typedef struct call_tmp {
+typedef struct cc_call_tmp {
   const char *id, *name, *args;
   size_t id_n, name_n, args_n;
 } call_tmp;
@@ -335,12 +330,13 @@ static int build_assistant(cc_mapper *m, cc_group *gr, const ti_jv *text_jv, cal
 int cc_map_group(cc_mapper *m, cc_stream *s, int32_t g) {
   cc_group *gr = &s->groups[g];
   if (gr->epoch == s->epoch) return TI_OK;
-  seen texts = {0}, thinks = {0}, ids = {0};
+  cc_seen *texts = &m->texts, *thinks = &m->thinks, *ids = &m->ids;
+  texts->n = thinks->n = ids->n = 0;
   ti_buf *text = &m->b1, *think = &m->b2, *args = &m->b3;
   ti_buf_reset(text);
   ti_buf_reset(think);
-  size_t ncalls = 0, capcalls = 0;
-  call_tmp *calls = NULL;
+  size_t ncalls = 0;
+  call_tmp *calls = m->calls;
   int rc = TI_OK, has_text = 0, has_think = 0;
   ti_jv text_jv = {0}; /* the text's one input string, while it has one */
   gr->had_empty_thinking = gr->had_redacted = 0;
@@ -349,7 +345,7 @@ int cc_map_group(cc_mapper *m, cc_stream *s, int32_t g) {
     ti_jv content = r->content, b, t, x;
     if (content.type == TI_JSON_INVALID) continue;
     if (content.type == TI_JSON_STRING) { /* not written by Claude Code, but valid */
-      if (content.n > 2 && !seen_check(&texts, &content, &rc)) {
+      if (content.n > 2 && !seen_check(texts, &content, &rc)) {
         if (has_text) rc = ti_buf_puts(text, "\n\n");
         if (!rc) rc = ti_json_str_append(&content, text);
         text_jv = has_text ? (ti_jv){0} : content;
@@ -368,7 +364,7 @@ int cc_map_group(cc_mapper *m, cc_stream *s, int32_t g) {
       if (TI_JSON_STR_IS(&t, "text")) {
         x = bf.text;
         if (x.type != TI_JSON_STRING || x.n <= 2) continue;
-        if (seen_check(&texts, &x, &rc)) continue;
+        if (seen_check(texts, &x, &rc)) continue;
         if (has_text) rc = ti_buf_puts(text, "\n\n");
         if (!rc) rc = ti_json_str_append(&x, text);
         text_jv = has_text ? (ti_jv){0} : x;
@@ -379,7 +375,7 @@ int cc_map_group(cc_mapper *m, cc_stream *s, int32_t g) {
           gr->had_empty_thinking = 1;
           continue;
         }
-        if (seen_check(&thinks, &x, &rc)) continue;
+        if (seen_check(thinks, &x, &rc)) continue;
         if (has_think) rc = ti_buf_puts(think, "\n\n");
         if (!rc) rc = ti_json_str_append(&x, think);
         has_think = 1;
@@ -388,16 +384,16 @@ int cc_map_group(cc_mapper *m, cc_stream *s, int32_t g) {
       } else if (TI_JSON_STR_IS(&t, "tool_use")) {
         ti_jv id = bf.id, name = bf.name, input = bf.input;
         if (id.type != TI_JSON_STRING) continue;
-        if (seen_check(&ids, &id, &rc)) continue;
-        if (ncalls == capcalls) {
-          size_t cap = capcalls ? capcalls * 2 : 8;
+        if (seen_check(ids, &id, &rc)) continue;
+        if (ncalls == m->capcalls) {
+          size_t cap = m->capcalls ? m->capcalls * 2 : 8;
           call_tmp *nc = ti_mem_realloc(calls, cap * sizeof(*nc));
           if (!nc) {
             rc = TI_ERR_NOMEM;
             break;
           }
-          calls = nc;
-          capcalls = cap;
+          m->calls = calls = nc;
+          m->capcalls = cap;
         }
         call_tmp *c = &calls[ncalls];
         memset(c, 0, sizeof(*c));
@@ -416,9 +412,6 @@ int cc_map_group(cc_mapper *m, cc_stream *s, int32_t g) {
       }
     }
   }
-  ti_mem_free(texts.v);
-  ti_mem_free(thinks.v);
-  ti_mem_free(ids.v);
   if (!rc) {
     gr->has_text = (uint8_t)has_text;
     gr->text = has_text ? cc_strndup(m->arena, text->p, text->len) : NULL;
@@ -458,7 +451,6 @@ int cc_map_group(cc_mapper *m, cc_stream *s, int32_t g) {
     else if (!rc) rc = ti_emit_msg_content(m->ctx, text->p ? text->p : "", text->len);
     if (!rc) rc = ti_emit_msg_end(m->ctx, &gr->tool_msgs[i]);
   }
-  ti_mem_free(calls);
   if (!rc) gr->epoch = s->epoch;
   return rc;
 }
@@ -566,6 +558,10 @@ void cc_mapper_free(cc_mapper *m) {
   ti_buf_free(&m->b3);
   ti_mem_free(m->tmp);
   ti_mem_free(m->stk);
+  ti_mem_free(m->texts.v);
+  ti_mem_free(m->thinks.v);
+  ti_mem_free(m->ids.v);
+  ti_mem_free(m->calls);
   m->stk = NULL;
   m->capstk = 0;
   m->tmp = NULL;
