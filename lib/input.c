@@ -140,7 +140,9 @@ int ti_input_open_path(ti_input *in, const char *path, int use_mmap, char *err, 
  * 1 when mapped (the input is then contiguous), 0 to read as usual. */
 static int map_whole(ti_input *in) {
   struct stat st;
-  if (!in->may_map || in->stream_base != 0 || in->spos != 0 || fstat(in->fd, &st) != 0 ||
+  /* the size at open decides first (a file that grew since is read) */
+  if (!in->may_map || (uint64_t)in->size_hint < (uint64_t)TI_MMAP_MIN || in->stream_base != 0 ||
+      in->spos != 0 || fstat(in->fd, &st) != 0 ||
       !S_ISREG(st.st_mode) || st.st_size < TI_MMAP_MIN || (uint64_t)st.st_size > SIZE_MAX / 2)
     return 0;
   void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, in->fd, 0);
