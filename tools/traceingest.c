@@ -293,11 +293,13 @@ int main(int argc, char **argv) {
   mallopt(M_TRIM_THRESHOLD, 64 << 20);
   mallopt(M_TOP_PAD, 16 << 20);
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
-  /* With -j, logs and buffers made on one thread are freed or reused on
-   * another: one heap lets each thread reuse what the other freed, where
-   * per-thread arenas would not (-j 2 on claude-projects/: ~20% fewer page
-   * faults, 18 rather than 22 MB peak RSS). */
-  mallopt(M_ARENA_MAX, 1);
+  /* With -j N, one malloc arena per thread. A single shared arena lets a
+   * thread reuse what another freed (-j 2 on claude-projects/: ~15% fewer
+   * page faults, 18 rather than 22 MB peak RSS), but its lock is then taken
+   * by both threads at every trace's setup and teardown, and a thread that
+   * finds it held sleeps: ~250 sleeps a run, -j 2 wall 167 -> 149 ms
+   * (median of 20 alternated runs) with an arena each. */
+  mallopt(M_ARENA_MAX, c.opts.threads > 1 ? (int)(c.opts.threads < 64 ? c.opts.threads : 64) : 1);
   /* Big enough for few write calls, small enough to stay in the L2 cache
    * next to the parser's data (1 MiB cost ~3% of the run). */
   static char outbuf[256 << 10];
