@@ -1119,6 +1119,120 @@ START_TEST(test_nomem) {
 END_TEST
 #endif
 
+/* ------------------------------------------------------- UTF-8 in blocks */
+/* Strings of mixed ASCII, escapes and UTF-8 (valid, and now and then one
+ * invalid sequence) at every alignment, so that sequences straddle the
+ * scanner's 64-byte blocks and its tail: each is accepted exactly when a
+ * plain RFC 3629 check accepts it, and rejected at the first bad sequence. */
+static uint64_t u8_rng = 0x9E3779B97F4A7C15ull;
+static unsigned u8_rand(unsigned n) {
+  u8_rng ^= u8_rng << 13;
+  u8_rng ^= u8_rng >> 7;
+  u8_rng ^= u8_rng << 17;
+  return (unsigned)(u8_rng >> 33) % n;
+}
+
+static size_t u8_put(unsigned char *d, uint32_t cp) {
+  if (cp < 0x80) return d[0] = (unsigned char)cp, 1;
+  if (cp < 0x800) return d[0] = (unsigned char)(0xC0 | cp >> 6), d[1] = (unsigned char)(0x80 | (cp & 0x3F)), 2;
+  if (cp < 0x10000) {
+    d[0] = (unsigned char)(0xE0 | cp >> 12);
+    d[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+    d[2] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  d[0] = (unsigned char)(0xF0 | cp >> 18);
+  d[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+  d[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+  d[3] = (unsigned char)(0x80 | (cp & 0x3F));
+  return 4;
+}
+
+/* Length of the valid sequence at p (RFC 3629), or 0. */
+static size_t u8_ref_seq(const unsigned char *p, const unsigned char *end) {
+  unsigned c = p[0];
+  size_t n;
+  unsigned lo = 0x80, hi = 0xBF;
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) n = 2;
+  else if (c >= 0xE0 && c <= 0xEF) n = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+  else if (c >= 0xF0 && c <= 0xF4) n = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+  else return 0;
+  if ((size_t)(end - p) < n || p[1] < lo || p[1] > hi) return 0;
+  for (size_t i = 2; i < n; i++)
+    if (p[i] < 0x80 || p[i] > 0xBF) return 0;
+  return n;
+}
+
+START_TEST(test_utf8_blocks) {
+  static const uint32_t edge[] = {0x80, 0x7FF, 0x800, 0xFFF, 0x1000, 0xD7FF, 0xE000, 0xFFFD,
+                                  0xFFFF, 0x10000, 0x3FFFF, 0x40000, 0xFFFFF, 0x100000, 0x10FFFF};
+  static const unsigned char bad[][4] = {
+      {1, 0x80},             {1, 0xBF},             {2, 0xC0, 0xAF},       {2, 0xC1, 0xBF},
+      {3, 0xE0, 0x9F, 0xBF}, {3, 0xED, 0xA0, 0x80}, {3, 0xED, 0xBF, 0xBF}, {1, 0xE2},
+      {2, 0xE2, 0x82},       {1, 0xF0},             {3, 0xF0, 0x8F, 0xBF}, {3, 0xF4, 0x90, 0x80},
+      {3, 0xF5, 0x80, 0x80}, {1, 0xFF},             {1, 0xFE},             {2, 0xF0, 0x9F},
+      {3, 0xF1, 0x80, 0x80}, {2, 0xC3, 0xC3},       {2, 0xE9, 0x41}};
+  unsigned char buf[1024];
+  int nbad = 0, nvalid = 0;
+  for (int iter = 0; iter < 40000; iter++) {
+    size_t n = 0, pre = u8_rand(70), want = u8_rand(iter % 4 ? 160 : 400);
+    buf[n++] = '[';
+    while (n < 1 + pre) buf[n++] = ' ';
+    buf[n++] = '"';
+    size_t body = n;
+    int inject = u8_rand(3) == 0;
+    size_t at = inject ? u8_rand((unsigned)want + 1) : (size_t)-1;
+    while (n - body < want) {
+      if (n - body >= at) { /* one bad sequence, then go on */
+        const unsigned char *b = bad[u8_rand(sizeof bad / sizeof bad[0])];
+        memcpy(buf + n, b + 1, b[0]);
+        n += b[0];
+        at = (size_t)-1;
+        continue;
+      }
+      unsigned k = u8_rand(10);
+      if (k < 3) buf[n++] = (unsigned char)('a' + u8_rand(26));
+      else if (k == 3) memcpy(buf + n, "\\n", 2), n += 2;
+      else if (k == 4) memcpy(buf + n, "\\u00e9", 6), n += 6;
+      else if (k == 5) n += u8_put(buf + n, edge[u8_rand(sizeof edge / sizeof edge[0])]);
+      else if (k == 6) n += u8_put(buf + n, 0x80 + u8_rand(0x800 - 0x80));
+      else if (k == 7) n += u8_put(buf + n, 0x4E00 + u8_rand(0x5000)); /* CJK */
+      else if (k == 8) n += u8_put(buf + n, 0x10000 + u8_rand(0x100000));
+      else buf[n++] = ' ';
+    }
+    size_t body_end = n;
+    buf[n++] = '"';
+    buf[n++] = ']';
+    /* the reference: the first sequence that is not valid UTF-8 */
+    size_t err = (size_t)-1;
+    for (size_t i = body; i < body_end;) {
+      size_t l = u8_ref_seq(buf + i, buf + body_end);
+      if (!l) {
+        err = i;
+        break;
+      }
+      i += l;
+    }
+    ti_jv v;
+    ti_json_error e;
+    memset(&e, 0, sizeof e);
+    int rc = ti_json_parse((const char *)buf, n, 0, &v, &e);
+    if (err == (size_t)-1) {
+      ck_assert_msg(rc == TI_OK, "iter %d: valid text rejected at %zu (%s)", iter, e.offset, e.text);
+      nvalid++;
+    } else {
+      ck_assert_msg(rc == TI_ERR_PARSE, "iter %d: invalid UTF-8 at %zu accepted", iter, err);
+      ck_assert_msg(e.offset == err && !strcmp(e.text, "invalid UTF-8"),
+                    "iter %d: error at %zu (%s), want %zu", iter, e.offset, e.text, err);
+      nbad++;
+    }
+  }
+  ck_assert_int_gt(nbad, 5000);
+  ck_assert_int_gt(nvalid, 20000);
+}
+END_TEST
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *json_suite(void) {
@@ -1129,6 +1243,7 @@ static Suite *json_suite(void) {
   tcase_add_test(tc, test_null_args);
   tcase_add_test(tc, test_depth);
   tcase_add_test(tc, test_prefix);
+  tcase_add_test(tc, test_utf8_blocks);
   suite_add_tcase(s, tc);
   tc = tcase_create("decode");
   tcase_add_loop_test(tc, test_decode, 0, N(strs));
