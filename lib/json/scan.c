@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The validating JSON scanner: one pass over the bytes, no allocation, no
- * DOM. Strings are skipped 16/32 bytes at a time (SSE2), non-ASCII bytes
- * are validated as UTF-8. Nesting is tracked in a bit stack on the C
+ * DOM. Strings are taken 64 bytes at a time (AVX2 blocks in scan_wide.c
+ * where the CPU has it, else SSE2), non-ASCII bytes are validated as UTF-8. Nesting is tracked in a bit stack on the C
  * stack (1 bit per level: object or array). */
 #include <stdio.h>
 #include <string.h>
@@ -142,160 +142,12 @@ TI_INLINE uint64_t escape_letters64(const ti_u8 *p, uint64_t *slash) {
 }
 #endif
 
-#if TI_JSON_AVX512
-#define TI_AVX512_TARGET __attribute__((target("avx512f,avx512bw,avx512vbmi,popcnt")))
-
-/* UTF-8 of a 64-byte block in one pass (the nibble-table method: three
- * table lookups on each byte and the one before it classify every error of
- * two adjacent bytes, and the bytes two and three back tell where a
- * continuation byte is due). The tables are facts of UTF-8: each bit is one
- * kind of error, set in all three tables for the byte pairs that make it. */
-enum {
-  U8_SHORT = 1 << 0,    /* a lead byte not followed by a continuation */
-  U8_LONG = 1 << 1,     /* a continuation after an ASCII byte */
-  U8_OVER3 = 1 << 2,    /* E0 followed by 80..9F */
-  U8_LARGE = 1 << 3,    /* above U+10FFFF */
-  U8_SURR = 1 << 4,     /* ED followed by A0..BF */
-  U8_OVER2 = 1 << 5,    /* C0, C1 */
-  U8_LARGE1000 = 1 << 6, /* F4 90.., F5+ 80..; with U8_OVER4: F0 80..8F */
-  U8_OVER4 = 1 << 6,
-  U8_TWO = 1 << 7,      /* a continuation after a continuation (unless due) */
-  U8_CARRY = U8_SHORT | U8_LONG | U8_TWO
-};
-static const unsigned char u8_b1_high[16] __attribute__((aligned(16))) = {
-    U8_LONG, U8_LONG, U8_LONG, U8_LONG, U8_LONG, U8_LONG, U8_LONG, U8_LONG,
-    U8_TWO, U8_TWO, U8_TWO, U8_TWO,
-    U8_SHORT | U8_OVER2, U8_SHORT, U8_SHORT | U8_OVER3 | U8_SURR,
-    (U8_SHORT | U8_LARGE | U8_LARGE1000 | U8_OVER4)};
-static const unsigned char u8_b1_low[16] __attribute__((aligned(16))) = {
-    (U8_CARRY | U8_OVER3 | U8_OVER2 | U8_OVER4), (U8_CARRY | U8_OVER2), U8_CARRY,
-    U8_CARRY, (U8_CARRY | U8_LARGE), (U8_CARRY | U8_LARGE | U8_LARGE1000),
-    (U8_CARRY | U8_LARGE | U8_LARGE1000), (U8_CARRY | U8_LARGE | U8_LARGE1000),
-    (U8_CARRY | U8_LARGE | U8_LARGE1000), (U8_CARRY | U8_LARGE | U8_LARGE1000),
-    (U8_CARRY | U8_LARGE | U8_LARGE1000), (U8_CARRY | U8_LARGE | U8_LARGE1000),
-    (U8_CARRY | U8_LARGE | U8_LARGE1000),
-    (U8_CARRY | U8_LARGE | U8_LARGE1000 | U8_SURR),
-    (U8_CARRY | U8_LARGE | U8_LARGE1000), (U8_CARRY | U8_LARGE | U8_LARGE1000)};
-static const unsigned char u8_b2_high[16] __attribute__((aligned(16))) = {
-    U8_SHORT, U8_SHORT, U8_SHORT, U8_SHORT, U8_SHORT, U8_SHORT, U8_SHORT, U8_SHORT,
-    (U8_LONG | U8_OVER2 | U8_TWO | U8_OVER3 | U8_LARGE1000 | U8_OVER4),
-    (U8_LONG | U8_OVER2 | U8_TWO | U8_OVER3 | U8_LARGE),
-    (U8_LONG | U8_OVER2 | U8_TWO | U8_SURR | U8_LARGE),
-    (U8_LONG | U8_OVER2 | U8_TWO | U8_SURR | U8_LARGE),
-    U8_SHORT, U8_SHORT, U8_SHORT, U8_SHORT};
-
-/* Nonzero when the 64 bytes x, after the 64 bytes px, hold a UTF-8 error
- * (a sequence still open at the end of x is not one: the next block
- * tells). Bytes before x that are not part of the string must be given as
- * ASCII in px. */
-TI_AVX512_TARGET TI_INLINE uint64_t utf8_errors64(__m512i px, __m512i x) {
-  const __m512i i1 = _mm512_set_epi8(126, 125, 124, 123, 122, 121, 120, 119, 118, 117, 116, 115,
-                                     114, 113, 112, 111, 110, 109, 108, 107, 106, 105, 104, 103,
-                                     102, 101, 100, 99, 98, 97, 96, 95, 94, 93, 92, 91, 90, 89, 88,
-                                     87, 86, 85, 84, 83, 82, 81, 80, 79, 78, 77, 76, 75, 74, 73,
-                                     72, 71, 70, 69, 68, 67, 66, 65, 64, 63);
-  const __m512i one = _mm512_set1_epi8(1), nib = _mm512_set1_epi8(0x0F);
-  const __m512i i2 = _mm512_sub_epi8(i1, one), i3 = _mm512_sub_epi8(i2, one);
-  __m512i prev1 = _mm512_permutex2var_epi8(px, i1, x); /* the byte before each */
-  __m512i prev2 = _mm512_permutex2var_epi8(px, i2, x);
-  __m512i prev3 = _mm512_permutex2var_epi8(px, i3, x);
-  __m512i t1h = _mm512_broadcast_i32x4(_mm_load_si128((const __m128i *)(const void *)u8_b1_high));
-  __m512i t1l = _mm512_broadcast_i32x4(_mm_load_si128((const __m128i *)(const void *)u8_b1_low));
-  __m512i t2h = _mm512_broadcast_i32x4(_mm_load_si128((const __m128i *)(const void *)u8_b2_high));
-  __m512i b1h = _mm512_shuffle_epi8(t1h, _mm512_and_si512(_mm512_srli_epi16(prev1, 4), nib));
-  __m512i b1l = _mm512_shuffle_epi8(t1l, _mm512_and_si512(prev1, nib));
-  __m512i b2h = _mm512_shuffle_epi8(t2h, _mm512_and_si512(_mm512_srli_epi16(x, 4), nib));
-  __m512i sc = _mm512_and_si512(_mm512_and_si512(b1h, b1l), b2h);
-  /* a continuation is due where the byte two back is E0+ or three back F0+ */
-  __m512i due = _mm512_or_si512(_mm512_subs_epu8(prev2, _mm512_set1_epi8(0xE0 - 0x80)),
-                                _mm512_subs_epu8(prev3, _mm512_set1_epi8(0xF0 - 0x80)));
-  due = _mm512_and_si512(due, _mm512_set1_epi8((char)0x80));
-  __m512i err = _mm512_xor_si512(sc, due);
-  return _mm512_test_epi8_mask(err, err);
-}
-
-/* Bytes at the end of the 64 in x that begin a sequence not complete
- * within them (0 to 3): the lead byte of an open sequence. */
-TI_AVX512_TARGET TI_INLINE unsigned utf8_open_tail(__m512i x) {
-  /* lead bytes that need 1, 2 or 3 more bytes than are left */
-  const __m512i lim = _mm512_set_epi8((char)0xC0, (char)0xE0, (char)0xF0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-  uint64_t m = _mm512_mask_cmpge_epu8_mask(0xE000000000000000ull, x, lim);
-  return m ? 64 - TI_CTZ64(m) : 0;
-}
-
-/* The 64-byte blocks of scan_string with AVX-512 (BW, VBMI): the masks come
- * from three compares, the two-byte escapes are checked with one 128-byte
- * table lookup (ti_json_short_escape128), and non-ASCII text with
- * utf8_errors64, a sequence open at a block's end carried into the next.
- * Returns where the string scan goes on (fewer than 64 bytes left: at the
- * backslash of an escape or the lead byte of a sequence left open), or as
- * scan_block32. */
-TI_AVX512_TARGET static const ti_u8 *
-scan_blocks_avx512(const ti_u8 *p, const ti_u8 *end, const ti_u8 *open, int *esc, scan_fail *f,
-                   int *done) {
-  const __m512i vq = _mm512_set1_epi8('"'), vb = _mm512_set1_epi8('\\'),
-                v20 = _mm512_set1_epi8(0x20), vsl = _mm512_set1_epi8('/');
-  const __m512i tlo = _mm512_load_si512((const void *)ti_json_short_escape128);
-  const __m512i thi = _mm512_load_si512((const void *)(ti_json_short_escape128 + 64));
-  uint64_t prev = 0;  /* the block's first byte is escaped */
-  unsigned open8 = 0; /* bytes of a UTF-8 sequence left open by the block before */
-  __m512i px = v20;   /* that block, when open8 */
-  while (end - p >= 64) {
-    __m512i x = _mm512_loadu_si512((const void *)p);
-    uint64_t q = _mm512_cmpeq_epi8_mask(x, vq), bs = _mm512_cmpeq_epi8_mask(x, vb);
-    uint64_t ctl = _mm512_cmplt_epu8_mask(x, v20), hi = _mm512_movepi8_mask(x);
-    if (!(bs | ctl | hi | prev | open8)) {
-      if (q) {
-        *done = 1;
-        return p + TI_CTZ64(q) + 1;
-      }
-      p += 64;
-      continue;
-    }
-    uint64_t pin = prev;
-    uint64_t escd = ti_json_escaped64c(bs, &prev);
-    uint64_t qr = q & ~escd;
-    uint64_t lim = qr ? (qr ^ (qr - 1)) >> 1 : ~(uint64_t)0;
-    uint64_t e = escd & lim, bad = (ctl | (e & hi)) & lim; /* \ before a non-ASCII byte: bad */
-    if (e && !bad) {
-      __m512i mapped = _mm512_permutex2var_epi8(tlo, x, thi);
-      bad |= e & _mm512_testn_epi8_mask(mapped, mapped);
-      if (!bad) *esc |= _mm512_mask_cmpeq_epi8_mask(e, x, vsl) ? 3 : 1;
-    }
-    unsigned back = open8;
-    if (!bad && ((hi & lim) || open8)) {
-      /* the string's bytes only: those from the closing quote on as ASCII */
-      __m512i xs = qr ? _mm512_mask_blend_epi8(lim, v20, x) : x;
-      if (utf8_errors64(open8 ? px : v20, xs)) {
-        bad = 1;
-      } else if (!qr) {
-        open8 = utf8_open_tail(x);
-        px = x;
-      }
-    }
-    if (TI_LIKELY(!bad)) {
-      if (qr) {
-        *done = 1;
-        return p + TI_CTZ64(qr) + 1;
-      }
-      p += 64;
-      continue;
-    }
-    /* walked from the escape or sequence the block before left open */
-    prev = 0;
-    open8 = 0;
-    p = walk_block64(p - pin - back, end, open, esc, f, done);
-    if (!p || *done) return p;
-  }
-  return p - prev - open8;
-}
-#endif
 
 /* Scan a string body; p is just after the opening quote. Returns the
  * pointer after the closing quote, or NULL with *f set.
+ *
+ * With AVX2, ti_json_blocks_avx2 takes the blocks it can (UTF-8 too) and
+ * hands the others to walk_block64.
  *
  * SSE2: 64-byte blocks are classified at once. The escaped bytes follow
  * from the backslash runs (ti_json_escaped64), the closing quote is the
@@ -311,10 +163,17 @@ static const ti_u8 *scan_string(const ti_u8 *p, const ti_u8 *end, int *esc, scan
 #if TI_JSON_SSE2
   int done = 0;
   uint64_t prev = 0; /* the block's first byte is escaped */
-#if TI_JSON_AVX512
-  if (end - p >= 64 && ti_json_have_avx512()) {
-    p = scan_blocks_avx512(p, end, open, esc, f, &done);
-    if (!p || done) return p;
+#if TI_JSON_AVX2
+  if (end - p >= 64 && ti_json_have_avx2()) {
+    for (;;) {
+      int st;
+      p = ti_json_blocks_avx2(p, end, esc, &st);
+      if (st == TI_BLK_DONE) return p;
+      if (st == TI_BLK_TAIL) break;
+      p = walk_block64(p, end, open, esc, f, &done);
+      if (!p || done) return p;
+      if (end - p < 64) break;
+    }
   }
 #endif
   while (end - p >= 64) {

@@ -1173,7 +1173,7 @@ START_TEST(test_utf8_blocks) {
       {2, 0xE2, 0x82},       {1, 0xF0},             {3, 0xF0, 0x8F, 0xBF}, {3, 0xF4, 0x90, 0x80},
       {3, 0xF5, 0x80, 0x80}, {1, 0xFF},             {1, 0xFE},             {2, 0xF0, 0x9F},
       {3, 0xF1, 0x80, 0x80}, {2, 0xC3, 0xC3},       {2, 0xE9, 0x41}};
-  unsigned char buf[1024];
+  unsigned char buf[1200];
   int nbad = 0, nvalid = 0;
   for (int iter = 0; iter < 40000; iter++) {
     size_t n = 0, pre = u8_rand(70), want = u8_rand(iter % 4 ? 160 : 400);
@@ -1182,7 +1182,8 @@ START_TEST(test_utf8_blocks) {
     buf[n++] = '"';
     size_t body = n;
     int inject = u8_rand(3) == 0;
-    size_t at = inject ? u8_rand((unsigned)want + 1) : (size_t)-1;
+    /* where the bad sequence goes; at `want`: at the string's end */
+    size_t at = inject ? (u8_rand(4) ? u8_rand((unsigned)want + 1) : want) : (size_t)-1;
     while (n - body < want) {
       if (n - body >= at) { /* one bad sequence, then go on */
         const unsigned char *b = bad[u8_rand(sizeof bad / sizeof bad[0])];
@@ -1201,8 +1202,15 @@ START_TEST(test_utf8_blocks) {
       else if (k == 8) n += u8_put(buf + n, 0x10000 + u8_rand(0x100000));
       else buf[n++] = ' ';
     }
+    if (inject && at != (size_t)-1) { /* not placed yet: as the last bytes of the string */
+      const unsigned char *b = bad[u8_rand(sizeof bad / sizeof bad[0])];
+      memcpy(buf + n, b + 1, b[0]);
+      n += b[0];
+    }
     size_t body_end = n;
     buf[n++] = '"';
+    /* text after the string, so that its end can lie inside a full block */
+    for (size_t pad = u8_rand(3) ? u8_rand(100) : 0; pad; pad--) buf[n++] = ' ';
     buf[n++] = ']';
     /* the reference: the first sequence that is not valid UTF-8 */
     size_t err = (size_t)-1;
