@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The validating JSON scanner: one pass over the bytes, no allocation, no
  * DOM. Strings are taken 64 bytes at a time (AVX2 blocks in scan_wide.c
- * where the CPU has it, else SSE2), non-ASCII bytes are validated as UTF-8. Nesting is tracked in a bit stack on the C
- * stack (1 bit per level: object or array). */
+ * where the CPU has it, else SSE2), non-ASCII bytes are validated as
+ * UTF-8. Nesting is tracked in a bit stack on the C stack (1 bit per
+ * level: object or array). */
 #include <stdio.h>
 #include <string.h>
 
@@ -141,7 +142,6 @@ TI_INLINE uint64_t escape_letters64(const ti_u8 *p, uint64_t *slash) {
   return ml;
 }
 #endif
-
 
 /* Scan a string body; p is just after the opening quote. Returns the
  * pointer after the closing quote, or NULL with *f set.
