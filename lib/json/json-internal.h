@@ -27,6 +27,7 @@ static inline int ti_json_have_avx512(void) {
   static int have; /* 0: not asked yet, 1: no, 2: yes (any thread finds the same) */
   int h = __atomic_load_n(&have, __ATOMIC_RELAXED);
   if (__builtin_expect(!h, 0)) {
+    __builtin_cpu_init(); /* in case this runs before the compiler's own constructor */
     h = __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi") &&
                 __builtin_cpu_supports("avx512vbmi2")
             ? 2
@@ -477,6 +478,7 @@ static inline int ti_json_have_avx2(void) {
   static int have; /* 0: not asked yet, 1: no, 2: yes (any thread finds the same) */
   int h = __atomic_load_n(&have, __ATOMIC_RELAXED);
   if (__builtin_expect(!h, 0)) {
+    __builtin_cpu_init(); /* in case this runs before the compiler's own constructor */
     h = __builtin_cpu_supports("avx2") ? 2 : 1;
     __atomic_store_n(&have, h, __ATOMIC_RELAXED);
   }
