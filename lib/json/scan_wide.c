@@ -50,24 +50,6 @@ static const unsigned char u8_b2_high[16] __attribute__((aligned(16))) = {
     U8_LONG | U8_OVER2 | U8_TWO | U8_SURR | U8_LARGE,
     U8_SHORT, U8_SHORT, U8_SHORT, U8_SHORT};
 
-/* The block's masks and what is left to check. */
-typedef struct blk {
-  uint64_t q, bs, ctl, hi; /* '"', '\\', bytes < 0x20, bytes >= 0x80 */
-} blk;
-
-/* After the masks: the block's escapes and closing quote. Returns 0 when
- * the block needs the walker; else 1, with *qr the unescaped quotes and
- * *lim the bytes before the first of them (all when none). */
-TI_INLINE int blk_escapes(const blk *b, uint64_t *prev, uint64_t *qr, uint64_t *lim,
-                          uint64_t *e) {
-  uint64_t escd = ti_json_escaped64c(b->bs, prev);
-  *qr = b->q & ~escd;
-  *lim = *qr ? (*qr ^ (*qr - 1)) >> 1 : ~(uint64_t)0;
-  *e = escd & *lim;
-  /* a control byte, or a backslash before a non-ASCII byte */
-  return !((b->ctl | (*e & b->hi)) & *lim);
-}
-
 /* ---- the blocks ---------------------------------------------------------------------- */
 #define T256 __attribute__((target("avx2,popcnt")))
 
@@ -123,24 +105,27 @@ T256 const ti_u8 *ti_json_blocks_avx2(const ti_u8 *p, const ti_u8 *end, int *esc
   while (end - p >= 64) {
     __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)p);
     __m256i c = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
-    blk b;
-    b.q = mask64(_mm256_cmpeq_epi8(a, vq), _mm256_cmpeq_epi8(c, vq));
-    b.bs = mask64(_mm256_cmpeq_epi8(a, vb), _mm256_cmpeq_epi8(c, vb));
+    uint64_t q = mask64(_mm256_cmpeq_epi8(a, vq), _mm256_cmpeq_epi8(c, vq));
+    uint64_t bs = mask64(_mm256_cmpeq_epi8(a, vb), _mm256_cmpeq_epi8(c, vb));
     /* signed: below 0x20, or 0x80 and above */
     uint64_t lt = mask64(_mm256_cmpgt_epi8(v20, a), _mm256_cmpgt_epi8(v20, c));
-    if (!(b.bs | lt | prev | open8)) {
-      if (b.q) {
+    if (!(bs | lt | prev | open8)) {
+      if (q) {
         *st = TI_BLK_DONE;
-        return p + TI_CTZ64(b.q) + 1;
+        return p + TI_CTZ64(q) + 1;
       }
       p += 64;
       continue;
     }
-    b.hi = mask64(a, c);
-    b.ctl = lt & ~b.hi;
-    uint64_t pin = prev, qr, lim, e;
+    uint64_t hi = mask64(a, c), ctl = lt & ~hi;
+    uint64_t pin = prev;
     unsigned back = open8;
-    int ok = blk_escapes(&b, &prev, &qr, &lim, &e);
+    uint64_t escd = ti_json_escaped64c(bs, &prev);
+    uint64_t qr = q & ~escd; /* the closing quote is the first */
+    uint64_t lim = qr ? (qr ^ (qr - 1)) >> 1 : ~(uint64_t)0; /* the bytes before it */
+    uint64_t e = escd & lim;
+    /* a control byte, or a backslash before a non-ASCII byte */
+    int ok = !((ctl | (e & hi)) & lim);
     if (ok && e) {
       uint64_t letters = 0, slash = 0;
       const __m256i vs = _mm256_set1_epi8('/');
@@ -156,10 +141,10 @@ T256 const ti_u8 *ti_json_blocks_avx2(const ti_u8 *p, const ti_u8 *end, int *esc
         letters |= (uint64_t)(uint32_t)_mm256_movemask_epi8(l) << (32 * h);
         slash |= (uint64_t)(uint32_t)_mm256_movemask_epi8(s) << (32 * h);
       }
-      ok = !(e & ~(letters | b.q | b.bs));
+      ok = !(e & ~(letters | q | bs));
       if (ok) *esc |= (e & slash) ? 3 : 1;
     }
-    if (ok && ((b.hi & lim) || open8)) {
+    if (ok && ((hi & lim) || open8)) {
       unsigned k = qr ? TI_CTZ64(qr) : 64;
       __m256i xa = k < 32 ? before256(a, k) : a;
       if (u8_errors256(open8 ? px : v20, xa) ||
