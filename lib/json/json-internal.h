@@ -17,25 +17,33 @@
 #define TI_JSON_SSE2 0
 #endif
 
-/* AVX-512 (BW, VBMI, VBMI2) string decoding, chosen at run time on x86-64
- * with GCC or clang; TI_JSON_NO_AVX512 (or TI_JSON_NO_SIMD) leaves it out. */
-#if TI_JSON_SSE2 && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
-    !defined(TI_JSON_NO_AVX512)
+/* Wider vector code is chosen at run time on x86-64 with GCC or clang:
+ * the CPU is asked once (ti_json_cpu, any thread finds the same). */
+#if TI_JSON_SSE2 && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
-#define TI_JSON_AVX512 1
-static inline int ti_json_have_avx512(void) {
-  static int have; /* 0: not asked yet, 1: no, 2: yes (any thread finds the same) */
+enum { TI_CPU_AVX2 = 1, TI_CPU_AVX512 = 2, TI_CPU_KNOWN = 4 };
+static inline int ti_json_cpu(void) {
+  static int have; /* TI_CPU_* bits; 0: not asked yet */
   int h = __atomic_load_n(&have, __ATOMIC_RELAXED);
   if (__builtin_expect(!h, 0)) {
     __builtin_cpu_init(); /* in case this runs before the compiler's own constructor */
-    h = __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi") &&
-                __builtin_cpu_supports("avx512vbmi2")
-            ? 2
-            : 1;
+    h = TI_CPU_KNOWN | (__builtin_cpu_supports("avx2") ? TI_CPU_AVX2 : 0) |
+        (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi") &&
+                 __builtin_cpu_supports("avx512vbmi2")
+             ? TI_CPU_AVX512
+             : 0);
     __atomic_store_n(&have, h, __ATOMIC_RELAXED);
   }
-  return h == 2;
+  return h;
 }
+#endif
+
+/* AVX-512 (BW, VBMI, VBMI2) string decoding; TI_JSON_NO_AVX512 (or
+ * TI_JSON_NO_SIMD) leaves it out. */
+#if TI_JSON_SSE2 && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(TI_JSON_NO_AVX512)
+#define TI_JSON_AVX512 1
+static inline int ti_json_have_avx512(void) { return ti_json_cpu() & TI_CPU_AVX512; }
 /* What a two-byte escape's second byte stands for, for the bytes < 0x80
  * (0: not one), as two 64-byte tables for vpermi2b. */
 static const char ti_json_short_escape128[128] __attribute__((aligned(64))) = {
@@ -50,7 +58,6 @@ static const char ti_json_short_escape128[128] __attribute__((aligned(64))) = {
  * TI_JSON_NO_AVX2 (or TI_JSON_NO_SIMD) leaves them out. */
 #if TI_JSON_SSE2 && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
     !defined(TI_JSON_NO_AVX2)
-#include <immintrin.h>
 #define TI_JSON_AVX2 1
 #else
 #define TI_JSON_AVX2 0
@@ -248,6 +255,12 @@ TI_INLINE uint64_t ti_json_escaped64c(uint64_t bs, uint64_t *prev) {
   return (even ^ (seq << 1)) & follows;
 }
 #endif
+
+/* The bytes of a 64-byte string block before its closing quote, given its
+ * unescaped quotes qr (all 64 when there is none). */
+TI_INLINE uint64_t ti_json_before_quote(uint64_t qr) {
+  return qr ? (qr ^ (qr - 1)) >> 1 : ~(uint64_t)0;
+}
 
 /* First '"' or '\\' at or after p (validated strings), or end. */
 TI_INLINE const ti_u8 *ti_json_find_quote_bs(const ti_u8 *p, const ti_u8 *end) {
@@ -474,16 +487,7 @@ int ti_json__body_eq(const ti_u8 *s, const ti_u8 *e, int escapes, const char *ke
 enum { TI_BLK_TAIL, TI_BLK_DONE, TI_BLK_WALK };
 const ti_u8 *ti_json_blocks_avx2(const ti_u8 *p, const ti_u8 *end, int *esc, int *st);
 
-static inline int ti_json_have_avx2(void) {
-  static int have; /* 0: not asked yet, 1: no, 2: yes (any thread finds the same) */
-  int h = __atomic_load_n(&have, __ATOMIC_RELAXED);
-  if (__builtin_expect(!h, 0)) {
-    __builtin_cpu_init(); /* in case this runs before the compiler's own constructor */
-    h = __builtin_cpu_supports("avx2") ? 2 : 1;
-    __atomic_store_n(&have, h, __ATOMIC_RELAXED);
-  }
-  return h == 2;
-}
+static inline int ti_json_have_avx2(void) { return ti_json_cpu() & TI_CPU_AVX2; }
 #endif
 
 #endif

@@ -187,7 +187,7 @@ static const ti_u8 *scan_string(const ti_u8 *p, const ti_u8 *end, int *esc, scan
     uint64_t pin = prev;
     uint64_t escd = ti_json_escaped64c(bs, &prev);
     uint64_t qr = q & ~escd;
-    uint64_t lim = qr ? (qr ^ (qr - 1)) >> 1 : ~(uint64_t)0; /* bytes before the closing quote */
+    uint64_t lim = ti_json_before_quote(qr);
     uint64_t e = escd & lim, bad = sp & lim;
     if (e) {
       uint64_t slash, ok = q | bs | escape_letters64(p, &slash);

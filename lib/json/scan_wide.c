@@ -122,7 +122,7 @@ T256 const ti_u8 *ti_json_blocks_avx2(const ti_u8 *p, const ti_u8 *end, int *esc
     unsigned back = open8;
     uint64_t escd = ti_json_escaped64c(bs, &prev);
     uint64_t qr = q & ~escd; /* the closing quote is the first */
-    uint64_t lim = qr ? (qr ^ (qr - 1)) >> 1 : ~(uint64_t)0; /* the bytes before it */
+    uint64_t lim = ti_json_before_quote(qr);
     uint64_t e = escd & lim;
     /* a control byte, or a backslash before a non-ASCII byte */
     int ok = !((ctl | (e & hi)) & lim);
