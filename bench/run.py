@@ -29,6 +29,9 @@ What it runs, per input (all read the same bytes; stdout goes to /dev/null):
   simdjson      a simdjson::dom::parser parse of every line (SWE-smith: also
                 the inner "messages" string): BUILD/bench/e2e/simdjson-dom-parse
                 if built, else compiled here into the cache with c++ -O2
+  read          reading the bytes and nothing else (Claude Code only): read(2)
+                in 1 MiB blocks, newlines counted; BUILD/bench/e2e/read-floor
+                if built, else compiled here into the cache with cc -O2
 
 It builds nothing else. Times are wall clock and CPU (user+sys) of each child
 (os.wait4); peak RSS comes from /usr/bin/time -f %M around the child. The table shows the best of the
@@ -191,6 +194,23 @@ def simdjson_ref(a):
     return exe, "c++ -O2 -std=c++17 -lsimdjson"
 
 
+def read_ref(a):
+    built = os.path.join(a["build"], "bench", "e2e", "read-floor")
+    if os.access(built, os.X_OK):
+        return built, "meson target bench/e2e/read-floor"
+    src = os.path.join(HERE, "e2e", "read_floor.c")
+    exe = os.path.join(a["cache"], "read-floor")
+    if os.access(exe, os.X_OK) and os.path.getmtime(exe) >= os.path.getmtime(src):
+        return exe, "cc -O2 (cached)"
+    cmd = [os.environ.get("CC", "cc"), "-O2", src, "-o", exe]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode:
+        print(f"# read reference not built ({' '.join(cmd)}):\n{r.stderr.strip()[:600]}",
+              file=sys.stderr)
+        return None, "not available"
+    return exe, "cc -O2"
+
+
 GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
 RSS_FILE = os.path.join("/tmp", f"ti-bench-rss.{os.getpid()}")
 
@@ -275,6 +295,7 @@ def main(argv):
     corpus = build_corpus(a)
     long2, long1 = half_session(corpus, a["cache"], a["mb"])
     sj, sj_how = simdjson_ref(a)
+    rd, rd_how = read_ref(a)
     py, me = sys.executable, os.path.abspath(__file__)
     want = a["only"] or {"projects", "long", "openhands", "swe-smith", "memory"}
 
@@ -286,12 +307,13 @@ def main(argv):
         inputs.append(("claude-projects/", p, {
             "traceingest": [ti, "--delta", p], "traceingest-j2": [ti, "--delta", "-j", "2", p],
             "baseline": [py, baseline, p], "json.loads": [py, me, "--loads-pass", p],
-            "simdjson": sj and [sj, p]}))
+            "simdjson": sj and [sj, p], "read": rd and [rd, p]}))
     if "long" in want:
         p = long2
         inputs.append(("claude-long-session.jsonl", p, {
             "traceingest": [ti, "--delta", p], "baseline": [py, baseline, p],
-            "json.loads": [py, me, "--loads-pass", p], "simdjson": sj and [sj, p]}))
+            "json.loads": [py, me, "--loads-pass", p], "simdjson": sj and [sj, p],
+            "read": rd and [rd, p]}))
     if "memory" in want:
         inputs.append(("long session, first half (1x)", long1, {
             "traceingest": [ti, "--delta", long1]}))
@@ -323,6 +345,7 @@ def main(argv):
     except (OSError, IndexError):
         pass
     mach["simdjson"] = sj_how
+    mach["read"] = rd_how
     mach["rss_floor_kb"] = run([ti, "--version"])[2]
     mach["load_before"] = "%.2f %.2f %.2f" % os.getloadavg()
     print(f"# {mach.get('Model name', '?')}, {mach['cores']} cores, {mach['date']}, "
@@ -437,7 +460,7 @@ def report(a, mach, inputs, res, checks, bad):
       f"L2 {mach.get('L2 cache', '?')}, L3 {mach.get('L3 cache', '?')}; {mach['date']}; "
       f"Python {mach['python']}; kernel {mach['kernel']}")
     w(f"- Build: {mach['build']}, {mach.get('cc', '?')}; library at {mach.get('commit', '?')}; "
-      f"simdjson reference: {mach['simdjson']}")
+      f"simdjson reference: {mach['simdjson']}; read reference: {mach['read']}")
     w(f"- Corpus: make_corpus.py --mb {a['mb']} in {a['cache']}/mb{a['mb']}; {a['rounds']} "
       f"rounds in alternation; load average (1, 5, 15 min) before {mach['load_before']}, "
       f"after {mach['load_after']}")
@@ -498,6 +521,16 @@ def report(a, mach, inputs, res, checks, bad):
         rw, rc = ratio(label, "baseline", 0, ti="simdjson"), ratio(label, "baseline", 1,
                                                                     ti="simdjson")
         w(f"| Claude Code {label}: simdjson DOM parse vs Python baseline (reference) | {fmt(rw)} ({fmt(rc)}) | - | - |")
+        rw, rc = ratio(label, "baseline", 0, ti="read"), ratio(label, "baseline", 1, ti="read")
+        w(f"| Claude Code {label}: reading the bytes alone vs Python baseline (reference) | "
+          f"{fmt(rw)} ({fmt(rc)}) | - | - |")
+        b, rcpu, scpu = (best(label, t, 1) for t in ("baseline", "read", "simdjson"))
+        if b and rcpu:
+            parts = [f"reading {rcpu * 1e3:.0f} ms ({rcpu / (b / 10):.0%})"]
+            if scpu:
+                parts.append(f"simdjson {scpu * 1e3:.0f} ms ({scpu / (b / 10):.0%})")
+            w(f"| Claude Code {label}: the 10x budget, baseline CPU / 10 = {b * 1e2:.0f} ms; "
+              f"of it, CPU time of (info) | {'; '.join(parts)} | - | - |")
     for label, name in (("openhands-output.jsonl", "OpenHands"),
                         ("swe-smith-tool.jsonl", "SWE-smith (with inner messages)")):
         if label in labels:
