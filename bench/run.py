@@ -263,7 +263,7 @@ def buildtype(build):
         with open(os.path.join(build, "meson-info", "intro-buildoptions.json")) as f:
             opts = {o["name"]: o["value"] for o in json.load(f)}
         return f"{opts.get('buildtype')}, b_ndebug={opts.get('b_ndebug')}, " \
-               f"c_args={opts.get('c_args') or '[]'}"
+               f"b_pgo={opts.get('b_pgo')}, c_args={opts.get('c_args') or '[]'}"
     except (OSError, ValueError, KeyError):
         return "unknown"
 
