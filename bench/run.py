@@ -10,7 +10,8 @@ usage: python3 bench/run.py [--mb N] [--cache DIR] [--build DIR] [--rounds N]
   --cache DIR   where corpora are cached (DIR/mbN/), default /tmp/ti-bench
                 (a positional CACHE_DIR means the same)
   --build DIR   meson build dir holding tools/traceingest, default build/
-                (release and the default debugoptimized measure alike)
+                (tools/build-pgo BUILD makes the published one; plain
+                release is 2-9% slower, debugoptimized close to release)
   --rounds N    timed rounds, default 3; every round runs every tool once, in
                 alternation, the order rotated from round to round
   --shared DIR  where make_corpus.py and baseline_claude_code.py live,
