@@ -5,10 +5,8 @@
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -207,26 +205,6 @@ static int list_formats(void) {
   return 0;
 }
 
-/* The heap's first 48 MiB, asked for huge pages before anything uses them:
- * a long session's records, index and message log then take one fault per
- * 2 MiB instead of one per 4 KiB (long session: 63 -> 56 ms of CPU, peak
- * RSS 87 -> 94 MB; claude-projects/: -2%). malloc keeps the freed block as
- * the top of its heap (under M_TRIM_THRESHOLD), so later allocations come
- * from it. Only the caller's thread's heap: -j workers have arenas of their
- * own (GLIBC_TUNABLES=glibc.malloc.hugetlb=1 covers those too). A hint: where
- * THP is off or absent nothing changes. */
-static void reserve_huge_heap(void) {
-#ifdef MADV_HUGEPAGE
-  const size_t size = (size_t)48 << 20, huge = (size_t)2 << 20;
-  char *p = malloc(size);
-  if (!p) return;
-  uintptr_t a = ((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1);
-  uintptr_t e = ((uintptr_t)p + size) & ~(uintptr_t)(huge - 1);
-  if (e > a) madvise((void *)a, e - a, MADV_HUGEPAGE);
-  free(p);
-#endif
-}
-
 int main(int argc, char **argv) {
   cli c;
   memset(&c, 0, sizeof c);
@@ -312,10 +290,9 @@ int main(int argc, char **argv) {
   c.progress = isatty(2) && !c.quiet;
   /* A walk frees and regrows similar amounts of memory per trace: keep it
    * mapped rather than trimming and faulting it back in each time. */
-  mallopt(M_TRIM_THRESHOLD, 128 << 20);
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
   mallopt(M_TOP_PAD, 16 << 20);
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
-  reserve_huge_heap();
   /* With -j N, one malloc arena per thread. A single shared arena lets a
    * thread reuse what another freed (-j 2 on claude-projects/: ~15% fewer
    * page faults, 18 rather than 22 MB peak RSS), but its lock is then taken
