@@ -171,45 +171,43 @@ def half_session(corpus, cache, mb):
     return src, dst
 
 
-def simdjson_ref(a):
-    built = os.path.join(a["build"], "bench", "e2e", "simdjson-dom-parse")
+def reference(a, target, src_name, compile_cmd, how, hint=""):
+    """A reference program: BUILD/bench/e2e/TARGET if built, else e2e/SRC_NAME
+    compiled into the cache (once, again when the source is newer)."""
+    built = os.path.join(a["build"], "bench", "e2e", target)
     if os.access(built, os.X_OK):
-        return built, "meson target bench/e2e/simdjson-dom-parse"
-    src = os.path.join(HERE, "e2e", "simdjson_dom_parse.cpp")
-    exe = os.path.join(a["cache"], "simdjson-dom-parse")
+        return built, f"meson target bench/e2e/{target}"
+    src = os.path.join(HERE, "e2e", src_name)
+    exe = os.path.join(a["cache"], target)
     if os.access(exe, os.X_OK) and os.path.getmtime(exe) >= os.path.getmtime(src):
-        return exe, "c++ -O2 (cached)"
-    cxx = os.environ.get("CXX", "c++")
-    flags = ["-lsimdjson"]
-    try:
-        flags = subprocess.run(["pkg-config", "--cflags", "--libs", "simdjson"], check=True,
-                               capture_output=True, text=True).stdout.split() or flags
-    except (OSError, subprocess.CalledProcessError):
-        pass
-    cmd = [cxx, "-O2", "-std=c++17", src, "-o", exe] + flags
+        return exe, f"{how} (cached)"
+    cmd = compile_cmd(src, exe)
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode:
-        print(f"# simdjson reference not built ({' '.join(cmd)}):\n{r.stderr.strip()[:600]}\n"
-              "# install it with: apt-get install libsimdjson-dev", file=sys.stderr)
+        print(f"# {target} not built ({' '.join(cmd)}):\n{r.stderr.strip()[:600]}{hint}",
+              file=sys.stderr)
         return None, "not available"
-    return exe, "c++ -O2 -std=c++17 -lsimdjson"
+    return exe, how
+
+
+def simdjson_ref(a):
+    def cmd(src, exe):
+        flags = ["-lsimdjson"]
+        try:
+            flags = subprocess.run(["pkg-config", "--cflags", "--libs", "simdjson"], check=True,
+                                   capture_output=True, text=True).stdout.split() or flags
+        except (OSError, subprocess.CalledProcessError):
+            pass
+        return [os.environ.get("CXX", "c++"), "-O2", "-std=c++17", src, "-o", exe] + flags
+    return reference(a, "simdjson-dom-parse", "simdjson_dom_parse.cpp", cmd,
+                     "c++ -O2 -std=c++17 -lsimdjson",
+                     "\n# install it with: apt-get install libsimdjson-dev")
 
 
 def read_ref(a):
-    built = os.path.join(a["build"], "bench", "e2e", "read-floor")
-    if os.access(built, os.X_OK):
-        return built, "meson target bench/e2e/read-floor"
-    src = os.path.join(HERE, "e2e", "read_floor.c")
-    exe = os.path.join(a["cache"], "read-floor")
-    if os.access(exe, os.X_OK) and os.path.getmtime(exe) >= os.path.getmtime(src):
-        return exe, "cc -O2 (cached)"
-    cmd = [os.environ.get("CC", "cc"), "-O2", src, "-o", exe]
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode:
-        print(f"# read reference not built ({' '.join(cmd)}):\n{r.stderr.strip()[:600]}",
-              file=sys.stderr)
-        return None, "not available"
-    return exe, "cc -O2"
+    return reference(a, "read-floor", "read_floor.c",
+                     lambda src, exe: [os.environ.get("CC", "cc"), "-O2", src, "-o", exe],
+                     "cc -O2")
 
 
 GNU_TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
