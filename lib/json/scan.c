@@ -143,6 +143,25 @@ TI_INLINE uint64_t escape_letters64(const ti_u8 *p, uint64_t *slash) {
 }
 #endif
 
+/* The end of a string (past its quote) that closes within the 16 bytes at p
+ * with nothing on the way to look at (no backslash, control or non-ASCII
+ * byte), else NULL: most keys and short values, without a call. */
+static inline const ti_u8 *scan_short(const ti_u8 *p, const ti_u8 *end) {
+#if TI_JSON_SSE2
+  if (end - p >= 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)p);
+    unsigned q = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+    /* signed: bytes >= 0x80 are below 0x20 too */
+    unsigned sp = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+        _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')), _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))));
+    if (q && !(sp & ((q & (0u - q)) - 1))) return p + TI_CTZ(q) + 1;
+  }
+#else
+  (void)p, (void)end;
+#endif
+  return NULL;
+}
+
 /* Scan a string body; p is just after the opening quote. Returns the
  * pointer after the closing quote, or NULL with *f set.
  *
@@ -355,9 +374,9 @@ value:
   if (TI_UNLIKELY(p >= end)) goto eoi;
   switch (*p) {
   case '"': {
-    const ti_u8 *open = p;
+    const ti_u8 *open = p, *q = scan_short(p + 1, end);
     esc = 0;
-    p = scan_string(p + 1, end, &esc, &f);
+    p = q ? q : scan_string(p + 1, end, &esc, &f);
     if (!p) goto fail;
     if (depth == 0) rflags = ti_json_str_flags(esc);
     if (indexed && p - open >= TI_JSON_IX_STR)
@@ -425,7 +444,10 @@ key:
   }
   if (indexed && depth == 1) mk = p;
   esc = 0;
-  p = scan_string(p + 1, end, &esc, &f);
+  {
+    const ti_u8 *q = scan_short(p + 1, end);
+    p = q ? q : scan_string(p + 1, end, &esc, &f);
+  }
   if (!p) goto fail;
   if (indexed && depth == 1) {
     mke = p;
