@@ -11,7 +11,7 @@ usage: python3 bench/run.py [--mb N] [--cache DIR] [--build DIR] [--rounds N]
                 (a positional CACHE_DIR means the same)
   --build DIR   meson build dir holding tools/traceingest, default build/
                 (tools/build-pgo BUILD makes the published one; plain
-                release is 2-9% slower, debugoptimized close to release)
+                release is 0-9% slower, debugoptimized close to release)
   --rounds N    timed rounds, default 3; every round runs every tool once, in
                 alternation, the order rotated from round to round
   --shared DIR  where make_corpus.py and baseline_claude_code.py live,
