@@ -11,7 +11,7 @@ usage: python3 bench/run.py [--mb N] [--cache DIR] [--build DIR] [--rounds N]
                 (a positional CACHE_DIR means the same)
   --build DIR   meson build dir holding tools/traceingest, default build/
                 (tools/build-pgo BUILD makes the published one; plain
-                release is 0-9% slower, debugoptimized close to release)
+                release is 4-9% slower, debugoptimized close to release)
   --rounds N    timed rounds, default 3; every round runs every tool once, in
                 alternation, the order rotated from round to round
   --shared DIR  where make_corpus.py and baseline_claude_code.py live,
@@ -262,7 +262,8 @@ def buildtype(build):
         with open(os.path.join(build, "meson-info", "intro-buildoptions.json")) as f:
             opts = {o["name"]: o["value"] for o in json.load(f)}
         return f"{opts.get('buildtype')}, b_ndebug={opts.get('b_ndebug')}, " \
-               f"b_pgo={opts.get('b_pgo')}, c_args={opts.get('c_args') or '[]'}"
+               f"b_pgo={opts.get('b_pgo')}, b_lto={opts.get('b_lto')}, " \
+               f"c_args={opts.get('c_args') or '[]'}"
     except (OSError, ValueError, KeyError):
         return "unknown"
 
