@@ -177,7 +177,8 @@ static inline const ti_u8 *scan_short(const ti_u8 *p, const ti_u8 *end) {
  * before, so errors are reported at the same place. Blocks advance by 64
  * bytes whatever they hold (an escape across two blocks is carried), so
  * that the next load does not wait for this block's masks. */
-static const ti_u8 *scan_string(const ti_u8 *p, const ti_u8 *end, int *esc, scan_fail *f) {
+static const ti_u8 *scan_string_long(const ti_u8 *p, const ti_u8 *end, int *esc,
+                                     scan_fail *f) {
   const ti_u8 *open = p - 1;
 #if TI_JSON_SSE2
   int done = 0;
@@ -244,6 +245,13 @@ static const ti_u8 *scan_string(const ti_u8 *p, const ti_u8 *end, int *esc, scan
     p = scan_special(p, end, open, esc, f);
     if (!p) return NULL;
   }
+}
+
+/* A string body from just after its opening quote: short ones inline, the
+ * rest (and every error) by scan_string_long. */
+TI_INLINE const ti_u8 *scan_string(const ti_u8 *p, const ti_u8 *end, int *esc, scan_fail *f) {
+  const ti_u8 *q = scan_short(p, end);
+  return q ? q : scan_string_long(p, end, esc, f);
 }
 
 static const ti_u8 *scan_number(const ti_u8 *p, const ti_u8 *end, scan_fail *f) {
@@ -374,9 +382,9 @@ value:
   if (TI_UNLIKELY(p >= end)) goto eoi;
   switch (*p) {
   case '"': {
-    const ti_u8 *open = p, *q = scan_short(p + 1, end);
+    const ti_u8 *open = p;
     esc = 0;
-    p = q ? q : scan_string(p + 1, end, &esc, &f);
+    p = scan_string(p + 1, end, &esc, &f);
     if (!p) goto fail;
     if (depth == 0) rflags = ti_json_str_flags(esc);
     if (indexed && p - open >= TI_JSON_IX_STR)
@@ -444,10 +452,7 @@ key:
   }
   if (indexed && depth == 1) mk = p;
   esc = 0;
-  {
-    const ti_u8 *q = scan_short(p + 1, end);
-    p = q ? q : scan_string(p + 1, end, &esc, &f);
-  }
+  p = scan_string(p + 1, end, &esc, &f);
   if (!p) goto fail;
   if (indexed && depth == 1) {
     mke = p;
