@@ -489,6 +489,88 @@ START_TEST(mapped_file_contents_outlive_iterator) {
 }
 END_TEST
 
+/* With TI_OPEN_MMAP, whether a session's contents stay in the file: the
+ * second state's second user message is looked at (see above). */
+static int contents_left_in_file(const char *path) {
+  ti_open_options o = TI_OPEN_OPTIONS_INIT;
+  o.flags = TI_OPEN_MMAP;
+  ti_iter *it;
+  ck_assert_int_eq(ti_open(&it, path, &o), TI_OK);
+  const ti_state *s;
+  ck_assert_int_eq(ti_next(&s, it), TI_OK);
+  ck_assert_int_eq(ti_next(&s, it), TI_OK);
+  const ti_message *u = ti_state_message(s, 3);
+  size_t clen, jlen;
+  const char *cj = ti_message_content_json(u, &clen);
+  const char *mj = ti_message_json(u, &jlen);
+  ck_assert_int_eq(memcmp(cj, "\"q2 ", 4), 0);
+  int in_file = cj != mj + strlen("{\"role\":\"user\",\"content\":");
+  ti_free(it);
+  return in_file;
+}
+
+/* Same states mapped or read. */
+static void check_map_same(const char *path, size_t states) {
+  char *out[2];
+  for (int mapped = 0; mapped < 2; mapped++) {
+    ti_open_options o = TI_OPEN_OPTIONS_INIT;
+    o.flags = mapped ? TI_OPEN_MMAP : TI_OPEN_NO_MMAP;
+    ti_iter *it;
+    ck_assert_int_eq(ti_open(&it, path, &o), TI_OK);
+    int rc;
+    size_t n;
+    out[mapped] = drain(it, TI_JSON_DELTA, &rc, &n);
+    ck_assert_int_eq(rc, TI_DONE);
+    ck_assert_uint_eq(n, states);
+    ti_free(it);
+  }
+  ck_assert_str_eq(out[0], out[1]);
+  free(out[0]);
+  free(out[1]);
+}
+
+/* TI_OPEN_MMAP maps sessions of 64 KiB and more, after a probe that reads
+ * only its window: under 64 KiB a file is read; from 64 KiB it is mapped,
+ * also with a BOM and with a first line longer than the first window. */
+START_TEST(mapped_from_64_kib) {
+  char dir[] = "/tmp/ti-map64-XXXXXX";
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  char p[256], q[256];
+  snprintf(p, sizeof p, "%s/s.jsonl", dir);
+  snprintf(q, sizeof q, "%s/bom.jsonl", dir);
+  struct stat st;
+  write_big_session(p, 9, 3000);
+  ck_assert_int_eq(stat(p, &st), 0);
+  ck_assert_int_lt(st.st_size, 64 << 10);
+  ck_assert_int_eq(contents_left_in_file(p), 0);
+  check_map_same(p, 9);
+  write_big_session(p, 11, 3000);
+  ck_assert_int_eq(stat(p, &st), 0);
+  ck_assert_int_ge(st.st_size, 64 << 10);
+  ck_assert_int_lt(st.st_size, 4 << 20);
+  ck_assert_int_eq(contents_left_in_file(p), 1);
+  check_map_same(p, 11);
+  write_big_session(p, 8, 9000); /* first line ~9 KB: the probe window grows */
+  ck_assert_int_eq(contents_left_in_file(p), 1);
+  check_map_same(p, 8);
+  /* the same file after a BOM */
+  FILE *in = fopen(p, "rb"), *out = fopen(q, "wb");
+  ck_assert_ptr_nonnull(in);
+  ck_assert_ptr_nonnull(out);
+  fputs("\xEF\xBB\xBF", out);
+  char buf[4096];
+  size_t k;
+  while ((k = fread(buf, 1, sizeof buf, in)) > 0) ck_assert_uint_eq(fwrite(buf, 1, k, out), k);
+  fclose(in);
+  ck_assert_int_eq(fclose(out), 0);
+  ck_assert_int_eq(contents_left_in_file(q), 1);
+  check_map_same(q, 8);
+  unlink(p);
+  unlink(q);
+  rmdir(dir);
+}
+END_TEST
+
 /* ---- errors ---------------------------------------------------------------- */
 typedef struct seen {
   int n, code;
@@ -902,6 +984,7 @@ int main(void) {
   tcase_add_test(tc, content_from_json_text);
   tcase_add_test(tc, dup_outlives_iterator);
   tcase_add_test(tc, mapped_file_contents_outlive_iterator);
+  tcase_add_test(tc, mapped_from_64_kib);
   tcase_add_test(tc, malformed_records_skipped_or_fatal);
   tcase_add_test(tc, record_limit_bom_crlf);
   tcase_add_test(tc, open_errors_keep_a_handle);
