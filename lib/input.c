@@ -15,15 +15,16 @@
 #include "core.h"
 
 #define TI_STREAM_CHUNK (256 * 1024)
-/* With TI_OPEN_MMAP, files smaller than this are still read: for them the
- * map and unmap cost more than one read into the recycled buffer. From
- * 64 KiB up a map wins, as long as the probe before it reads only its
- * window (see may_map_later): claude-projects/, files of 0.5 KB to 1.6 MB,
- * 3-6% less CPU than reading them all, and the same at 256 KiB. A big file
- * read whole also costs fresh memory as large as itself, and a map does not
- * (the 64 MB long session: ~18% faster mapped, ~30% with its contents left
- * in the mapping, see ti_input_blob). */
-#define TI_MMAP_MIN ((off_t)64 << 10)
+/* With TI_OPEN_MMAP, files smaller than this are still read. Mapped from
+ * 64 KiB (the probe reading only its window), claude-projects/ (files of
+ * 0.5 KB to 1.6 MB) took 1-2% less CPU: the kernel's copy goes, but the
+ * parse then takes the cache misses, and with -j 2 each unmap interrupts
+ * the other thread (no gain at all) - too little for one more file that a
+ * writer truncating it would stop the run with SIGBUS. A big file read
+ * whole costs fresh memory as large as itself, and a map does not (the
+ * 64 MB long session: ~18% faster mapped, ~30% with its contents left in
+ * the mapping, see ti_input_blob). */
+#define TI_MMAP_MIN ((off_t)4 << 20)
 
 static const char bom[3] = {'\xEF', '\xBB', '\xBF'};
 

@@ -42,7 +42,7 @@ check "unknown -o key: exit 1" sh -c "'$ti' -o no_such_key=1 '$traces' 2> '$tmp/
 check "usage error: exit 2" sh -c "'$ti' --bogus 2>/dev/null; test \$? -eq 2"
 check "no path: exit 2" sh -c "'$ti' 2>/dev/null; test \$? -eq 2"
 
-# files of 64 KiB and more are mapped by default: same output as read
+# big files (4 MiB and more) are mapped by default: same output as read
 awk 'BEGIN { pad = sprintf("%2000s", ""); gsub(/ /, "x", pad);
   s = "\"sessionId\":\"big\",\"cwd\":\"/w\",\"version\":\"2.1.29\",\"timestamp\":\"2026-03-02T10:00:00.000Z\"";
   for (i = 1; i <= 2000; i++) {

@@ -82,7 +82,7 @@ typedef struct ti_registry ti_registry;
 #define TI_OPEN_NO_RECURSE (1u << 1)   /* directories: only the top level        */
 #define TI_OPEN_NO_MMAP (1u << 2)      /* read files (the default; kept so older
                                           callers stay valid)                     */
-#define TI_OPEN_MMAP (1u << 3)         /* map a regular file of 64 KiB or more
+#define TI_OPEN_MMAP (1u << 3)         /* map a regular file of 4 MiB or more
                                           that its format reads whole (Claude
                                           Code sessions) instead of reading it:
                                           no fresh memory for it, and message

@@ -225,7 +225,7 @@ class Inputs(unittest.TestCase):
         self.assertEqual(got, want)
 
     def test_mapped_big_session_matches_read(self):
-        # 4.8 MB: mmap=True maps it and leaves the contents in the file
+        # over 4 MiB: mmap=True maps it and leaves the contents in the file
         pad = "x" * 3000
         env = '"sessionId":"big","cwd":"/w","timestamp":"2026-03-02T10:00:00Z"'
         lines = []

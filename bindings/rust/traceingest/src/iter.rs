@@ -92,7 +92,7 @@ impl OpenOptions {
         self.flag(sys::TI_OPEN_NO_RECURSE, !yes)
     }
 
-    /// Map files of 64 KiB or more that are read whole (Claude Code sessions)
+    /// Map files of 4 MiB or more that are read whole (Claude Code sessions)
     /// instead of reading them (default false).
     /// A Claude Code session mapped is not copied: message contents stay in
     /// the mapping, which lives as long as a state needs it. The price: a

@@ -227,7 +227,7 @@ fn threads_give_the_same_states() {
 
 #[test]
 fn mapped_big_session_matches_read_and_outlives_the_iterator() {
-    // 4.8 MB: mmap(true) maps it and leaves the contents in the file
+    // over 4 MiB: mmap(true) maps it and leaves the contents in the file
     let pad = "y".repeat(3000);
     let env = r#""sessionId":"big","cwd":"/w","timestamp":"2026-03-02T10:00:00Z""#;
     let mut text = String::new();
