@@ -27,12 +27,26 @@ static void fail(const char *what) {
 static const char *trace_base;
 static ti_buf *trace;
 
+/* A container's TI_JV_CANONICAL against what ti_json_write_compact writes
+ * with the flag cleared: set, the very bytes; unset on a value of an
+ * indexed parse (v->ix), other bytes. */
+static void check_canonical_container(const ti_jv *v, ti_buf *scratch) {
+  ti_jv c = *v;
+  c.flags = 0;
+  ti_buf_reset(scratch);
+  if (ti_json_write_compact(&c, scratch) != TI_OK) fail("compact of a valid container");
+  int same = scratch->len == v->n && !memcmp(scratch->p, v->p, v->n);
+  if ((v->flags & TI_JV_CANONICAL) && !same) fail("TI_JV_CANONICAL container not compact canonical");
+  if (v->ix && !(v->flags & TI_JV_CANONICAL) && same) fail("compact canonical container unflagged");
+}
+
 static void walk(const ti_jv *v, ti_buf *scratch, int depth) {
   if (depth > DEPTH + 1) fail("walk deeper than max_depth");
   if (trace) {
     size_t t[3] = {(size_t)v->type, (size_t)(v->p - trace_base), v->n};
     ti_buf_append(trace, t, sizeof t);
   }
+  if (v->type == TI_JSON_ARRAY || v->type == TI_JSON_OBJECT) check_canonical_container(v, scratch);
   switch (v->type) {
   case TI_JSON_NULL:
     if (!ti_json_is_null_or_absent(v)) fail("null");

@@ -102,8 +102,10 @@ typedef struct ti_jv {
 #define TI_JV_ESCAPES 1   /* string: contains a backslash escape */
 #define TI_JV_CANONICAL 2 /* string: known to be written exactly as ti_buf_json_string
                              writes its decoded value (set by the cursor; absent: unknown);
-                             array, object: compact canonical JSON (set by a plugin that
-                             wrote it: ti_emit_msg_content_jv, ti_emit_meta_members_jv) */
+                             array, object: compact canonical JSON, exactly what
+                             ti_json_write_compact writes (set by the cursor on values of
+                             an indexed parse, or by a plugin that wrote it, for
+                             ti_emit_msg_content_jv, ti_emit_meta_members_jv) */
 
 typedef struct ti_json_error {
   size_t offset;   /* byte offset of the error in the parsed text */

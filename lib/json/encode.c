@@ -168,8 +168,11 @@ TI_API int ti_json_write_compact(const ti_jv *v, ti_buf *out) {
   if (!v || !out || !v->p || v->type == TI_JSON_INVALID) return TI_ERR_INVALID;
   const ti_u8 *p = (const ti_u8 *)v->p, *end = p + v->n, *run = p;
   if (ti_buf_reserve(out, v->n)) return TI_ERR_NOMEM;
-  /* a string the cursor knows to be canonical is copied as it is */
-  if (v->type == TI_JSON_STRING && (v->flags & TI_JV_CANONICAL) && v->n >= 2 && p[0] == '"')
+  /* a value the parse or the cursor knows to be canonical (compact, for a
+   * container) is copied as it is */
+  if ((v->flags & TI_JV_CANONICAL) && v->n >= 2 &&
+      ((v->type == TI_JSON_STRING && p[0] == '"') ||
+       (v->type == TI_JSON_OBJECT && p[0] == '{') || (v->type == TI_JSON_ARRAY && p[0] == '[')))
     return ti_buf_append(out, v->p, v->n);
   while (p < end) {
     ti_u8 c = *p;

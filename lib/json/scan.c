@@ -318,12 +318,22 @@ static int mem_grow(ti_json_index *ix) {
     ix->n++;                                                                               \
   } while (0)
 
-/* Close the innermost open container at p (just after its closer). */
+/* Open a container at p: while it is open, its entry's `end` holds its
+ * parent's entry and `next` the count of non-compact bytes seen so far. */
+#define IX_OPEN()                                                                            \
+  do {                                                                                     \
+    IX_PUSH(p - ixb, cur, nc, 0);                                                          \
+    cur = ix->n - 1;                                                                       \
+  } while (0)
+
+/* Close the innermost open container at p (just after its closer): it is
+ * compact canonical when nothing non-compact was seen inside it. */
 #define IX_CLOSE()                                                                           \
   do {                                                                                     \
     ti_json_ient *ie_ = &ix->e[cur];                                                       \
     cur = ie_->end;                                                                        \
     ie_->end = (uint32_t)(p - ixb);                                                        \
+    ie_->flags = ie_->next == nc ? TI_JV_CANONICAL : 0;                                    \
     ie_->next = ix->n;                                                                     \
   } while (0)
 
@@ -334,6 +344,15 @@ static int mem_grow(ti_json_index *ix) {
 TI_INLINE const ti_u8 *skip_ws_line(const ti_u8 *p, const ti_u8 *end) {
   while (p < end && (*p == ' ' || *p == '\t' || *p == '\r')) p++;
   return p;
+}
+
+/* Whitespace inside a value; indexed, it is counted as non-compact. */
+#define WSI(q) (indexed ? ws_counted((q), end, prefix, &nc) : WS((q), end))
+TI_INLINE const ti_u8 *ws_counted(const ti_u8 *q, const ti_u8 *end, int prefix, uint32_t *nc) {
+  if (TI_LIKELY(q >= end || *q > ' ')) return q;
+  const ti_u8 *r = prefix == 2 ? skip_ws_line(q, end) : ti_json_skip_ws(q, end);
+  *nc += r != q;
+  return r;
 }
 
 TI_INLINE int scan(const char *buf, size_t len, uint32_t max_depth, ti_jv *root,
@@ -352,6 +371,11 @@ TI_INLINE int scan(const char *buf, size_t len, uint32_t max_depth, ti_jv *root,
   int mkflags = 0;
   uint32_t mvk = 0;
   uint32_t cur = TI_JSON_IX_NONE; /* innermost open container's entry */
+  /* Indexed: whitespace runs and strings with a non-canonical escape seen
+   * so far. A container is compact canonical (what ti_json_write_compact
+   * writes) when the count did not move between its opener and closer.
+   * Each counts at least one byte, so it cannot wrap within a text. */
+  uint32_t nc = 0;
   scan_fail f = {NULL, NULL, TI_ERR_PARSE};
 
   /* Index offsets count from ixb: this text, or with `add` the first text
@@ -386,6 +410,7 @@ value:
     esc = 0;
     p = scan_string(p + 1, end, &esc, &f);
     if (!p) goto fail;
+    if (indexed) nc += (uint32_t)(esc >> 1) & 1;
     if (depth == 0) rflags = ti_json_str_flags(esc);
     if (indexed && p - open >= TI_JSON_IX_STR)
       IX_PUSH(open - ixb, p - ixb, ix->n + 1, ti_json_str_flags(esc));
@@ -395,11 +420,8 @@ value:
     if (TI_UNLIKELY(depth >= limit)) goto too_deep;
     stack[depth >> 6] |= (uint64_t)1 << (depth & 63);
     depth++;
-    if (indexed) {
-      IX_PUSH(p - ixb, cur, 0, 0);
-      cur = ix->n - 1;
-    }
-    p = WS(p + 1, end);
+    if (indexed) IX_OPEN();
+    p = WSI(p + 1);
     if (p < end && *p == '}') {
       p++;
       depth--;
@@ -411,11 +433,8 @@ value:
     if (TI_UNLIKELY(depth >= limit)) goto too_deep;
     stack[depth >> 6] &= ~((uint64_t)1 << (depth & 63));
     depth++;
-    if (indexed) {
-      IX_PUSH(p - ixb, cur, 0, 0);
-      cur = ix->n - 1;
-    }
-    p = WS(p + 1, end);
+    if (indexed) IX_OPEN();
+    p = WSI(p + 1);
     if (p < end && *p == ']') {
       p++;
       depth--;
@@ -454,18 +473,19 @@ key:
   esc = 0;
   p = scan_string(p + 1, end, &esc, &f);
   if (!p) goto fail;
+  if (indexed) nc += (uint32_t)(esc >> 1) & 1;
   if (indexed && depth == 1) {
     mke = p;
     mkflags = ti_json_str_flags(esc);
   }
-  p = WS(p, end);
+  p = WSI(p);
   if (TI_UNLIKELY(p >= end)) goto eoi;
   if (TI_UNLIKELY(*p != ':')) {
     f.at = p;
     f.why = "expected ':'";
     goto fail;
   }
-  p = WS(p + 1, end);
+  p = WSI(p + 1);
   if (indexed && depth == 1) {
     mv = p;
     mvk = ix->n;
@@ -492,14 +512,15 @@ after:
     if (mvk < ix->n && ix->e[mvk].start == (uint32_t)(mv - ixb)) {
       m_->val.ix = ix;
       m_->val.ixk = mvk;
+      m_->val.flags = (int)ix->e[mvk].flags;
     }
     mv = NULL;
   }
-  p = WS(p, end);
+  p = WSI(p);
   if (TI_UNLIKELY(p >= end)) goto eoi;
   if ((stack[(depth - 1) >> 6] >> ((depth - 1) & 63)) & 1) {
     if (*p == ',') {
-      p = WS(p + 1, end);
+      p = WSI(p + 1);
       goto key;
     }
     if (*p == '}') {
@@ -513,7 +534,7 @@ after:
     goto fail;
   }
   if (*p == ',') {
-    p = WS(p + 1, end);
+    p = WSI(p + 1);
     goto value;
   }
   if (*p == ']') {
@@ -547,6 +568,7 @@ done:
     if (indexed && ix->n > n0 && ix->e[n0].start == (uint32_t)(vstart - ixb)) {
       root->ix = ix;
       root->ixk = n0;
+      root->flags = (int)ix->e[n0].flags;
     }
   }
   if (indexed) ix->mok = *vstart == '{';

@@ -518,6 +518,49 @@ END_TEST
  * reading them. The bytes inside a long string are changed after the parse
  * (never done by real callers): with the index the lookup still finds the
  * member after it; the plain re-scan is misled by the planted quote. */
+/* An indexed parse marks a container TI_JV_CANONICAL when it is what
+ * ti_json_write_compact writes: no whitespace, no string with an escape
+ * the encoder would write otherwise. A plain parse does not know. */
+START_TEST(test_index_canonical_containers) {
+  static const char doc[] = "{\"a\":{\"b\":[1,\"x\\ny\"],\"c\":{}},\"d\": [2],"
+                            "\"e\":[\"\\/\"],\"f\":{\"\\u0041\":[]},\"g\":[ ],\"h\":[3 ]}";
+  ti_json_index *ix = ti_json_index_new();
+  ti_jv root, plain, v, w;
+  ck_assert_ptr_nonnull(ix);
+  ck_assert_int_eq(ti_json_parse(doc, strlen(doc), 0, &plain, NULL), TI_OK);
+  ck_assert_int_eq(plain.flags, 0);
+  ck_assert_int_eq(ti_json_parse_indexed(doc, strlen(doc), 0, ix, &root, NULL), TI_OK);
+  ck_assert_int_eq(root.flags, 0); /* whitespace in "d" and below */
+  static const struct {
+    const char *key;
+    int canon;
+  } want[] = {{"a", 1}, {"d", 1}, {"e", 0}, {"f", 0}, {"g", 0}, {"h", 0}};
+  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+    ck_assert(ti_json_get(&root, want[i].key, &v));
+    ck_assert_msg(!!(v.flags & TI_JV_CANONICAL) == want[i].canon, "%s", want[i].key);
+    /* and the writer agrees, and copies a canonical one as it is */
+    ti_jv c = v;
+    c.flags = 0;
+    ti_buf a = {0}, b = {0};
+    ck_assert_int_eq(ti_json_write_compact(&c, &a), TI_OK);
+    ck_assert_int_eq(ti_json_write_compact(&v, &b), TI_OK);
+    ck_assert_int_eq(a.len == v.n && !memcmp(a.p, v.p, v.n), want[i].canon);
+    ck_assert(a.len == b.len && !memcmp(a.p, b.p, a.len));
+    ti_buf_free(&a);
+    ti_buf_free(&b);
+  }
+  ck_assert(ti_json_getv(&root, &v, "a", "b", NULL) && (v.flags & TI_JV_CANONICAL));
+  ck_assert(ti_json_getv(&root, &w, "a", "c", NULL) && (w.flags & TI_JV_CANONICAL) && w.n == 2);
+  /* the root's members, as the parse kept them, carry the same flags */
+  const ti_json_member *mm;
+  size_t nm = ti_json_index_members(ix, &mm);
+  ck_assert_uint_eq(nm, 6);
+  ck_assert_int_eq(mm[0].val.flags, TI_JV_CANONICAL);
+  ck_assert_int_eq(mm[2].val.flags, 0);
+  ti_json_index_free(ix);
+}
+END_TEST
+
 START_TEST(test_index_jumps) {
   char doc[] = "{\"a\": \"0123456789012345678901234567890123456789012345\", "
                "\"n\": [1, {\"x\": [2, 3]}, \"short\"], \"b\": 7}";
@@ -1278,6 +1321,7 @@ static Suite *json_suite(void) {
   tcase_add_loop_test(tc, test_sweep_dense, 0, N(sweep));
   tcase_add_test(tc, test_bogus_spans);
   tcase_add_test(tc, test_index_jumps);
+  tcase_add_test(tc, test_index_canonical_containers);
   tcase_add_test(tc, test_index_add);
   tcase_add_test(tc, test_index_line);
   suite_add_tcase(s, tc);

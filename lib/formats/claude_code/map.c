@@ -401,12 +401,17 @@ int cc_map_group(cc_mapper *m, cc_stream *s, int32_t g) {
         if (!rc && name.type != TI_JSON_INVALID) rc = cc_str(m->arena, &name, &c->name, &c->name_n);
         if (!c->name) c->name = "", c->name_n = 0;
         ti_buf_reset(args);
-        if (!rc && input.type != TI_JSON_INVALID) rc = ti_json_write_compact(&input, args);
-        else if (!rc) rc = ti_buf_puts(args, "{}");
-        if (!rc) {
-          c->args = cc_strndup(m->arena, args->p ? args->p : "", args->len);
-          c->args_n = args->len;
-          if (!c->args) rc = TI_ERR_NOMEM;
+        if (!rc && (input.flags & TI_JV_CANONICAL) && input.type == TI_JSON_OBJECT) {
+          c->args = input.p; /* compact already: the file's bytes, alive for the trace */
+          c->args_n = input.n;
+        } else {
+          if (!rc && input.type != TI_JSON_INVALID) rc = ti_json_write_compact(&input, args);
+          else if (!rc) rc = ti_buf_puts(args, "{}");
+          if (!rc) {
+            c->args = cc_strndup(m->arena, args->p ? args->p : "", args->len);
+            c->args_n = args->len;
+            if (!c->args) rc = TI_ERR_NOMEM;
+          }
         }
         if (!rc) ncalls++;
       }
