@@ -389,6 +389,19 @@ static void write_big_session(const char *path, int turns, int pad) {
   ck_assert_int_eq(fclose(f), 0);
 }
 
+/* Every state of the file at path as delta JSON, opened with `flags`. */
+static char *drain_path(const char *path, uint32_t flags, size_t *nstates) {
+  ti_open_options o = TI_OPEN_OPTIONS_INIT;
+  o.flags = flags;
+  ti_iter *it;
+  ck_assert_int_eq(ti_open(&it, path, &o), TI_OK);
+  int rc;
+  char *out = drain(it, TI_JSON_DELTA, &rc, nstates);
+  ck_assert_int_eq(rc, TI_DONE);
+  ti_free(it);
+  return out;
+}
+
 /* Mapped (TI_OPEN_MMAP, a file over 4 MiB) and read, the same states; a
  * mapped file's contents are not copied, so states (even detached ones,
  * after ti_free) must still read them, and the accessors give them. */
@@ -407,12 +420,8 @@ START_TEST(mapped_file_contents_outlive_iterator) {
   for (int mapped = 0; mapped < 2; mapped++) {
     ti_open_options o = TI_OPEN_OPTIONS_INIT;
     o.flags = mapped ? TI_OPEN_MMAP : TI_OPEN_NO_MMAP;
+    out[mapped] = drain_path(p, o.flags, &n[mapped]);
     ti_iter *it;
-    ck_assert_int_eq(ti_open(&it, p, &o), TI_OK);
-    int rc;
-    out[mapped] = drain(it, TI_JSON_DELTA, &rc, &n[mapped]);
-    ck_assert_int_eq(rc, TI_DONE);
-    ti_free(it);
     ck_assert_int_eq(ti_open(&it, p, &o), TI_OK);
     const ti_state *s;
     ck_assert_int_eq(ti_next(&s, it), TI_OK);
@@ -513,16 +522,9 @@ static int contents_left_in_file(const char *path) {
 static void check_map_same(const char *path, size_t states) {
   char *out[2];
   for (int mapped = 0; mapped < 2; mapped++) {
-    ti_open_options o = TI_OPEN_OPTIONS_INIT;
-    o.flags = mapped ? TI_OPEN_MMAP : TI_OPEN_NO_MMAP;
-    ti_iter *it;
-    ck_assert_int_eq(ti_open(&it, path, &o), TI_OK);
-    int rc;
     size_t n;
-    out[mapped] = drain(it, TI_JSON_DELTA, &rc, &n);
-    ck_assert_int_eq(rc, TI_DONE);
+    out[mapped] = drain_path(path, mapped ? TI_OPEN_MMAP : TI_OPEN_NO_MMAP, &n);
     ck_assert_uint_eq(n, states);
-    ti_free(it);
   }
   ck_assert_str_eq(out[0], out[1]);
   free(out[0]);
