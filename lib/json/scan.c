@@ -322,7 +322,7 @@ static int mem_grow(ti_json_index *ix) {
   } while (0)
 
 /* Open a container at p: while it is open, its entry's `end` holds its
- * parent's entry and `next` the count of non-compact bytes seen so far. */
+ * parent's entry and `next` the count of non-compact runs seen so far. */
 #define IX_OPEN()                                                                            \
   do {                                                                                     \
     IX_PUSH(p - ixb, cur, nc, 0);                                                          \
