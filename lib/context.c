@@ -50,7 +50,17 @@ void ti_ctx_free(ti_plugin_ctx *ctx) {
   while (ctx->files) ti_input_release(ctx, ctx->files->buf ? ctx->files->buf : "");
   char *sbuf = ctx->in.sbuf;
   size_t scap = ctx->in.scap;
-  ctx->in.sbuf = NULL; /* kept for the next trace */
+  ti_blob *lent = ctx->in.blob && ctx->in.blob->heap ? ctx->in.blob : NULL;
+  if (lent) {
+    /* The read buffer was lent to the log: take it back when no one else
+     * holds it, else it goes with the log and the next trace gets another. */
+    if (ctx->log && ti_log_sole_owner(ctx->log)) ti_log_drop_inputs(ctx->log);
+    if (atomic_load_explicit(&lent->refs, memory_order_acquire) == 1)
+      lent->base = NULL; /* only the input's reference: the buffer stays */
+    else
+      sbuf = NULL, scap = 0;
+  }
+  ctx->in.sbuf = NULL; /* kept for the next trace, unless lent */
   ti_input_close(&ctx->in);
   ctx->in.sbuf = sbuf;
   ctx->in.scap = scap;

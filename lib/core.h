@@ -115,8 +115,13 @@ typedef struct ti_blob {
   atomic_long refs;
   void *base;
   size_t len;
+  int heap; /* base is a read buffer (freed), not a mapping (unmapped) */
 } ti_blob;
 void ti_blob_unref(ti_blob *b);
+/* Release the inputs a log's messages point into; only for a log nobody
+ * else holds (ti_log_sole_owner), whose messages will not be read again. */
+struct ti_log;
+void ti_log_drop_inputs(struct ti_log *l);
 
 /* A spine is an array of message pointers; a history is a prefix of one.
  * Entries below `shared` are referenced by emitted states and never change;

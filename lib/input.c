@@ -161,7 +161,8 @@ static int map_whole(ti_input *in) {
 
 void ti_input_close(ti_input *in) {
   if (in->own_fd && in->fd >= 0) close(in->fd);
-  if (in->blob) ti_blob_unref(in->blob); /* unmapped with its last log */
+  if (in->blob && in->blob->heap) in->sbuf = NULL; /* the blob's now */
+  if (in->blob) ti_blob_unref(in->blob); /* unmapped or freed with its last log */
   else if (in->mapped) munmap((void *)in->base, in->len);
   ti_mem_free(in->sbuf);
   memset(in, 0, sizeof(*in));
@@ -374,16 +375,27 @@ TI_API int ti_input_whole(ti_plugin_ctx *ctx, const char **buf, size_t *len) {
   return TI_OK;
 }
 
+/* A big file read whole (TI_MMAP_MIN bytes or more: a long session without
+ * TI_OPEN_MMAP) stays in the read buffer until the trace ends, so messages
+ * point into it as into a mapping instead of copying their contents, and
+ * the buffer is lent to the logs (ti_ctx_free takes it back when they are
+ * done with it). The 64 MB session read: 73.2 -> 64.0 ms. Small files are
+ * copied as before: lent, their buffers would leave with the logs that
+ * worker threads hand out, and each trace would need a new one (-j 2 on
+ * claude-projects/: 5% more CPU, for 0.6% less with one thread). */
 ti_blob *ti_input_blob(ti_input *in, const char *p, size_t n) {
-  if (!in->mapped || !in->whole_used || p < in->base || n > in->len ||
-      (size_t)(p - in->base) > in->len - n)
+  const char *base = in->mapped ? in->base : in->sbuf;
+  size_t len = in->mapped ? in->len : in->send;
+  if (!in->whole_used || (!in->mapped && (!in->stream || len < (size_t)TI_MMAP_MIN)) || !base ||
+      p < base || n > len || (size_t)(p - base) > len - n)
     return NULL;
   if (!in->blob) {
     ti_blob *b = ti_mem_alloc(sizeof(*b));
     if (!b) return NULL;
     atomic_init(&b->refs, 1); /* the input's own */
-    b->base = (void *)in->base;
-    b->len = in->len;
+    b->base = (void *)base;
+    b->len = len;
+    b->heap = !in->mapped;
     in->blob = b;
   }
   return in->blob;

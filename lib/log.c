@@ -142,7 +142,8 @@ static void free_lazy(ti_log *l) {
 
 void ti_blob_unref(ti_blob *b) {
   if (!b || atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) != 1) return;
-  munmap(b->base, b->len);
+  if (b->heap) ti_mem_free(b->base);
+  else munmap(b->base, b->len);
   ti_mem_free(b);
 }
 
@@ -166,6 +167,8 @@ static int hold_blob(ti_log *l, ti_blob *b) {
   l->blobs[l->nblobs++] = b;
   return TI_OK;
 }
+
+void ti_log_drop_inputs(ti_log *l) { drop_blobs(l); }
 
 int ti_log_sole_owner(ti_log *l) {
   return atomic_load_explicit(&l->refs, memory_order_acquire) == 1;

@@ -389,6 +389,24 @@ static void write_big_session(const char *path, int turns, int pad) {
   ck_assert_int_eq(fclose(f), 0);
 }
 
+/* 1 when p lies in a mapping of the file at path (/proc/self/maps). */
+static int in_file_mapping(const void *p, const char *path) {
+  char real[4096], line[8192];
+  if (!realpath(path, real)) return 0;
+  FILE *f = fopen("/proc/self/maps", "r");
+  if (!f) return 0;
+  int found = 0;
+  while (!found && fgets(line, sizeof line, f)) {
+    unsigned long lo, hi;
+    char *name = strchr(line, '/');
+    if (!name || sscanf(line, "%lx-%lx", &lo, &hi) != 2) continue;
+    name[strcspn(name, "\n")] = '\0';
+    found = strcmp(name, real) == 0 && (uintptr_t)p >= lo && (uintptr_t)p < hi;
+  }
+  fclose(f);
+  return found;
+}
+
 /* Every state of the file at path as delta JSON, opened with `flags`. */
 static char *drain_path(const char *path, uint32_t flags, size_t *nstates) {
   ti_open_options o = TI_OPEN_OPTIONS_INIT;
@@ -445,11 +463,11 @@ START_TEST(mapped_file_contents_outlive_iterator) {
     ck_assert_int_eq(strncmp(mj, "{\"role\":\"user\",\"content\":\"q2 abc", 32), 0);
     ck_assert_int_eq(strcmp(mj + jlen - 6, "\\n\xc3\xa9\"}"), 0);
     ck_assert_ptr_eq(ti_message_json(u, NULL), mj); /* made once */
-    /* read, the content JSON is a view into the message JSON; mapped, it
-     * is the file's own bytes */
+    /* the content JSON is not copied into the message JSON: mapped, it is
+     * the file's own bytes; read, the read buffer's, which the state keeps */
     const char *in_mj = mj + strlen("{\"role\":\"user\",\"content\":");
-    if (mapped) ck_assert_ptr_ne(cj, in_mj);
-    else ck_assert_ptr_eq(cj, in_mj);
+    ck_assert_ptr_ne(cj, in_mj);
+    ck_assert_int_eq(in_file_mapping(cj, p), mapped);
     const ti_message *a = ti_state_action(d);
     ck_assert_int_eq(memcmp(ti_message_content(a, NULL), "r2 abc", 6), 0);
     if (last) {
@@ -475,32 +493,39 @@ START_TEST(mapped_file_contents_outlive_iterator) {
   char q[256];
   snprintf(q, sizeof q, "%s/t.jsonl", dir);
   write_big_session(q, 700, 3100);
-  char *w[2];
-  for (int threads = 1; threads <= 2; threads++) {
+  /* read on one thread, read on two (each read buffer lent to the log the
+   * other thread hands out), mapped on two */
+  static const struct {
+    uint32_t flags, threads;
+  } runs[] = {{TI_OPEN_NO_MMAP, 1}, {TI_OPEN_NO_MMAP, 2}, {TI_OPEN_MMAP, 2}};
+  char *w[3];
+  for (int r = 0; r < 3; r++) {
     ti_open_options o = TI_OPEN_OPTIONS_INIT;
-    o.flags = threads == 1 ? TI_OPEN_NO_MMAP : TI_OPEN_MMAP;
-    o.threads = (uint32_t)threads;
+    o.flags = runs[r].flags;
+    o.threads = runs[r].threads;
     ti_iter *it;
     ck_assert_int_eq(ti_open(&it, dir, &o), TI_OK);
     int rc;
     size_t k;
-    w[threads - 1] = drain(it, TI_JSON_DELTA, &rc, &k);
+    w[r] = drain(it, TI_JSON_DELTA, &rc, &k);
     ck_assert_int_eq(rc, TI_DONE);
     ck_assert_uint_eq(k, 1500);
     ti_free(it);
   }
   ck_assert_str_eq(w[0], w[1]);
-  free(w[0]);
-  free(w[1]);
+  ck_assert_str_eq(w[0], w[2]);
+  for (int r = 0; r < 3; r++) free(w[r]);
   unlink(p);
   unlink(q);
   rmdir(dir);
 }
 END_TEST
 
-/* With TI_OPEN_MMAP, whether a session's contents stay in the file: the
- * second state's second user message is looked at (see above). */
-static int contents_left_in_file(const char *path) {
+/* With TI_OPEN_MMAP, where a session's contents are: copied into the
+ * message JSON, left in the file's mapping, or left in the read buffer (the
+ * second state's second user message is looked at, see above). */
+enum { IN_MESSAGE, IN_MAPPING, IN_READ_BUFFER };
+static int contents_where(const char *path) {
   ti_open_options o = TI_OPEN_OPTIONS_INIT;
   o.flags = TI_OPEN_MMAP;
   ti_iter *it;
@@ -513,9 +538,11 @@ static int contents_left_in_file(const char *path) {
   const char *cj = ti_message_content_json(u, &clen);
   const char *mj = ti_message_json(u, &jlen);
   ck_assert_int_eq(memcmp(cj, "\"q2 ", 4), 0);
-  int in_file = cj != mj + strlen("{\"role\":\"user\",\"content\":");
+  int where = cj == mj + strlen("{\"role\":\"user\",\"content\":") ? IN_MESSAGE
+              : in_file_mapping(cj, path)                             ? IN_MAPPING
+                                                                      : IN_READ_BUFFER;
   ti_free(it);
-  return in_file;
+  return where;
 }
 
 /* Same states mapped or read. */
@@ -544,12 +571,12 @@ START_TEST(mapped_after_probe_window) {
   write_big_session(p, 600, 3000);
   ck_assert_int_eq(stat(p, &st), 0);
   ck_assert_int_lt(st.st_size, 4 << 20);
-  ck_assert_int_eq(contents_left_in_file(p), 0);
+  ck_assert_int_eq(contents_where(p), IN_MESSAGE);
   check_map_same(p, 600);
   write_big_session(p, 240, 9000); /* first line ~9 KB: the probe window grows */
   ck_assert_int_eq(stat(p, &st), 0);
   ck_assert_int_ge(st.st_size, 4 << 20);
-  ck_assert_int_eq(contents_left_in_file(p), 1);
+  ck_assert_int_eq(contents_where(p), IN_MAPPING);
   check_map_same(p, 240);
   /* the same file after a BOM */
   FILE *in = fopen(p, "rb"), *out = fopen(q, "wb");
@@ -561,7 +588,7 @@ START_TEST(mapped_after_probe_window) {
   while ((k = fread(buf, 1, sizeof buf, in)) > 0) ck_assert_uint_eq(fwrite(buf, 1, k, out), k);
   fclose(in);
   ck_assert_int_eq(fclose(out), 0);
-  ck_assert_int_eq(contents_left_in_file(q), 1);
+  ck_assert_int_eq(contents_where(q), IN_MAPPING);
   check_map_same(q, 240);
   unlink(p);
   unlink(q);
