@@ -118,10 +118,6 @@ typedef struct ti_blob {
   int heap; /* base is a read buffer (freed), not a mapping (unmapped) */
 } ti_blob;
 void ti_blob_unref(ti_blob *b);
-/* Release the inputs a log's messages point into; only for a log nobody
- * else holds (ti_log_sole_owner), whose messages will not be read again. */
-struct ti_log;
-void ti_log_drop_inputs(struct ti_log *l);
 
 /* A spine is an array of message pointers; a history is a prefix of one.
  * Entries below `shared` are referenced by emitted states and never change;
@@ -157,6 +153,9 @@ ti_log *ti_log_new(const char *traj_id, size_t len);
  * the churn of one log per file. Returns TI_OK or TI_ERR_NOMEM. */
 int ti_log_recycle(ti_log *l, const char *traj_id, size_t len);
 int ti_log_sole_owner(ti_log *l);
+/* Release the inputs a log's messages point into; only for a log nobody
+ * else holds (ti_log_sole_owner), whose messages will not be read again. */
+void ti_log_drop_inputs(ti_log *l);
 void ti_log_ref(ti_log *l);
 void ti_log_unref(ti_log *l);
 /* Intern a finished message given its canonical JSON and fields; returns

@@ -379,7 +379,7 @@ TI_API int ti_input_whole(ti_plugin_ctx *ctx, const char **buf, size_t *len) {
  * TI_OPEN_MMAP) stays in the read buffer until the trace ends, so messages
  * point into it as into a mapping instead of copying their contents, and
  * the buffer is lent to the logs (ti_ctx_free takes it back when they are
- * done with it). The 64 MB session read: 73.2 -> 64.0 ms. Small files are
+ * done with it). The 64 MB session read: 70.6 -> 62.0 ms. Small files are
  * copied as before: lent, their buffers would leave with the logs that
  * worker threads hand out, and each trace would need a new one (-j 2 on
  * claude-projects/: 5% more CPU, for 0.6% less with one thread). */
