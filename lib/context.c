@@ -120,6 +120,7 @@ const char *ti_ctx_file(const ti_plugin_ctx *ctx) {
   return ctx->it->src == TI_SRC_FD ? "<fd>" : "<memory>";
 }
 
+TI_PRINTF(6, 0)
 static int vreport(ti_plugin_ctx *ctx, const char *file, int code, uint64_t line,
                    uint64_t offset, const char *fmt, va_list ap) {
   if (code >= 0) code = TI_ERR_PARSE;

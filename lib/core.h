@@ -17,7 +17,7 @@ typedef struct ti_log ti_log;
 /* ---- small helpers (mem.c) ------------------------------------------------ */
 char *ti_strndup(const char *s, size_t n);
 char *ti_strdup(const char *s);
-int ti_buf_vprintf(ti_buf *b, const char *fmt, va_list ap);
+int ti_buf_vprintf(ti_buf *b, const char *fmt, va_list ap) TI_PRINTF(2, 0);
 int ti_buf_i64(ti_buf *b, int64_t v);
 int ti_buf_u64(ti_buf *b, uint64_t u);
 uint64_t ti_hash(const void *p, size_t n);
@@ -356,7 +356,7 @@ struct ti_iter {
 
 /* errors.c */
 void ti_iter_set_error(struct ti_iter *it, int code, const char *file, uint64_t line,
-                       uint64_t offset, const char *fmt, va_list ap);
+                       uint64_t offset, const char *fmt, va_list ap) TI_PRINTF(6, 0);
 void ti_iter_errorf(struct ti_iter *it, int code, const char *file, uint64_t line,
                     uint64_t offset, const char *fmt, ...) TI_PRINTF(6, 7);
 /* input.c */
