@@ -44,16 +44,6 @@ static inline int ensure(ti_buf *b, size_t extra) {
 #define ENC_SLACK 16
 #define ENC_ROOM(rest) (2 * (rest) + ENC_SLACK + 2)
 
-#if TI_JSON_SSE2
-/* Bit i set when byte i of a needs a look: '"', '\\', < 0x20 or >= 0x80. */
-static inline unsigned enc_special16(__m128i a) {
-  __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(a, _mm_set1_epi8('"')),
-                                        _mm_cmpeq_epi8(a, _mm_set1_epi8('\\'))),
-                           _mm_cmplt_epi8(a, _mm_set1_epi8(0x20)));
-  return (unsigned)_mm_movemask_epi8(m);
-}
-#endif
-
 static inline int enc_room(ti_buf *b, char **d, size_t rest, size_t more) {
   b->len = (size_t)(*d - b->p);
   if (ensure(b, ENC_ROOM(rest) + more)) return TI_ERR_NOMEM;
@@ -74,7 +64,7 @@ TI_API int ti_buf_json_string(ti_buf *b, const char *s, size_t n) {
     if (end - p >= 16) {
       __m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
       _mm_storeu_si128((__m128i *)(void *)d, a);
-      mask = enc_special16(a);
+      mask = ti_json_special16(a);
       if (!mask) {
         p += 16;
         d += 16;
@@ -93,7 +83,7 @@ TI_API int ti_buf_json_string(ti_buf *b, const char *s, size_t n) {
         memcpy(pad + 16 - rem, p, rem);
         blk = pad;
       }
-      mask = enc_special16(_mm_loadu_si128((const __m128i *)(const void *)blk)) >> (16 - rem);
+      mask = ti_json_special16(_mm_loadu_si128((const __m128i *)(const void *)blk)) >> (16 - rem);
       k = mask ? TI_CTZ(mask) : (unsigned)rem;
       memcpy(d, p, k);
     }

@@ -172,18 +172,20 @@ TI_INLINE const ti_u8 *ti_json_find_str_special(const ti_u8 *p, const ti_u8 *end
 }
 
 #if TI_JSON_SSE2
+/* Bit i set when byte i of v is '"', '\\', < 0x20 or >= 0x80 (one signed
+ * compare with 0x20 takes both ranges). */
+TI_INLINE unsigned ti_json_special16(__m128i v) {
+  __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                        _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                           _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+  return (unsigned)_mm_movemask_epi8(m);
+}
+
 /* Bit i set when p[i] (i < 32) is '"', '\\', < 0x20 or >= 0x80. */
 TI_INLINE uint32_t ti_json_mask32_special(const ti_u8 *p) {
-  const __m128i q = _mm_set1_epi8('"');
-  const __m128i bs = _mm_set1_epi8('\\');
-  const __m128i sp = _mm_set1_epi8(0x20);
   __m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
   __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
-  __m128i ma = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(a, q), _mm_cmpeq_epi8(a, bs)),
-                            _mm_cmplt_epi8(a, sp));
-  __m128i mb = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(b, q), _mm_cmpeq_epi8(b, bs)),
-                            _mm_cmplt_epi8(b, sp));
-  return (uint32_t)_mm_movemask_epi8(ma) | ((uint32_t)_mm_movemask_epi8(mb) << 16);
+  return (uint32_t)ti_json_special16(a) | ((uint32_t)ti_json_special16(b) << 16);
 }
 
 /* Bit i set when p[i] (i < 32) is '"' or '\\'. */

@@ -153,7 +153,9 @@ static inline const ti_u8 *scan_short(const ti_u8 *p, const ti_u8 *end) {
   for (int i = 0; i < 3 && end - p >= 16; i++, p += 16) {
     __m128i v = _mm_loadu_si128((const __m128i *)p);
     unsigned q = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
-    /* signed: bytes >= 0x80 are below 0x20 too */
+    /* backslash, control or non-ASCII (signed: bytes >= 0x80 are below 0x20
+     * too); the quote apart, not ti_json_special16 less it: that measured
+     * 2-6% slower in this loop */
     unsigned sp = (unsigned)_mm_movemask_epi8(_mm_or_si128(
         _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')), _mm_cmplt_epi8(v, _mm_set1_epi8(0x20))));
     if (q) return !(sp & ((q & (0u - q)) - 1)) ? p + TI_CTZ(q) + 1 : NULL;
