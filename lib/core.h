@@ -40,8 +40,17 @@ typedef struct ti_arena {
 void *ti_arena_alloc(ti_arena *a, size_t n); /* 8-byte aligned */
 void ti_arena_reset(ti_arena *a);            /* keep the chunks for reuse */
 void ti_arena_free(ti_arena *a);
-/* Huge pages for a large block about to be filled (mem.c; a hint). */
-void ti_mem_advise_huge(void *p, size_t n);
+/* Blocks of TI_HUGE_MIN bytes or more, mapped on huge pages (hugemem.c);
+ * ti_mem_alloc / ti_mem_realloc / ti_mem_free use them. ti_huge_alloc
+ * returns NULL (nothing done) where they are off; ti_huge_free and
+ * ti_huge_realloc return 0 when the block is not theirs to handle. */
+#ifndef TI_HUGE_MIN
+#define TI_HUGE_MIN ((size_t)2 << 20)
+#endif
+void *ti_huge_alloc(size_t n);
+int ti_huge_free(void *p);
+int ti_huge_realloc(void *p, size_t n, void **out);
+size_t ti_huge_live(void); /* blocks now mapped (tests) */
 
 /* ---- messages and the message log (log.c) -------------------------------- */
 typedef struct ti_tool_call {

@@ -352,7 +352,6 @@ TI_API int ti_input_whole(ti_plugin_ctx *ctx, const char **buf, size_t *len) {
       if (!nb) return ti_fail(ctx, TI_ERR_NOMEM, 0, 0, "out of memory");
       in->sbuf = nb;
       in->scap = in->size_hint + 1;
-      ti_mem_advise_huge(nb, in->scap);
     }
     int rc = stream_fill(in, lim >= SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t)lim + 1);
     if (rc) return ti_fail(ctx, rc, 0, in->stream_base + in->send, "read failed");

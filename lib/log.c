@@ -31,7 +31,6 @@ static ti_arena_chunk *new_chunk(size_t sz, int oneoff) {
   if (!c) return NULL;
   c->size = sz;
   c->oneoff = oneoff;
-  ti_mem_advise_huge(c->data, sz);
   return c;
 }
 

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "core.h"
 
@@ -26,36 +25,29 @@ static int should_fail(void) {
 #define should_fail() 0
 #endif
 
+/* Blocks of TI_HUGE_MIN bytes or more go to hugemem.c (huge pages). */
 TI_API void *ti_mem_alloc(size_t n) {
   if (should_fail()) return NULL;
-  return malloc(n ? n : 1);
+  void *p = n >= TI_HUGE_MIN ? ti_huge_alloc(n) : NULL;
+  return p ? p : malloc(n ? n : 1);
 }
 
 TI_API void *ti_mem_calloc(size_t n, size_t m) {
   if (m && n > SIZE_MAX / m) return NULL;
   if (should_fail()) return NULL;
-  return calloc(n ? n : 1, m ? m : 1);
+  void *p = n * m >= TI_HUGE_MIN ? ti_huge_alloc(n * m) : NULL; /* zeroed */
+  return p ? p : calloc(n ? n : 1, m ? m : 1);
 }
 
 TI_API void *ti_mem_realloc(void *p, size_t n) {
   if (should_fail()) return NULL;
+  void *q;
+  if (ti_huge_realloc(p, n, &q)) return q;
   return realloc(p, n ? n : 1);
 }
 
-TI_API void ti_mem_free(void *p) { free(p); }
-
-/* A large block about to be filled: ask for huge pages on its 2 MiB-aligned
- * interior, one fault per 2 MiB instead of per 4 KiB (a hint; ignored where
- * unsupported). Blocks under 4 MiB are left alone. */
-void ti_mem_advise_huge(void *p, size_t n) {
-#ifdef MADV_HUGEPAGE
-  const uintptr_t huge = 2u << 20;
-  if (!p || n < 2 * huge) return;
-  uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1), e = ((uintptr_t)p + n) & ~(huge - 1);
-  if (e > a) madvise((void *)a, e - a, MADV_HUGEPAGE);
-#else
-  (void)p, (void)n;
-#endif
+TI_API void ti_mem_free(void *p) {
+  if (!ti_huge_free(p)) free(p);
 }
 
 char *ti_strndup(const char *s, size_t n) {

@@ -46,6 +46,7 @@ static const char SAMPLE[] =
     "A done\n";
 
 /* Collect all JSON lines of an iterator. */
+/* All states' JSON, one per line (release with ti_mem_free: a ti_buf). */
 static char *drain(ti_iter *it, uint32_t flags, int *status, size_t *nstates) {
   ti_buf b = {0};
   const ti_state *s;
@@ -487,8 +488,8 @@ START_TEST(mapped_file_contents_outlive_iterator) {
   ck_assert_uint_eq(n[0], 800);
   ck_assert_uint_eq(n[1], 800);
   ck_assert_str_eq(out[0], out[1]);
-  free(out[0]);
-  free(out[1]);
+  ti_mem_free(out[0]);
+  ti_mem_free(out[1]);
   /* two of them in a directory, on worker threads: the same again */
   char q[256];
   snprintf(q, sizeof q, "%s/t.jsonl", dir);
@@ -514,7 +515,7 @@ START_TEST(mapped_file_contents_outlive_iterator) {
   }
   ck_assert_str_eq(w[0], w[1]);
   ck_assert_str_eq(w[0], w[2]);
-  for (int r = 0; r < 3; r++) free(w[r]);
+  for (int r = 0; r < 3; r++) ti_mem_free(w[r]);
   unlink(p);
   unlink(q);
   rmdir(dir);
@@ -554,8 +555,8 @@ static void check_map_same(const char *path, size_t states) {
     ck_assert_uint_eq(n, states);
   }
   ck_assert_str_eq(out[0], out[1]);
-  free(out[0]);
-  free(out[1]);
+  ti_mem_free(out[0]);
+  ti_mem_free(out[1]);
 }
 
 /* TI_OPEN_MMAP maps sessions of 4 MiB and more, after a probe that reads
@@ -623,7 +624,7 @@ START_TEST(malformed_records_skipped_or_fatal) {
   ck_assert_int_eq(ti_open_memory(&it, in, sizeof in - 1, &o), TI_OK);
   size_t n;
   int rc;
-  free(drain(it, 0, &rc, &n));
+  ti_mem_free(drain(it, 0, &rc, &n));
   ck_assert_int_eq(rc, TI_DONE);
   ck_assert_uint_eq(n, 1);
   ck_assert_int_eq(e.n, 1);
@@ -715,8 +716,8 @@ START_TEST(fd_pipe_matches_memory) {
   ti_free(it);
   close(fds[0]);
   ck_assert_str_eq(mem, fd);
-  free(mem);
-  free(fd);
+  ti_mem_free(mem);
+  ti_mem_free(fd);
 }
 END_TEST
 
@@ -764,7 +765,7 @@ START_TEST(directory_walk) {
   o.flags = TI_OPEN_NO_RECURSE;
   ck_assert_int_eq(ti_open(&it, dir, &o), TI_OK);
   size_t n;
-  free(drain(it, 0, NULL, &n));
+  ti_mem_free(drain(it, 0, NULL, &n));
   ck_assert_uint_eq(n, 3); /* a, b and the claimed z.lines */
   ti_free(it);
 
@@ -799,7 +800,7 @@ START_TEST(directory_walk) {
     ck_assert_int_eq(e1.n, e2.n);
     ck_assert_uint_eq(e1.line, e2.line);
     ck_assert_str_eq(ti_format_name(it), "test-lines");
-    free(multi);
+    ti_mem_free(multi);
     ti_free(it);
   }
   /* freeing mid-walk stops the workers cleanly */
@@ -811,7 +812,7 @@ START_TEST(directory_walk) {
   ti_free(it);
   ck_assert_str_eq(ti_state_id(kept), "a:0");
   ti_state_free(kept);
-  free(single);
+  ti_mem_free(single);
   free(stats1);
 
   char cmd[300];
@@ -887,7 +888,7 @@ START_TEST(threads_uneven_traces) {
     ck_assert_int_eq(ti_stats_json(it, &st, NULL), TI_OK);
     ck_assert_str_eq(stats1, st);
     ck_assert_str_eq(ti_format_name(it), "test-lines");
-    free(multi);
+    ti_mem_free(multi);
     ti_free(it);
   }
 
@@ -912,10 +913,10 @@ START_TEST(threads_uneven_traces) {
     ck_assert_str_eq(err1.p, err2.p);
     const ti_state *s;
     ck_assert_int_eq(ti_next(&s, it), strict_rc); /* sticky */
-    free(strict2);
+    ti_mem_free(strict2);
     ti_free(it);
   }
-  free(strict1);
+  ti_mem_free(strict1);
 
   /* freed after k states, the caller's own trace perhaps half read */
   o.flags = 0;
@@ -932,7 +933,7 @@ START_TEST(threads_uneven_traces) {
       ti_state_free(kept);
     }
   }
-  free(single);
+  ti_mem_free(single);
   free(stats1);
   ti_buf_free(&err1);
   ti_buf_free(&err2);

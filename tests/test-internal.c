@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Internals: histories share one message log (no per-state copies), and
- * every allocation can fail once without a crash or a leak. */
+/* Internals: histories share one message log (no per-state copies),
+ * every allocation can fail once without a crash or a leak, and large
+ * blocks live on huge pages and all go back. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,12 +112,118 @@ START_TEST(every_allocation_can_fail) {
 }
 END_TEST
 
+/* Large blocks (hugemem.c): off in sanitizer builds, where malloc keeps
+ * them; the contents must come out the same either way. */
+static int huge_on(void) {
+  size_t before = ti_huge_live();
+  void *p = ti_mem_alloc(TI_HUGE_MIN);
+  int on = ti_huge_live() == before + 1;
+  ti_mem_free(p);
+  ck_assert_uint_eq(ti_huge_live(), before);
+  return on;
+}
+
+static void fill(unsigned char *p, size_t n, unsigned seed) {
+  for (size_t i = 0; i < n; i++) p[i] = (unsigned char)(i * 31u + seed);
+}
+
+static int same(const unsigned char *p, size_t n, unsigned seed) {
+  for (size_t i = 0; i < n; i++)
+    if (p[i] != (unsigned char)(i * 31u + seed)) return 0;
+  return 1;
+}
+
+START_TEST(huge_blocks_grow_move_and_go_back) {
+  const size_t MB = (size_t)1 << 20;
+  int on = huge_on();
+  ck_assert_uint_eq(ti_huge_live(), 0);
+  unsigned char *a = ti_mem_alloc(3 * MB);
+  ck_assert_ptr_nonnull(a);
+  fill(a, 3 * MB, 1);
+  if (on) {
+    ck_assert_uint_eq(ti_huge_live(), 1);
+    ck_assert_uint_eq(((uintptr_t)a & (2 * MB - 1)), 64); /* malloc's alignment kept */
+  }
+  /* grown far past its mapping: the pages move, the bytes stay */
+  unsigned char *g = ti_mem_realloc(a, 21 * MB);
+  ck_assert_ptr_nonnull(g);
+  ck_assert(same(g, 3 * MB, 1));
+  fill(g, 21 * MB, 2);
+  if (on) ck_assert_ptr_eq(ti_mem_realloc(g, 100), g); /* never shrinks */
+  ck_assert(same(g, 100, 2));
+  /* a malloc block grown over the threshold becomes one */
+  unsigned char *m = ti_mem_alloc(100 * 1024);
+  fill(m, 100 * 1024, 3);
+  unsigned char *mg = ti_mem_realloc(m, 5 * MB);
+  ck_assert_ptr_nonnull(mg);
+  ck_assert(same(mg, 100 * 1024, 3));
+  fill(mg, 5 * MB, 4);
+  if (on) ck_assert_uint_eq(ti_huge_live(), 2);
+  /* zeroed when asked */
+  unsigned char *z = ti_mem_calloc(4, MB);
+  ck_assert_ptr_nonnull(z);
+  size_t nz = 0;
+  for (size_t i = 0; i < 4 * MB; i++) nz += z[i] != 0;
+  ck_assert_uint_eq(nz, 0);
+  /* and the growable buffer through it */
+  ti_buf b;
+  ti_buf_init(&b);
+  char piece[4096];
+  for (size_t i = 0; i < sizeof piece; i++) piece[i] = (char)('a' + i % 26);
+  for (size_t i = 0; i < 1024; i++) ck_assert_int_eq(ti_buf_append(&b, piece, sizeof piece), TI_OK);
+  ck_assert_uint_eq(b.len, 4 * MB);
+  ck_assert(memcmp(b.p + 4 * MB - sizeof piece, piece, sizeof piece) == 0);
+  ck_assert(b.p[b.len] == '\0');
+  if (on) ck_assert_uint_eq(ti_huge_live(), 4);
+  ti_buf_free(&b);
+  ti_mem_free(z);
+  ti_mem_free(mg);
+  ti_mem_free(g);
+  ti_mem_free(NULL);
+  ck_assert_uint_eq(ti_huge_live(), 0);
+}
+END_TEST
+
+/* A trace big enough for the log's chunks and the read buffer to be huge
+ * blocks: the states are right and every block is unmapped by ti_free. */
+START_TEST(a_long_trace_returns_its_huge_blocks) {
+  int on = huge_on();
+  ti_buf in;
+  ti_buf_init(&in);
+  ck_assert_int_eq(ti_buf_puts(&in, "#traj long\nS sys\n"), TI_OK);
+  enum { TURNS = 12000 };
+  for (int i = 0; i < TURNS; i++)
+    ck_assert_int_eq(ti_buf_printf(&in, "U question %d %0400d\nA answer %d %0300d\n", i, i, i, i),
+                     TI_OK);
+  ti_registry *r = make_reg();
+  ti_open_options o = TI_OPEN_OPTIONS_INIT;
+  o.registry = r;
+  ti_iter *it = NULL;
+  ck_assert_int_eq(ti_open_memory(&it, in.p, in.len, &o), TI_OK);
+  const ti_state *s;
+  int n = 0, rc;
+  while ((rc = ti_next(&s, it)) == TI_OK) {
+    ck_assert_uint_eq(ti_state_message_count(s), 2 + 2 * (size_t)n);
+    n++;
+  }
+  ck_assert_int_eq(rc, TI_DONE);
+  ck_assert_int_eq(n, TURNS);
+  if (on) ck_assert_uint_gt(ti_huge_live(), 0); /* the log is one */
+  ti_free(it);
+  ti_registry_free(r);
+  ti_buf_free(&in);
+  ck_assert_uint_eq(ti_huge_live(), 0);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("internal");
   TCase *tc = tcase_create("internal");
   tcase_add_test(tc, linear_history_shares_one_spine);
   tcase_add_test(tc, identical_messages_are_interned);
   tcase_add_test(tc, every_allocation_can_fail);
+  tcase_add_test(tc, huge_blocks_grow_move_and_go_back);
+  tcase_add_test(tc, a_long_trace_returns_its_huge_blocks);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

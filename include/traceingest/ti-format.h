@@ -46,7 +46,10 @@ extern "C" {
 
 typedef struct ti_plugin_ctx ti_plugin_ctx;
 
-/* ======================= memory =========================================== */
+/* ======================= memory ===========================================
+ * Blocks from these calls, and a ti_buf's `p`, go back through ti_mem_free /
+ * ti_mem_realloc / ti_buf_free only, never free() or realloc(): large ones
+ * (2 MiB and more) are mapped on huge pages, not taken from malloc. */
 TI_API void *ti_mem_alloc(size_t n);            /* NULL on failure          */
 TI_API void *ti_mem_calloc(size_t n, size_t m); /* NULL on failure/overflow */
 TI_API void *ti_mem_realloc(void *p, size_t n); /* NULL on failure, p kept  */
