@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "core.h"
+#include "json/json-internal.h"
 
 /* ---- trajectories ------------------------------------------------------------ */
 TI_API int ti_emit_trajectory(ti_plugin_ctx *ctx, const char *id, size_t len) {
@@ -150,6 +151,37 @@ TI_API int ti_emit_msg_tool_call(ti_plugin_ctx *ctx, const char *id, size_t id_l
   if (!rc) rc = ti_buf_json_string(b, name ? name : "", name_len);
   if (!rc) rc = ti_buf_puts(b, ",\"arguments\":");
   if (!rc) rc = arguments ? ti_buf_json_string(b, arguments, args_len) : ti_buf_puts(b, "\"{}\"");
+  if (!rc) rc = ti_buf_puts(b, "}}");
+  if (!rc) ctx->mb.ntools++;
+  return rc;
+}
+
+/* The same with the arguments as a JSON value: canonical bytes (a
+ * TI_JV_CANONICAL container, or what ti_json_write_compact makes of any
+ * other value) only need a backslash before '"' and '\\' to become the
+ * arguments string, ~5x faster than ti_buf_json_string on object text. */
+TI_API int ti_emit_msg_tool_call_jv(ti_plugin_ctx *ctx, const char *id, size_t id_len,
+                                    const char *name, size_t name_len, const ti_jv *args) {
+  if (!ctx || !ctx->in_msg || (!id && id_len) || (!name && name_len)) return TI_ERR_MISUSE;
+  if (args && args->type != TI_JSON_INVALID && (!args->p || args->n == 0)) return TI_ERR_INVALID;
+  ti_buf *b = &ctx->mtools;
+  int rc = ti_buf_puts(b, ctx->mb.ntools ? ",{\"id\":" : "{\"id\":");
+  if (!rc) rc = ti_buf_json_string(b, id ? id : "", id_len);
+  if (!rc) rc = ti_buf_puts(b, ",\"type\":\"function\",\"function\":{\"name\":");
+  if (!rc) rc = ti_buf_json_string(b, name ? name : "", name_len);
+  if (!rc) rc = ti_buf_puts(b, ",\"arguments\":");
+  if (rc) return rc;
+  if (!args || args->type == TI_JSON_INVALID) {
+    rc = ti_buf_puts(b, "\"{}\"");
+  } else if ((args->flags & TI_JV_CANONICAL) &&
+             (args->type == TI_JSON_OBJECT || args->type == TI_JSON_ARRAY)) {
+    rc = ti_json_quote_json(b, args->p, args->n);
+  } else {
+    ti_buf *t = &ctx->scratch; /* free until ti_emit_msg_end */
+    ti_buf_reset(t);
+    rc = ti_json_write_compact(args, t);
+    if (!rc) rc = ti_json_quote_json(b, t->p, t->len);
+  }
   if (!rc) rc = ti_buf_puts(b, "}}");
   if (!rc) ctx->mb.ntools++;
   return rc;

@@ -5,6 +5,9 @@
  *   S text | U text | T id text    system, user, tool message (pushed)
  *   A text          assistant turn: emits a state, then joins the history
  *   C id name args  adds a tool call to the next A line
+ *   V id name json  the same, the arguments a JSON value: parsed, then
+ *                   ti_emit_msg_tool_call_jv; W id name json: the same, taken
+ *                   as compact canonical JSON (TI_JV_CANONICAL), not parsed
  *   R n             rewrite: keep the first n messages of the history
  *   Q json          user message whose content is this JSON text
  *                   (ti_emit_msg_content_json: validated, stored compact)
@@ -28,6 +31,7 @@ typedef struct lines_calls {
   int meta_kind; /* 0 none, 'M' or 'N' */
   size_t n;
   size_t off_id[16], off_name[16], off_args[16];
+  char kind[16]; /* 'C', 'V' or 'W' */
 } lines_calls;
 
 static int lines_probe(const ti_probe_input *in) {
@@ -65,7 +69,15 @@ static int lines_msg(ti_plugin_ctx *ctx, const char *role, const char *text, siz
   for (size_t i = 0; calls && i < calls->n && !rc; i++) {
     const char *id = calls->ids.p + calls->off_id[i], *nm = calls->names.p + calls->off_name[i],
                *ar = calls->args.p + calls->off_args[i];
-    rc = ti_emit_msg_tool_call(ctx, id, strlen(id), nm, strlen(nm), ar, strlen(ar));
+    if (calls->kind[i] == 'C') {
+      rc = ti_emit_msg_tool_call(ctx, id, strlen(id), nm, strlen(nm), ar, strlen(ar));
+      continue;
+    }
+    ti_jv v = {.p = ar, .n = strlen(ar), .flags = TI_JV_CANONICAL,
+               .type = ar[0] == '[' ? TI_JSON_ARRAY : TI_JSON_OBJECT};
+    if (calls->kind[i] == 'V' && ti_json_parse(ar, strlen(ar), 0, &v, NULL))
+      v.type = TI_JSON_INVALID; /* not JSON: "{}" */
+    rc = ti_emit_msg_tool_call_jv(ctx, id, strlen(id), nm, strlen(nm), &v);
   }
   if (!rc) rc = ti_emit_msg_end(ctx, out);
   return rc;
@@ -107,7 +119,9 @@ static int lines_next(void *parser, ti_plugin_ctx *ctx) {
       if (!rc) rc = ti_emit_push(ctx, m);
       break;
     }
-    case 'C': {
+    case 'C':
+    case 'V':
+    case 'W': {
       char tmp[512];
       size_t k = rn < sizeof tmp - 1 ? rn : sizeof tmp - 1;
       memcpy(tmp, rest, k);
@@ -120,6 +134,7 @@ static int lines_next(void *parser, ti_plugin_ctx *ctx) {
       calls->off_id[calls->n] = calls->ids.len;
       calls->off_name[calls->n] = calls->names.len;
       calls->off_args[calls->n] = calls->args.len;
+      calls->kind[calls->n] = s[0];
       if (ti_buf_append(&calls->ids, id, strlen(id) + 1) ||
           ti_buf_append(&calls->names, nm, strlen(nm) + 1) ||
           ti_buf_append(&calls->args, ar ? ar : "{}", strlen(ar ? ar : "{}") + 1))

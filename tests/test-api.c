@@ -308,6 +308,51 @@ END_TEST
 
 /* Metadata members from an object: a parsed one is written member by
  * member in compact canonical form; a canonical one is spliced as is. */
+/* Tool-call arguments given as a JSON value come out as the compact
+ * canonical text of that value, exactly as if given as that text. */
+START_TEST(tool_call_arguments_from_json_values) {
+  static const char as_values[] =
+      "#traj t\nU q\n"
+      "V c1 f {\"b\": [1, \"x\\u0041\\\"\"], \"a\":\"\xc3\xa9\\\\\", \"/\":\"\\/\"}\n"
+      "W c2 g {\"k\":\"v\\\"w\\\\\",\"n\":[\"\xe2\x82\xac\"]}\n"
+      "V c3 h \"just a string\"\n"
+      "V c4 i 42\n"
+      "V c5 j not json\n"
+      "W c6 k [\"a long array to go past the 32-byte blocks\",\"\\\"q\\\"\",\"\\\\\\\\\"]\n"
+      "A done\n";
+  static const char as_text[] =
+      "#traj t\nU q\n"
+      "C c1 f {\"b\":[1,\"xA\\\"\"],\"a\":\"\xc3\xa9\\\\\",\"/\":\"/\"}\n"
+      "C c2 g {\"k\":\"v\\\"w\\\\\",\"n\":[\"\xe2\x82\xac\"]}\n"
+      "C c3 h \"just a string\"\n"
+      "C c4 i 42\n"
+      "C c5 j {}\n"
+      "C c6 k [\"a long array to go past the 32-byte blocks\",\"\\\"q\\\"\",\"\\\\\\\\\"]\n"
+      "A done\n";
+  ti_iter *a = open_text(as_values, sizeof as_values - 1);
+  ti_iter *b = open_text(as_text, sizeof as_text - 1);
+  const ti_state *sa, *sb;
+  ck_assert_int_eq(ti_next(&sa, a), TI_OK);
+  ck_assert_int_eq(ti_next(&sb, b), TI_OK);
+  const ti_message *ma = ti_state_action(sa), *mb = ti_state_action(sb);
+  ck_assert_uint_eq(ti_message_tool_call_count(ma), 6);
+  const char *args;
+  ck_assert_int_eq(ti_message_tool_call(ma, 0, NULL, NULL, &args), TI_OK);
+  ck_assert_str_eq(args, "{\"b\":[1,\"xA\\\"\"],\"a\":\"\xc3\xa9\\\\\",\"/\":\"/\"}");
+  ck_assert_int_eq(ti_message_tool_call(ma, 1, NULL, NULL, &args), TI_OK);
+  ck_assert_str_eq(args, "{\"k\":\"v\\\"w\\\\\",\"n\":[\"\xe2\x82\xac\"]}");
+  ck_assert_int_eq(ti_message_tool_call(ma, 2, NULL, NULL, &args), TI_OK);
+  ck_assert_str_eq(args, "\"just a string\"");
+  ck_assert_int_eq(ti_message_tool_call(ma, 3, NULL, NULL, &args), TI_OK);
+  ck_assert_str_eq(args, "42");
+  ck_assert_int_eq(ti_message_tool_call(ma, 4, NULL, NULL, &args), TI_OK);
+  ck_assert_str_eq(args, "{}");
+  ck_assert_str_eq(ti_message_json(ma, NULL), ti_message_json(mb, NULL));
+  ti_free(a);
+  ti_free(b);
+}
+END_TEST
+
 START_TEST(metadata_members_from_objects) {
   static const char in[] = "#traj m\n"
                            "M { \"a\" : [1, 2], \"b\": \"x\\u0041\", \"c\\u0064\": {} }\n"
@@ -1006,6 +1051,7 @@ int main(void) {
   tcase_add_test(tc, rewrite_and_delta_offsets);
   tcase_add_test(tc, content_from_json_literals);
   tcase_add_test(tc, content_parts_from_json_arrays);
+  tcase_add_test(tc, tool_call_arguments_from_json_values);
   tcase_add_test(tc, metadata_members_from_objects);
   tcase_add_test(tc, content_from_json_text);
   tcase_add_test(tc, dup_outlives_iterator);

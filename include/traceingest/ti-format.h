@@ -328,9 +328,19 @@ TI_API int ti_emit_msg_content_jv(ti_plugin_ctx *ctx, const ti_jv *v);
 /* Content as a JSON value (an array of parts); must be valid JSON; it is
  * stored in canonical compact form. */
 TI_API int ti_emit_msg_content_json(ti_plugin_ctx *ctx, const char *json, size_t len);
+/* A tool call. `arguments` is the arguments string as it is (JSON text,
+ * by the OpenAI convention); NULL gives "{}". */
 TI_API int ti_emit_msg_tool_call(ti_plugin_ctx *ctx, const char *id, size_t id_len,
                                  const char *name, size_t name_len,
                                  const char *arguments, size_t args_len);
+/* A tool call whose arguments string is the JSON value `args` in canonical
+ * compact form (ti_json_write_compact): the way to pass a parsed input
+ * object. A container with TI_JV_CANONICAL is taken as it is -- it must
+ * then be what ti_json_write_compact writes -- and quoted much faster
+ * than ti_buf_json_string quotes text. NULL or an invalid value gives
+ * "{}". args' bytes are read before the call returns. */
+TI_API int ti_emit_msg_tool_call_jv(ti_plugin_ctx *ctx, const char *id, size_t id_len,
+                                    const char *name, size_t name_len, const ti_jv *args);
 TI_API int ti_emit_msg_tool_call_id(ti_plugin_ctx *ctx, const char *s, size_t len);
 TI_API int ti_emit_msg_name(ti_plugin_ctx *ctx, const char *s, size_t len);
 TI_API int ti_emit_msg_reasoning(ti_plugin_ctx *ctx, const char *s, size_t len);

@@ -134,6 +134,91 @@ TI_API int ti_buf_json_string(ti_buf *b, const char *s, size_t n) {
  * input the output is never longer than the input (\uXXXX -> at most 6,
  * a pair 12 -> 4, \X -> 2); malformed escapes (2 bytes, or a lone trailing
  * backslash) give U+FFFD (3): bound by raw * 3 / 2 + 3. */
+/* ---- quoting canonical JSON text ------------------------------------------
+ * The arguments of a tool call are JSON text inside a JSON string. Text the
+ * library wrote or knows canonical holds no control byte and only valid
+ * UTF-8, so quoting it only puts a backslash before each '"' and '\\': no
+ * byte needs a second look. Object text has a quote every few bytes, which
+ * is what makes the general encoder slow on it (~2.6 GB/s). */
+#if TI_JSON_AVX512
+/* 32 bytes in, up to 64 out, no branch per quote: each byte is doubled
+ * (vpermb), the copies in front become backslashes, and vpcompressb keeps
+ * those only in front of '"' and '\\'. */
+__attribute__((target("avx512f,avx512bw,avx512vbmi,avx512vbmi2,popcnt"))) static void
+quote_avx512(const ti_u8 **sp, const ti_u8 *e, char **dp) {
+  const ti_u8 *s = *sp;
+  char *d = *dp;
+  static const ti_u8 dup_idx[64] = {
+      0,  0,  1,  1,  2,  2,  3,  3,  4,  4,  5,  5,  6,  6,  7,  7,  8,  8,  9,  9,  10, 10,
+      11, 11, 12, 12, 13, 13, 14, 14, 15, 15, 16, 16, 17, 17, 18, 18, 19, 19, 20, 20, 21, 21,
+      22, 22, 23, 23, 24, 24, 25, 25, 26, 26, 27, 27, 28, 28, 29, 29, 30, 30, 31, 31};
+  const __m512i idx = _mm512_loadu_si512((const void *)dup_idx);
+  const __m256i q = _mm256_set1_epi8('"'), bs = _mm256_set1_epi8('\\');
+  const __m512i vbs = _mm512_set1_epi8('\\');
+  const uint64_t odd = 0xAAAAAAAAAAAAAAAAull;
+  while (e - s >= 32) {
+    __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)s);
+    __m256i sp8 = _mm256_or_si256(_mm256_cmpeq_epi8(x, q), _mm256_cmpeq_epi8(x, bs));
+    if (_mm256_testz_si256(sp8, sp8)) {
+      _mm256_storeu_si256((__m256i *)(void *)d, x);
+      s += 32;
+      d += 32;
+      continue;
+    }
+    __m512i w = _mm512_permutexvar_epi8(idx, _mm512_castsi256_si512(x));
+    __m512i ws = _mm512_permutexvar_epi8(idx, _mm512_castsi256_si512(sp8));
+    uint64_t keep = odd | (_mm512_movepi8_mask(ws) & ~odd);
+    w = _mm512_mask_mov_epi8(w, ~odd, vbs);
+    _mm512_storeu_si512((void *)d, _mm512_maskz_compress_epi8(keep, w));
+    d += __builtin_popcountll(keep);
+    s += 32;
+  }
+  *sp = s;
+  *dp = d;
+}
+#endif
+
+int ti_json_quote_json(ti_buf *b, const char *text, size_t n) {
+  if (!b || (!text && n)) return TI_ERR_INVALID;
+  if (n > (SIZE_MAX - 64) / 2) return TI_ERR_NOMEM;
+  /* out: at most two bytes per byte, the quotes, and a block's overshoot */
+  if (ensure(b, 2 * n + 64 + 2)) return TI_ERR_NOMEM;
+  const ti_u8 *s = (const ti_u8 *)text, *e = s + n;
+  char *d = b->p + b->len;
+  *d++ = '"';
+#if TI_JSON_AVX512
+  if (e - s >= 32 && ti_json_have_avx512()) quote_avx512(&s, e, &d);
+#endif
+#if TI_JSON_SSE2
+  const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\');
+  while (e - s >= 16) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+    unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, bs)));
+    unsigned prev = 0;
+    while (m) {
+      unsigned k = TI_CTZ(m);
+      memcpy(d, s + prev, k - prev);
+      d += k - prev;
+      *d++ = '\\';
+      *d++ = (char)s[k];
+      prev = k + 1;
+      m &= m - 1;
+    }
+    memcpy(d, s + prev, 16 - prev);
+    d += 16 - prev;
+    s += 16;
+  }
+#endif
+  for (; s < e; s++) {
+    if (*s == '"' || *s == '\\') *d++ = '\\';
+    *d++ = (char)*s;
+  }
+  *d++ = '"';
+  b->len = (size_t)(d - b->p);
+  b->p[b->len] = '\0';
+  return TI_OK;
+}
+
 static int reencode_body(const ti_u8 *s, const ti_u8 *e, ti_buf *out) {
   size_t raw = (size_t)(e - s);
   if (ensure(out, raw + raw / 2 + 3)) return TI_ERR_NOMEM;

@@ -447,6 +447,11 @@ TI_INLINE int ti_json_str_flags(int esc) {
  * indexed); `flags` the value's TI_JV_* flags. While the scanner runs, an
  * open container's `end` holds its parent's entry number. */
 #define TI_JSON_IX_STR 40
+/* Append canonical JSON text (as ti_json_write_compact writes it, or a
+ * value marked TI_JV_CANONICAL) quoted as a JSON string: only '"' and '\\'
+ * get a backslash (encode.c; the emitter's tool-call arguments). */
+int ti_json_quote_json(ti_buf *b, const char *text, size_t n);
+
 #define TI_JSON_IX_NONE 0xFFFFFFFFu
 typedef struct ti_json_ient {
   uint32_t start, end, next, flags;

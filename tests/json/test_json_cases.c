@@ -12,6 +12,7 @@
 
 #ifdef TI_TESTING
 #include "core.h"
+#include "json/json-internal.h"
 #endif
 
 #define S(lit) lit, sizeof(lit) - 1
@@ -521,6 +522,38 @@ END_TEST
 /* An indexed parse marks a container TI_JV_CANONICAL when it is what
  * ti_json_write_compact writes: no whitespace, no string with an escape
  * the encoder would write otherwise. A plain parse does not know. */
+/* Quoting canonical JSON text (tool-call arguments) gives what the general
+ * string encoder gives, at every length and position around the 16- and
+ * 32-byte blocks: quotes, backslashes and multi-byte UTF-8 only. */
+START_TEST(test_quote_json) {
+  static const char *const tok[] = {"\"", "\\", "a", "{", ":", ",", "\xc3\xa9", "\xe2\x82\xac",
+                                    "\xf0\x9f\x98\x80", " ", "0", "]"};
+  uint64_t r = 0x2545F4914F6CDD1Dull;
+  ti_buf text = {0}, want = {0}, got = {0};
+  for (int round = 0; round < 4000; round++) {
+    ti_buf_reset(&text);
+    size_t len = (size_t)(round % 300);
+    while (text.len < len) {
+      r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+      /* runs of plain bytes, and of quotes, both long and short */
+      const char *t = tok[(r >> 8) % (round % 3 ? 12 : 3)];
+      ck_assert_int_eq(ti_buf_puts(&text, t), TI_OK);
+    }
+    ti_buf_reset(&want);
+    ti_buf_reset(&got);
+    ck_assert_int_eq(ti_buf_puts(&want, "x"), TI_OK); /* appended after what is there */
+    ck_assert_int_eq(ti_buf_puts(&got, "x"), TI_OK);
+    ck_assert_int_eq(ti_buf_json_string(&want, text.p ? text.p : "", text.len), TI_OK);
+    ck_assert_int_eq(ti_json_quote_json(&got, text.p ? text.p : "", text.len), TI_OK);
+    ck_assert_uint_eq(got.len, want.len);
+    ck_assert_int_eq(memcmp(got.p, want.p, want.len + 1), 0);
+  }
+  ti_buf_free(&text);
+  ti_buf_free(&want);
+  ti_buf_free(&got);
+}
+END_TEST
+
 START_TEST(test_index_canonical_containers) {
   static const char doc[] = "{\"a\":{\"b\":[1,\"x\\ny\"],\"c\":{}},\"d\": [2],"
                             "\"e\":[\"\\/\"],\"f\":{\"\\u0041\":[]},\"g\":[ ],\"h\":[3 ]}";
@@ -1321,6 +1354,7 @@ static Suite *json_suite(void) {
   tcase_add_loop_test(tc, test_sweep_dense, 0, N(sweep));
   tcase_add_test(tc, test_bogus_spans);
   tcase_add_test(tc, test_index_jumps);
+  tcase_add_test(tc, test_quote_json);
   tcase_add_test(tc, test_index_canonical_containers);
   tcase_add_test(tc, test_index_add);
   tcase_add_test(tc, test_index_line);

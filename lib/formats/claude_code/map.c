@@ -209,8 +209,9 @@ static int seen_check(cc_seen *s, const ti_jv *v, int *rc) {
 }
 
 typedef struct cc_call_tmp {
-  const char *id, *name, *args;
-  size_t id_n, name_n, args_n;
+  const char *id, *name;
+  size_t id_n, name_n;
+  ti_jv args; /* canonical compact: the input's bytes, or written so */
 } call_tmp;
 
 /* The one input string a tool result's text is (tool_content would only
@@ -319,8 +320,8 @@ static int build_assistant(cc_mapper *m, cc_group *gr, const ti_jv *text_jv, cal
     rc = text_jv ? ti_emit_msg_content_jv(m->ctx, text_jv)
                  : ti_emit_msg_content(m->ctx, gr->text, gr->text_n);
   for (size_t i = 0; i < gr->ncalls && !rc; i++)
-    rc = ti_emit_msg_tool_call(m->ctx, calls[i].id, calls[i].id_n, calls[i].name,
-                               calls[i].name_n, calls[i].args, calls[i].args_n);
+    rc = ti_emit_msg_tool_call_jv(m->ctx, calls[i].id, calls[i].id_n, calls[i].name,
+                                  calls[i].name_n, &calls[i].args);
   if (!rc && reasoning) rc = ti_emit_msg_reasoning(m->ctx, gr->thinking ? gr->thinking : "",
                                                   gr->thinking_n);
   if (!rc) rc = ti_emit_msg_end(m->ctx, out);
@@ -402,15 +403,15 @@ int cc_map_group(cc_mapper *m, cc_stream *s, int32_t g) {
         if (!c->name) c->name = "", c->name_n = 0;
         ti_buf_reset(args);
         if (!rc && (input.flags & TI_JV_CANONICAL) && input.type == TI_JSON_OBJECT) {
-          c->args = input.p; /* compact already: the file's bytes, alive for the trace */
-          c->args_n = input.n;
+          c->args = input; /* compact already: the file's bytes, alive for the trace */
         } else {
           if (!rc && input.type != TI_JSON_INVALID) rc = ti_json_write_compact(&input, args);
           else if (!rc) rc = ti_buf_puts(args, "{}");
           if (!rc) {
-            c->args = cc_strndup(m->arena, args->p ? args->p : "", args->len);
-            c->args_n = args->len;
-            if (!c->args) rc = TI_ERR_NOMEM;
+            c->args = (ti_jv){.type = input.type != TI_JSON_INVALID ? input.type : TI_JSON_OBJECT,
+                              .flags = TI_JV_CANONICAL, .n = args->len};
+            c->args.p = cc_strndup(m->arena, args->p ? args->p : "", args->len);
+            if (!c->args.p) rc = TI_ERR_NOMEM;
           }
         }
         if (!rc) ncalls++;

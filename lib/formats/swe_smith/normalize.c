@@ -78,15 +78,11 @@ static int emit_calls(ss_parser *p, ti_plugin_ctx *ctx, const ti_jv *calls) {
     ti_buf args_buf = {0};
     if (args.type == TI_JSON_STRING) {
       rc = ti_json_str(&args, &args_buf, &as, &an);
-    } else if (args.type == TI_JSON_OBJECT || args.type == TI_JSON_ARRAY) {
-      rc = ti_json_write_compact(&args, &args_buf);
-      as = args_buf.p;
-      an = args_buf.len;
-    } else {
-      as = "{}";
-      an = 2;
+      if (rc == TI_OK) rc = ti_emit_msg_tool_call(ctx, is, in, ns, nn, as, an);
+    } else { /* an object or array as its compact JSON; anything else "{}" */
+      int ok = args.type == TI_JSON_OBJECT || args.type == TI_JSON_ARRAY;
+      rc = ti_emit_msg_tool_call_jv(ctx, is, in, ns, nn, ok ? &args : NULL);
     }
-    if (rc == TI_OK) rc = ti_emit_msg_tool_call(ctx, is, in, ns, nn, as, an);
     ti_buf_free(&args_buf);
   }
   return rc;
