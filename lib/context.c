@@ -10,7 +10,7 @@
 #define CTX_BUFS(ctx)                                                                     \
   {&(ctx)->mrole, &(ctx)->mcontent, &(ctx)->mtools, &(ctx)->mtcid, &(ctx)->mname,       \
    &(ctx)->mreason, &(ctx)->scratch, &(ctx)->sid, &(ctx)->sstudent, &(ctx)->smodel,      \
-   &(ctx)->sfile, &(ctx)->smeta}
+   &(ctx)->sfile, &(ctx)->smeta, &(ctx)->cspans}
 
 /* A context is recycled from trace to trace (its buffers and read buffer
  * keep their capacity), which spares the allocator and the kernel a round

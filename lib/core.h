@@ -169,11 +169,12 @@ void ti_log_ref(ti_log *l);
 void ti_log_unref(ti_log *l);
 /* Intern a finished message given its canonical JSON and fields; returns
  * the node (new or existing), NULL on NOMEM. *is_new set accordingly.
- * The JSON comes in three pieces: tmpl->json holds json[0, split) and then
- * json[split + mid_n, json_len), and `mid` (mid_n bytes, may be NULL when
- * 0) goes between them, so the content is copied once, into the log. */
+ * The JSON comes in pieces: tmpl->json holds json[0, split) and then
+ * json[split + mid_n, json_len), and the nmid pieces `mid` (mid_n bytes in
+ * all; at most TI_EMIT_MAX_SPANS) go between them, so the content is
+ * copied once, into the log. */
 const ti_message *ti_log_intern3(ti_log *l, const ti_message *tmpl, size_t split,
-                                 const char *mid, size_t mid_n, int *is_new);
+                                 const ti_span *mid, size_t nmid, int *is_new);
 /* The same, but `mid` (the content value) lies in input b: a new message
  * points to it rather than copying it, and the log keeps b alive. */
 const ti_message *ti_log_intern_ext(ti_log *l, const ti_message *tmpl, size_t split,
@@ -296,6 +297,8 @@ struct ti_plugin_ctx {
   ti_buf mrole, mcontent, mtools, mtcid, mname, mreason;
   const char *cref; /* content JSON not in mcontent: the plugin's bytes  */
   size_t cref_n;    /* (valid until ti_emit_msg_end), or NULL            */
+  ti_buf cspans;    /* ti_emit_msg_content_spans: its pieces (ti_span[]) */
+  size_t ncspans;   /* 0: none */
   int has_tcid, has_name, has_reason;
   ti_buf scratch;
   /* state under construction */

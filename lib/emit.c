@@ -57,6 +57,7 @@ TI_API int ti_emit_msg_begin(ti_plugin_ctx *ctx, const char *role) {
   ctx->has_tcid = ctx->has_name = ctx->has_reason = 0;
   ctx->cref = NULL;
   ctx->cref_n = 0;
+  ctx->ncspans = 0;
   ctx->in_msg = 1;
   return ti_buf_puts(&ctx->mrole, role);
 }
@@ -66,6 +67,7 @@ TI_API int ti_emit_msg_content(ti_plugin_ctx *ctx, const char *s, size_t len) {
   ti_buf_reset(&ctx->mcontent);
   ctx->mb.content_kind = TI_CONTENT_TEXT;
   ctx->cref = NULL;
+  ctx->ncspans = 0;
   return ti_buf_append(&ctx->mcontent, s ? s : "", len);
 }
 
@@ -94,6 +96,7 @@ static int canonical_literal(const char *p, size_t n) {
 
 TI_API int ti_emit_msg_content_jv(ti_plugin_ctx *ctx, const ti_jv *v) {
   if (!ctx || !ctx->in_msg || !v) return TI_ERR_MISUSE;
+  ctx->ncspans = 0;
   if (v->type == TI_JSON_ARRAY && v->p && v->n >= 2) { /* content parts */
     ti_buf_reset(&ctx->mcontent);
     ctx->mb.content_kind = TI_CONTENT_PARTS;
@@ -121,6 +124,7 @@ TI_API int ti_emit_msg_content_jv(ti_plugin_ctx *ctx, const ti_jv *v) {
 
 TI_API int ti_emit_msg_content_json(ti_plugin_ctx *ctx, const char *json, size_t len) {
   if (!ctx || !ctx->in_msg || !json) return TI_ERR_MISUSE;
+  ctx->ncspans = 0;
   ti_jv v;
   if (ti_json_parse(json, len, ctx->it->max_depth, &v, NULL)) return TI_ERR_INVALID;
   if (v.type == TI_JSON_STRING) { /* a plain string is text content */
@@ -135,6 +139,27 @@ TI_API int ti_emit_msg_content_json(ti_plugin_ctx *ctx, const char *json, size_t
   ti_buf_reset(&ctx->mcontent);
   ctx->mb.content_kind = TI_CONTENT_PARTS;
   return ti_json_write_compact(&v, &ctx->mcontent);
+}
+
+TI_API int ti_emit_msg_content_spans(ti_plugin_ctx *ctx, const ti_span *pieces, size_t n) {
+  if (!ctx || !ctx->in_msg || (!pieces && n)) return TI_ERR_MISUSE;
+  if (n > TI_EMIT_MAX_SPANS) return TI_ERR_LIMIT;
+  const char *first = NULL, *last = NULL;
+  for (size_t i = 0; i < n; i++) {
+    if (!pieces[i].p && pieces[i].n) return TI_ERR_INVALID;
+    if (!pieces[i].n) continue;
+    if (!first) first = pieces[i].p;
+    last = pieces[i].p + pieces[i].n - 1;
+  }
+  if (!first || *first != '[' || *last != ']' || (first == last)) return TI_ERR_INVALID;
+  ti_buf_reset(&ctx->cspans);
+  int rc = ti_buf_append(&ctx->cspans, pieces, n * sizeof *pieces);
+  if (rc) return rc;
+  ti_buf_reset(&ctx->mcontent);
+  ctx->mb.content_kind = TI_CONTENT_PARTS;
+  ctx->cref = NULL;
+  ctx->ncspans = n;
+  return TI_OK;
 }
 
 /* Tool calls are written straight into their JSON (mtools holds the
@@ -212,13 +237,16 @@ TI_API int ti_emit_msg_reasoning(ti_plugin_ctx *ctx, const char *s, size_t len) 
 
 /* Canonical JSON of the message under construction: into ctx->scratch,
  * except content JSON that already exists as bytes (a referenced literal,
- * or the parts in mcontent): that is left out of scratch, to go between
- * scratch[0, content_json_off) and the rest; *mid, *mid_n say what. */
-static int build_message_json(ti_plugin_ctx *ctx, const char **mid, size_t *mid_n) {
+ * the parts in mcontent, or the plugin's pieces): that is left out of
+ * scratch, to go between scratch[0, content_json_off) and the rest; *mid
+ * (*nmid pieces, `one` when a single one) and *mid_n say what. */
+static int build_message_json(ti_plugin_ctx *ctx, const ti_span **mid, size_t *nmid,
+                              size_t *mid_n, ti_span *one) {
   ti_buf *b = &ctx->scratch;
   ti_message *m = &ctx->mb;
   ti_buf_reset(b);
-  *mid = NULL;
+  *mid = one;
+  *nmid = 0;
   *mid_n = 0;
   static const char *const known[] = {"{\"role\":\"assistant\",\"content\":",
                                       "{\"role\":\"tool\",\"content\":",
@@ -240,16 +268,20 @@ static int build_message_json(ti_plugin_ctx *ctx, const char **mid, size_t *mid_
   m->content_json_off = b->len;
   if (rc) return rc;
   if (ctx->cref) { /* text or parts from ti_emit_msg_content_jv */
-    *mid = ctx->cref;
-    *mid_n = ctx->cref_n;
+    *one = (ti_span){ctx->cref, ctx->cref_n};
+    *nmid = 1;
+  } else if (ctx->ncspans) { /* parts from ti_emit_msg_content_spans */
+    *mid = (const ti_span *)(const void *)ctx->cspans.p;
+    *nmid = ctx->ncspans;
   } else if (m->content_kind == TI_CONTENT_TEXT) {
     rc = ti_buf_json_string(b, ctx->mcontent.p ? ctx->mcontent.p : "", ctx->mcontent.len);
   } else if (m->content_kind == TI_CONTENT_PARTS) {
-    *mid = ctx->mcontent.p ? ctx->mcontent.p : "";
-    *mid_n = ctx->mcontent.len;
+    *one = (ti_span){ctx->mcontent.p ? ctx->mcontent.p : "", ctx->mcontent.len};
+    *nmid = 1;
   } else {
     rc = ti_buf_puts(b, "null");
   }
+  for (size_t i = 0; i < *nmid; i++) *mid_n += (*mid)[i].n;
   m->content_json_len = b->len - m->content_json_off + *mid_n;
   if (!rc && m->ntools) {
     rc = ti_buf_puts(b, ",\"tool_calls\":");
@@ -279,9 +311,10 @@ TI_API int ti_emit_msg_end(ti_plugin_ctx *ctx, const ti_message **out) {
   if (!ctx || !out || !ctx->in_msg) return TI_ERR_MISUSE;
   ctx->in_msg = 0;
   ti_message *m = &ctx->mb;
-  const char *mid;
-  size_t mid_n;
-  int rc = build_message_json(ctx, &mid, &mid_n);
+  const ti_span *mid;
+  ti_span one;
+  size_t nmid, mid_n;
+  int rc = build_message_json(ctx, &mid, &nmid, &mid_n, &one);
   if (rc == TI_OK) {
     m->role = ctx->mrole.p;
     m->json = ctx->scratch.p;
@@ -294,11 +327,11 @@ TI_API int ti_emit_msg_end(ti_plugin_ctx *ctx, const ti_message **out) {
     /* Content read from a mapped file is not copied: the message points to
      * it, and its log keeps the mapping. Small contents are copied all the
      * same: that costs less than a reference kept apart. */
-    ti_blob *blob = mid && mid_n >= TI_EXT_MIN ? ti_input_blob(&ctx->in, mid, mid_n) : NULL;
+    ti_blob *blob = nmid == 1 && mid_n >= TI_EXT_MIN ? ti_input_blob(&ctx->in, mid->p, mid_n) : NULL;
     if (blob)
-      *out = ti_log_intern_ext(ctx->log, m, m->content_json_off, mid, mid_n, blob, &is_new);
+      *out = ti_log_intern_ext(ctx->log, m, m->content_json_off, mid->p, mid_n, blob, &is_new);
     else
-      *out = ti_log_intern3(ctx->log, m, m->content_json_off, mid, mid_n, &is_new);
+      *out = ti_log_intern3(ctx->log, m, m->content_json_off, mid, nmid, &is_new);
     if (!*out) rc = TI_ERR_NOMEM;
     else if (is_new) ctx->it->n_messages++;
   }

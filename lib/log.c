@@ -248,25 +248,24 @@ static int grow_buckets(ti_log *l) {
 /* Identity is the whole canonical JSON (memcmp on a hash match), but the
  * hash only samples it: length, head and tail. Identical messages hash
  * alike; a big tool output is not read an extra time just to be interned.
- * The JSON comes in three pieces (a, mid, b): a message's content is
- * copied once, from the plugin's bytes into the log. */
+ * The JSON comes in pieces (the head, the content's pieces, the rest): a
+ * message's content is copied once, from the plugin's bytes into the log. */
 #define TI_HASH_SPAN 128
 
 typedef struct pieces {
-  const char *p[3];
-  size_t n[3];
-  size_t total;
+  const ti_span *s;
+  size_t n, total;
 } pieces;
 
 /* Copy bytes [off, off + n) of the concatenation into dst. */
 static void gather(const pieces *pc, size_t off, size_t n, char *dst) {
-  for (int i = 0; i < 3 && n; i++) {
-    if (off >= pc->n[i]) {
-      off -= pc->n[i];
+  for (size_t i = 0; i < pc->n && n; i++) {
+    if (off >= pc->s[i].n) {
+      off -= pc->s[i].n;
       continue;
     }
-    size_t k = pc->n[i] - off < n ? pc->n[i] - off : n;
-    memcpy(dst, pc->p[i] + off, k);
+    size_t k = pc->s[i].n - off < n ? pc->s[i].n - off : n;
+    memcpy(dst, pc->s[i].p + off, k);
     dst += k;
     n -= k;
     off = 0;
@@ -285,23 +284,28 @@ static uint64_t message_hash(const pieces *pc) {
   return ti_hash(tmp, TI_HASH_SPAN) * 31 + ti_hash(tmp + TI_HASH_SPAN, TI_HASH_SPAN) + n;
 }
 
-/* The pieces of an interned message's JSON. */
-static pieces message_pieces(const ti_message *m) {
-  if (!m->ext) return (pieces){{m->json, NULL, NULL}, {m->json_len, 0, 0}, m->json_len};
+/* The pieces of an interned message's JSON, in sp[3]. */
+static pieces message_pieces(const ti_message *m, ti_span sp[3]) {
+  if (!m->ext) {
+    sp[0] = (ti_span){m->json, m->json_len};
+    return (pieces){sp, 1, m->json_len};
+  }
   size_t a = m->content_json_off, c = m->content_json_len;
-  return (pieces){{m->json, m->ext, m->json + a}, {a, c, m->json_len - a - c}, m->json_len};
+  sp[0] = (ti_span){m->json, a};
+  sp[1] = (ti_span){m->ext, c};
+  sp[2] = (ti_span){m->json + a, m->json_len - a - c};
+  return (pieces){sp, 3, m->json_len};
 }
 
 /* Same bytes in two piece lists of the same total length. */
 static int pieces_eq(const pieces *x, const pieces *y) {
-  int i = 0, j = 0;
-  size_t oi = 0, oj = 0;
+  size_t i = 0, j = 0, oi = 0, oj = 0;
   for (;;) {
-    while (i < 3 && oi == x->n[i]) i++, oi = 0;
-    while (j < 3 && oj == y->n[j]) j++, oj = 0;
-    if (i == 3 || j == 3) return i == 3 && j == 3;
-    size_t k = x->n[i] - oi < y->n[j] - oj ? x->n[i] - oi : y->n[j] - oj;
-    if (memcmp(x->p[i] + oi, y->p[j] + oj, k)) return 0;
+    while (i < x->n && oi == x->s[i].n) i++, oi = 0;
+    while (j < y->n && oj == y->s[j].n) j++, oj = 0;
+    if (i == x->n || j == y->n) return i == x->n && j == y->n;
+    size_t k = x->s[i].n - oi < y->s[j].n - oj ? x->s[i].n - oi : y->s[j].n - oj;
+    if (memcmp(x->s[i].p + oi, y->s[j].p + oj, k)) return 0;
     oi += k;
     oj += k;
   }
@@ -316,15 +320,16 @@ static const char *role_dup(ti_arena *a, const char *r) {
   return arena_strndup(a, r, strlen(r));
 }
 
-/* With `ext`, pc->p[1] (the content value) lies in the input the log
- * keeps alive: a new message points to it instead of a copy. */
+/* With `ext`, pc->s[1] (the content value; three pieces) lies in the
+ * input the log keeps alive: a new message points to it, not a copy. */
 static const ti_message *intern(ti_log *l, const ti_message *t, const pieces *pc, int ext,
                                 int *is_new) {
   uint64_t h = message_hash(pc);
   size_t k = (size_t)(h & (l->nbuckets - 1));
   for (ti_message *m = l->buckets[k]; m; m = m->hnext) {
     if (m->hash != h || m->json_len != pc->total) continue;
-    pieces mp = message_pieces(m);
+    ti_span sp[3];
+    pieces mp = message_pieces(m, sp);
     if (pieces_eq(pc, &mp)) {
       *is_new = 0;
       return m;
@@ -337,13 +342,13 @@ static const ti_message *intern(ti_log *l, const ti_message *t, const pieces *pc
   if (!m) return NULL;
   *m = *t;
   m->hash = h;
-  size_t stored = ext ? pc->total - pc->n[1] : pc->total;
+  size_t stored = ext ? pc->total - pc->s[1].n : pc->total;
   char *json = ti_arena_alloc(a, stored + 1);
   if (!json) return NULL;
   if (ext) {
-    memcpy(json, pc->p[0], pc->n[0]);
-    memcpy(json + pc->n[0], pc->p[2], pc->n[2]);
-    m->ext = pc->p[1];
+    memcpy(json, pc->s[0].p, pc->s[0].n);
+    memcpy(json + pc->s[0].n, pc->s[2].p, pc->s[2].n);
+    m->ext = pc->s[1].p;
   } else {
     gather(pc, 0, pc->total, json);
     m->ext = NULL;
@@ -368,17 +373,26 @@ static const ti_message *intern(ti_log *l, const ti_message *t, const pieces *pc
   return m;
 }
 
-const ti_message *ti_log_intern3(ti_log *l, const ti_message *t, size_t split, const char *mid,
-                                 size_t mid_n, int *is_new) {
-  size_t rest = t->json_len - mid_n - split;
-  pieces pc = {{t->json, mid, t->json + split}, {split, mid_n, rest}, t->json_len};
+const ti_message *ti_log_intern3(ti_log *l, const ti_message *t, size_t split,
+                                 const ti_span *mid, size_t nmid, int *is_new) {
+  ti_span sp[TI_EMIT_MAX_SPANS + 2];
+  if (nmid > TI_EMIT_MAX_SPANS) return NULL;
+  size_t k = 0, mid_n = 0;
+  sp[k++] = (ti_span){t->json, split};
+  for (size_t i = 0; i < nmid; i++) {
+    sp[k++] = mid[i];
+    mid_n += mid[i].n;
+  }
+  sp[k++] = (ti_span){t->json + split, t->json_len - mid_n - split};
+  pieces pc = {sp, k, t->json_len};
   return intern(l, t, &pc, 0, is_new);
 }
 
 const ti_message *ti_log_intern_ext(ti_log *l, const ti_message *t, size_t split,
                                     const char *mid, size_t mid_n, ti_blob *b, int *is_new) {
   size_t rest = t->json_len - mid_n - split;
-  pieces pc = {{t->json, mid, t->json + split}, {split, mid_n, rest}, t->json_len};
+  ti_span sp[3] = {{t->json, split}, {mid, mid_n}, {t->json + split, rest}};
+  pieces pc = {sp, 3, t->json_len};
   if (split != t->content_json_off || mid_n != t->content_json_len || hold_blob(l, b))
     return intern(l, t, &pc, 0, is_new); /* not the content value, or no room: copy */
   return intern(l, t, &pc, 1, is_new);

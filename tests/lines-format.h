@@ -14,6 +14,8 @@
  *   M {json}        metadata members for the next A line (ti_emit_meta_members_jv
  *                   on the object parsed); N {json}: the same, taken as compact
  *                   canonical JSON (TI_JV_CANONICAL), not parsed
+ *   Y a|b|c         user content parts given in pieces, split at each '|'
+ *                   (ti_emit_msg_content_spans; refused: reported, skipped)
  *   X reason        a malformed record (reported, skipped)
  *   F reason        a fatal error for this input
  * Probe: 100 when the input starts with "#traj". */
@@ -196,6 +198,26 @@ static int lines_next(void *parser, ti_plugin_ctx *ctx) {
       if (!rc) rc = ti_emit_msg_end(ctx, &m);
       if (!rc) rc = ti_emit_push(ctx, m);
       break;
+    case 'Y': {
+      ti_span sp[TI_EMIT_MAX_SPANS + 8];
+      size_t np = 0;
+      const char *q = rest, *e = rest + rn;
+      while (np < sizeof sp / sizeof *sp) {
+        const char *bar = memchr(q, '|', (size_t)(e - q));
+        sp[np++] = (ti_span){q, (size_t)((bar ? bar : e) - q)};
+        if (!bar) break;
+        q = bar + 1;
+      }
+      rc = ti_emit_msg_begin(ctx, "user");
+      if (!rc) rc = ti_emit_msg_content_spans(ctx, sp, np);
+      if (rc == TI_ERR_INVALID || rc == TI_ERR_LIMIT) {
+        rc = ti_report(ctx, rc, r.line, r.offset, "bad Y line");
+        break;
+      }
+      if (!rc) rc = ti_emit_msg_end(ctx, &m);
+      if (!rc) rc = ti_emit_push(ctx, m);
+      break;
+    }
     case 'M':
     case 'N':
       ti_buf_reset(&calls->meta);

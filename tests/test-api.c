@@ -306,8 +306,6 @@ START_TEST(content_from_json_text) {
 }
 END_TEST
 
-/* Metadata members from an object: a parsed one is written member by
- * member in compact canonical form; a canonical one is spliced as is. */
 /* Tool-call arguments given as a JSON value come out as the compact
  * canonical text of that value, exactly as if given as that text. */
 START_TEST(tool_call_arguments_from_json_values) {
@@ -353,6 +351,36 @@ START_TEST(tool_call_arguments_from_json_values) {
 }
 END_TEST
 
+/* Content parts in pieces (ti_emit_msg_content_spans) make the same
+ * message as the same JSON in one; too many pieces, or pieces that are
+ * not an array, are refused. */
+START_TEST(content_parts_from_pieces) {
+  static const char in[] = "#traj y\n"
+                           "Y [{\"type\":\"text\",\"text\":\"he|llo\"}|,{\"type\":\"text\",\"text\":\"|\"}||]\n"
+                           "Q [{\"type\":\"text\",\"text\":\"hello\"},{\"type\":\"text\",\"text\":\"\"}]\n"
+                           "Y {\"not\":\"an array\"}\n"
+                           "Y [|||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||||]\n"
+                           "Y [||]\n"
+                           "A ok\n";
+  ti_iter *it = open_text(in, sizeof in - 1);
+  const ti_state *s;
+  ck_assert_int_eq(ti_next(&s, it), TI_OK);
+  ck_assert_uint_eq(ti_state_message_count(s), 3);
+  ck_assert_str_eq(ti_message_json(ti_state_message(s, 0), NULL),
+                   "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"hello\"},"
+                   "{\"type\":\"text\",\"text\":\"\"}]}");
+  ck_assert_ptr_eq(ti_state_message(s, 0), ti_state_message(s, 1)); /* one node */
+  size_t cl;
+  const char *cj = ti_message_content_json(ti_state_message(s, 2), &cl);
+  ck_assert_uint_eq(cl, 2);
+  ck_assert_int_eq(memcmp(cj, "[]", 2), 0);
+  ck_assert_uint_eq(ti_stat(it, "skipped"), 2); /* not an array; 65 pieces */
+  ti_free(it);
+}
+END_TEST
+
+/* Metadata members from an object: a parsed one is written member by
+ * member in compact canonical form; a canonical one is spliced as is. */
 START_TEST(metadata_members_from_objects) {
   static const char in[] = "#traj m\n"
                            "M { \"a\" : [1, 2], \"b\": \"x\\u0041\", \"c\\u0064\": {} }\n"
@@ -1054,6 +1082,7 @@ int main(void) {
   tcase_add_test(tc, tool_call_arguments_from_json_values);
   tcase_add_test(tc, metadata_members_from_objects);
   tcase_add_test(tc, content_from_json_text);
+  tcase_add_test(tc, content_parts_from_pieces);
   tcase_add_test(tc, dup_outlives_iterator);
   tcase_add_test(tc, mapped_file_contents_outlive_iterator);
   tcase_add_test(tc, mapped_after_probe_window);

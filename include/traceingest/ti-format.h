@@ -325,6 +325,21 @@ TI_API int ti_emit_msg_content(ti_plugin_ctx *ctx, const char *s, size_t len);
  * into its own buffer). The bytes are copied once, by ti_emit_msg_end:
  * v's bytes must stay unchanged until then. Other types: TI_ERR_INVALID. */
 TI_API int ti_emit_msg_content_jv(ti_plugin_ctx *ctx, const ti_jv *v);
+/* n bytes at p (not NUL-terminated). */
+typedef struct ti_span {
+  const char *p;
+  size_t n;
+} ti_span;
+#define TI_EMIT_MAX_SPANS 64
+/* Content parts given in pieces: the n pieces (at most TI_EMIT_MAX_SPANS)
+ * put end to end must be compact canonical JSON of the parts array, as
+ * ti_emit_msg_content_jv takes with TI_JV_CANONICAL. A big value, such as
+ * an image's base64 data, can then be a piece of its own, pointing into
+ * the input, rather than copied into one buffer with the rest: the bytes
+ * are copied once, by ti_emit_msg_end, and must stay unchanged until then
+ * (the array itself is copied by this call). TI_ERR_INVALID when the
+ * pieces do not start with '[' and end with ']'. */
+TI_API int ti_emit_msg_content_spans(ti_plugin_ctx *ctx, const ti_span *pieces, size_t n);
 /* Content as a JSON value (an array of parts); must be valid JSON; it is
  * stored in canonical compact form. */
 TI_API int ti_emit_msg_content_json(ti_plugin_ctx *ctx, const char *json, size_t len);

@@ -254,6 +254,7 @@ typedef struct cc_seen {
   size_t n, cap;
 } cc_seen;
 
+#define CC_MAX_HOLES ((TI_EMIT_MAX_SPANS - 1) / 2)
 typedef struct cc_mapper {
   ti_plugin_ctx *ctx;
   cc_arena *arena;
@@ -269,6 +270,14 @@ typedef struct cc_mapper {
   cc_seen texts, thinks, ids;
   struct cc_call_tmp *calls;
   size_t capcalls;
+  /* base64 image data left out of b1 (at byte `at`): a piece of its own
+   * for ti_emit_msg_content_spans, not copied into b1 first */
+  struct cc_hole {
+    size_t at;
+    const char *p;
+    size_t n;
+  } holes[CC_MAX_HOLES];
+  size_t nholes;
 } cc_mapper;
 
 /* Start a new epoch (after ti_emit_trajectory): builds the root. */

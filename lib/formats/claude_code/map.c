@@ -88,9 +88,11 @@ static int append_raw_or_decoded(const ti_jv *v, ti_buf *out) {
   return rc;
 }
 
+/* Image data shorter than this is copied into the parts with the rest. */
+#define CC_HOLE_MIN 256
+
 static int image_part(cc_mapper *m, const ti_jv *block, ti_buf *out) {
   ti_jv src, st, mt, data, url;
-  (void)m;
   if (ti_json_get(block, "source", &src) && ti_json_get(&src, "type", &st)) {
     if (TI_JSON_STR_IS(&st, "base64") && ti_json_get(&src, "data", &data) &&
         data.type == TI_JSON_STRING) {
@@ -98,7 +100,10 @@ static int image_part(cc_mapper *m, const ti_jv *block, ti_buf *out) {
       if (!rc && ti_json_get(&src, "media_type", &mt) && mt.type == TI_JSON_STRING)
         rc = append_raw_or_decoded(&mt, out);
       if (!rc) rc = ti_buf_puts(out, ";base64,");
-      if (!rc) rc = append_raw_or_decoded(&data, out);
+      if (!rc && !(data.flags & TI_JV_ESCAPES) && data.n - 2 >= CC_HOLE_MIN &&
+          m->nholes < CC_MAX_HOLES) /* the input's bytes, as they are */
+        m->holes[m->nholes++] = (struct cc_hole){out->len, data.p + 1, data.n - 2};
+      else if (!rc) rc = append_raw_or_decoded(&data, out);
       if (!rc) rc = ti_buf_puts(out, "\"}}");
       return rc;
     }
@@ -137,6 +142,7 @@ int cc_map_pending(cc_mapper *m, cc_stream *s, cc_pnode *p, const ti_message **o
   const ti_jv *single = (!media && n == 1 && m->tmp[0]->kind == CC_P_TEXT) ? &m->tmp[0]->v : NULL;
   ti_buf *b = &m->b1;
   ti_buf_reset(b);
+  m->nholes = 0;
   size_t need = 64;
   for (size_t i = 0; i < n && !single; i++) need += m->tmp[i]->v.n + 96;
   int rc = single ? TI_OK : ti_buf_reserve(b, need); /* one allocation, no regrowth copies */
@@ -171,7 +177,17 @@ int cc_map_pending(cc_mapper *m, cc_stream *s, cc_pnode *p, const ti_message **o
   if (!rc) rc = ti_emit_msg_begin(m->ctx, "user");
   if (!rc) {
     if (single) rc = ti_emit_msg_content_jv(m->ctx, single);
-    else if (media) { /* compact canonical JSON written above */
+    else if (media && m->nholes) { /* b1 around the image data left in the input */
+      ti_span sp[TI_EMIT_MAX_SPANS];
+      size_t ns = 0, prev = 0;
+      for (size_t i = 0; i < m->nholes; i++) {
+        sp[ns++] = (ti_span){b->p + prev, m->holes[i].at - prev};
+        sp[ns++] = (ti_span){m->holes[i].p, m->holes[i].n};
+        prev = m->holes[i].at;
+      }
+      sp[ns++] = (ti_span){b->p + prev, b->len - prev};
+      rc = ti_emit_msg_content_spans(m->ctx, sp, ns);
+    } else if (media) { /* compact canonical JSON written above */
       ti_jv parts = {.p = b->p, .n = b->len, .type = TI_JSON_ARRAY, .flags = TI_JV_CANONICAL};
       rc = ti_emit_msg_content_jv(m->ctx, &parts);
     }
