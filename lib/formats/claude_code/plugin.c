@@ -387,6 +387,20 @@ static int emit_group(cc_parser *p, cc_traj *t, int32_t g) {
   return rc;
 }
 
+/* The next turn's records were read long before (a big session is well
+ * out of the cache by then): ask for their first bytes while this turn is
+ * emitted. */
+static void prefetch_rec(const cc_rec *r) {
+  if (r->root.p) __builtin_prefetch(r->root.p);
+  if (r->message.p) __builtin_prefetch(r->message.p);
+  if (r->content.p) __builtin_prefetch(r->content.p);
+}
+
+static void prefetch_group(cc_stream *s, int32_t g) {
+  const cc_group *gr = &s->groups[g];
+  for (int32_t f = gr->first; f >= 0; f = s->nodes[f].next_frag) prefetch_rec(rec_of(s, f));
+}
+
 static int next(void *parser, ti_plugin_ctx *ctx) {
   cc_parser *p = parser;
   int rc;
@@ -425,6 +439,7 @@ static int next(void *parser, ti_plugin_ctx *ctx) {
         if (rc) return rc;
         continue;
       }
+      if (t->pos < t->ngroups) prefetch_group(t->st, t->groups[t->pos]);
       rc = emit_group(p, t, g);
       if (rc) {
         p->phase = -2;
