@@ -165,20 +165,33 @@ TI_API int ti_emit_msg_content_spans(ti_plugin_ctx *ctx, const ti_span *pieces, 
 /* Tool calls are written straight into their JSON (mtools holds the
  * members of the tool_calls array); the decoded fields are made again from
  * it only if an accessor asks (ti_message_tool_call). */
-TI_API int ti_emit_msg_tool_call(ti_plugin_ctx *ctx, const char *id, size_t id_len,
-                                 const char *name, size_t name_len, const char *arguments,
-                                 size_t args_len) {
-  if (!ctx || !ctx->in_msg || (!id && id_len) || (!name && name_len)) return TI_ERR_MISUSE;
+/* A tool call's JSON up to its arguments string, into mtools. */
+static int tool_call_head(ti_plugin_ctx *ctx, const char *id, size_t id_len, const char *name,
+                          size_t name_len) {
   ti_buf *b = &ctx->mtools;
   int rc = ti_buf_puts(b, ctx->mb.ntools ? ",{\"id\":" : "{\"id\":");
   if (!rc) rc = ti_buf_json_string(b, id ? id : "", id_len);
   if (!rc) rc = ti_buf_puts(b, ",\"type\":\"function\",\"function\":{\"name\":");
   if (!rc) rc = ti_buf_json_string(b, name ? name : "", name_len);
   if (!rc) rc = ti_buf_puts(b, ",\"arguments\":");
-  if (!rc) rc = arguments ? ti_buf_json_string(b, arguments, args_len) : ti_buf_puts(b, "\"{}\"");
-  if (!rc) rc = ti_buf_puts(b, "}}");
+  return rc;
+}
+
+/* ... and after it (rc: how the arguments went). */
+static int tool_call_end(ti_plugin_ctx *ctx, int rc) {
+  if (!rc) rc = ti_buf_puts(&ctx->mtools, "}}");
   if (!rc) ctx->mb.ntools++;
   return rc;
+}
+
+TI_API int ti_emit_msg_tool_call(ti_plugin_ctx *ctx, const char *id, size_t id_len,
+                                 const char *name, size_t name_len, const char *arguments,
+                                 size_t args_len) {
+  if (!ctx || !ctx->in_msg || (!id && id_len) || (!name && name_len)) return TI_ERR_MISUSE;
+  ti_buf *b = &ctx->mtools;
+  int rc = tool_call_head(ctx, id, id_len, name, name_len);
+  if (!rc) rc = arguments ? ti_buf_json_string(b, arguments, args_len) : ti_buf_puts(b, "\"{}\"");
+  return tool_call_end(ctx, rc);
 }
 
 /* The same with the arguments as a JSON value: canonical bytes (a
@@ -190,11 +203,7 @@ TI_API int ti_emit_msg_tool_call_jv(ti_plugin_ctx *ctx, const char *id, size_t i
   if (!ctx || !ctx->in_msg || (!id && id_len) || (!name && name_len)) return TI_ERR_MISUSE;
   if (args && args->type != TI_JSON_INVALID && (!args->p || args->n == 0)) return TI_ERR_INVALID;
   ti_buf *b = &ctx->mtools;
-  int rc = ti_buf_puts(b, ctx->mb.ntools ? ",{\"id\":" : "{\"id\":");
-  if (!rc) rc = ti_buf_json_string(b, id ? id : "", id_len);
-  if (!rc) rc = ti_buf_puts(b, ",\"type\":\"function\",\"function\":{\"name\":");
-  if (!rc) rc = ti_buf_json_string(b, name ? name : "", name_len);
-  if (!rc) rc = ti_buf_puts(b, ",\"arguments\":");
+  int rc = tool_call_head(ctx, id, id_len, name, name_len);
   if (rc) return rc;
   if (!args || args->type == TI_JSON_INVALID) {
     rc = ti_buf_puts(b, "\"{}\"");
@@ -207,9 +216,7 @@ TI_API int ti_emit_msg_tool_call_jv(ti_plugin_ctx *ctx, const char *id, size_t i
     rc = ti_json_write_compact(args, t);
     if (!rc) rc = ti_json_quote_json(b, t->p, t->len);
   }
-  if (!rc) rc = ti_buf_puts(b, "}}");
-  if (!rc) ctx->mb.ntools++;
-  return rc;
+  return tool_call_end(ctx, rc);
 }
 
 TI_API int ti_emit_msg_tool_call_id(ti_plugin_ctx *ctx, const char *s, size_t len) {

@@ -285,6 +285,14 @@ END_TEST
 
 /* Content given as JSON text: an array is stored compact, a string is text
  * content, null is no content, anything invalid is refused. */
+/* The iterator's next state, which must have n messages before its action. */
+static const ti_state *next_with(ti_iter *it, size_t n) {
+  const ti_state *s;
+  ck_assert_int_eq(ti_next(&s, it), TI_OK);
+  ck_assert_uint_eq(ti_state_message_count(s), n);
+  return s;
+}
+
 START_TEST(content_from_json_text) {
   static const char in[] = "#traj q\n"
                            "Q [ {\"type\" : \"text\", \"text\": \"a\\u0062\"} ]\n"
@@ -293,9 +301,7 @@ START_TEST(content_from_json_text) {
                            "Q [1,\n"
                            "A ok\n";
   ti_iter *it = open_text(in, sizeof in - 1);
-  const ti_state *s;
-  ck_assert_int_eq(ti_next(&s, it), TI_OK);
-  ck_assert_uint_eq(ti_state_message_count(s), 3);
+  const ti_state *s = next_with(it, 3);
   ck_assert_str_eq(ti_message_json(ti_state_message(s, 0), NULL),
                    "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"ab\"}]}");
   ck_assert_str_eq(ti_message_content(ti_state_message(s, 1), NULL), "plain \"text\"");
@@ -363,9 +369,7 @@ START_TEST(content_parts_from_pieces) {
                            "Y [||]\n"
                            "A ok\n";
   ti_iter *it = open_text(in, sizeof in - 1);
-  const ti_state *s;
-  ck_assert_int_eq(ti_next(&s, it), TI_OK);
-  ck_assert_uint_eq(ti_state_message_count(s), 3);
+  const ti_state *s = next_with(it, 3);
   ck_assert_str_eq(ti_message_json(ti_state_message(s, 0), NULL),
                    "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"hello\"},"
                    "{\"type\":\"text\",\"text\":\"\"}]}");
