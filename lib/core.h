@@ -44,9 +44,7 @@ void ti_arena_free(ti_arena *a);
  * ti_mem_alloc / ti_mem_realloc / ti_mem_free use them. ti_huge_alloc
  * returns NULL (nothing done) where they are off; ti_huge_free and
  * ti_huge_realloc return 0 when the block is not theirs to handle. */
-#ifndef TI_HUGE_MIN
 #define TI_HUGE_MIN ((size_t)2 << 20)
-#endif
 void *ti_huge_alloc(size_t n);
 int ti_huge_free(void *p);
 int ti_huge_realloc(void *p, size_t n, void **out);

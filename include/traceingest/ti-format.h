@@ -338,7 +338,8 @@ typedef struct ti_span {
  * the input, rather than copied into one buffer with the rest: the bytes
  * are copied once, by ti_emit_msg_end, and must stay unchanged until then
  * (the array itself is copied by this call). TI_ERR_INVALID when the
- * pieces do not start with '[' and end with ']'. */
+ * pieces do not start with '[' and end with ']', TI_ERR_LIMIT for more than
+ * TI_EMIT_MAX_SPANS pieces, TI_ERR_MISUSE outside a message. */
 TI_API int ti_emit_msg_content_spans(ti_plugin_ctx *ctx, const ti_span *pieces, size_t n);
 /* Content as a JSON value (an array of parts); must be valid JSON; it is
  * stored in canonical compact form. */
