@@ -260,7 +260,7 @@ typedef struct cc_mapper {
   cc_arena *arena;
   const cc_opts *opts;
   cc_hnode *root;   /* the system message (or NULL) for this epoch */
-  ti_buf b1, b2, b3;
+  ti_buf b1, b2;
   cc_pnode **tmp;
   size_t ntmp, captmp;
   int32_t *stk;

@@ -227,7 +227,7 @@ static int seen_check(cc_seen *s, const ti_jv *v, int *rc) {
 typedef struct cc_call_tmp {
   const char *id, *name;
   size_t id_n, name_n;
-  ti_jv args; /* canonical compact: the input's bytes, or written so */
+  ti_jv args; /* the tool_use input (invalid when absent) */
 } call_tmp;
 
 /* The one input string a tool result's text is (tool_content would only
@@ -349,7 +349,7 @@ int cc_map_group(cc_mapper *m, cc_stream *s, int32_t g) {
   if (gr->epoch == s->epoch) return TI_OK;
   cc_seen *texts = &m->texts, *thinks = &m->thinks, *ids = &m->ids;
   texts->n = thinks->n = ids->n = 0;
-  ti_buf *text = &m->b1, *think = &m->b2, *args = &m->b3;
+  ti_buf *text = &m->b1, *think = &m->b2;
   ti_buf_reset(text);
   ti_buf_reset(think);
   size_t ncalls = 0;
@@ -417,19 +417,9 @@ int cc_map_group(cc_mapper *m, cc_stream *s, int32_t g) {
         rc = cc_str(m->arena, &id, &c->id, &c->id_n);
         if (!rc && name.type != TI_JSON_INVALID) rc = cc_str(m->arena, &name, &c->name, &c->name_n);
         if (!c->name) c->name = "", c->name_n = 0;
-        ti_buf_reset(args);
-        if (!rc && (input.flags & TI_JV_CANONICAL) && input.type == TI_JSON_OBJECT) {
-          c->args = input; /* compact already: the file's bytes, alive for the trace */
-        } else {
-          if (!rc && input.type != TI_JSON_INVALID) rc = ti_json_write_compact(&input, args);
-          else if (!rc) rc = ti_buf_puts(args, "{}");
-          if (!rc) {
-            c->args = (ti_jv){.type = input.type != TI_JSON_INVALID ? input.type : TI_JSON_OBJECT,
-                              .flags = TI_JV_CANONICAL, .n = args->len};
-            c->args.p = cc_strndup(m->arena, args->p ? args->p : "", args->len);
-            if (!c->args.p) rc = TI_ERR_NOMEM;
-          }
-        }
+        /* the input as it is: the emitter quotes canonical bytes directly,
+         * writes any other value compact first, and makes "{}" of none */
+        c->args = input;
         if (!rc) ncalls++;
       }
     }
@@ -577,7 +567,6 @@ int cc_map_state(cc_mapper *m, cc_stream *s, int32_t i, cc_node **out, cc_node *
 void cc_mapper_free(cc_mapper *m) {
   ti_buf_free(&m->b1);
   ti_buf_free(&m->b2);
-  ti_buf_free(&m->b3);
   ti_mem_free(m->tmp);
   ti_mem_free(m->stk);
   ti_mem_free(m->texts.v);

@@ -390,10 +390,15 @@ static int emit_group(cc_parser *p, cc_traj *t, int32_t g) {
 /* The next turn's records were read long before (a big session is well
  * out of the cache by then): ask for their first bytes while this turn is
  * emitted. */
+#if defined(__GNUC__) || defined(__clang__)
+#define CC_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define CC_PREFETCH(p) ((void)(p))
+#endif
 static void prefetch_rec(const cc_rec *r) {
-  if (r->root.p) __builtin_prefetch(r->root.p);
-  if (r->message.p) __builtin_prefetch(r->message.p);
-  if (r->content.p) __builtin_prefetch(r->content.p);
+  if (r->root.p) CC_PREFETCH(r->root.p);
+  if (r->message.p) CC_PREFETCH(r->message.p);
+  if (r->content.p) CC_PREFETCH(r->content.p);
 }
 
 static void prefetch_group(cc_stream *s, int32_t g) {
