@@ -4,7 +4,7 @@
 
 usage: python3 bench/run.py [--mb N] [--cache DIR] [--build DIR] [--rounds N]
                             [--shared DIR] [--only LIST] [--json FILE]
-                            [--perf N] [CACHE_DIR]
+                            [--perf N] [--no-settle] [CACHE_DIR]
 
   --mb N        corpus size (make_corpus.py --mb N), default 256
   --cache DIR   where corpora are cached (DIR/mbN/), default /tmp/ti-bench
@@ -20,6 +20,7 @@ usage: python3 bench/run.py [--mb N] [--cache DIR] [--build DIR] [--rounds N]
   --json FILE   also write every measurement as JSON
   --perf N      after the table, `perf record` traceingest once per input and
                 print its N hottest functions (self time), if perf is installed
+  --no-settle   time the files in the page cache as they are (see below)
 
 What it runs, per input (all read the same bytes; stdout goes to /dev/null):
   traceingest   BUILD/tools/traceingest --delta PATH          (the library CLI)
@@ -33,6 +34,14 @@ What it runs, per input (all read the same bytes; stdout goes to /dev/null):
   read          reading the bytes and nothing else (Claude Code only): read(2)
                 in 1 MiB blocks, newlines counted; BUILD/bench/e2e/read-floor
                 if built, else compiled here into the cache with cc -O2
+
+Before anything runs, every input file is settled in the page cache: dropped
+from it (posix_fadvise DONTNEED) and read back from the disk in 4 KiB reads,
+as Python's buffered files read. The kernel's readahead then fills the cache
+with large folios, as it does for any file read from disk, where a file just
+written (a corpus just built) sits in 4 KiB pages that cost every reader
+about 1/3 more kernel time (docs/performance.md, "The page cache").
+--no-settle leaves the cache as it is.
 
 It builds nothing else. Times are wall clock and CPU (user+sys) of each child
 (os.wait4); peak RSS comes from /usr/bin/time -f %M around the child. The table shows the best of the
@@ -108,7 +117,7 @@ def die(msg):
 
 def parse_args(argv):
     a = {"mb": 256, "cache": "/tmp/ti-bench", "build": os.path.join(ROOT, "build"),
-         "rounds": 3, "json": None, "only": None, "perf": 0,
+         "rounds": 3, "json": None, "only": None, "perf": 0, "settle": True,
          "shared": os.path.join(os.path.dirname(ROOT), "shared", "bench")}
     i = 0
     while i < len(argv):
@@ -116,6 +125,10 @@ def parse_args(argv):
         if k in ("-h", "--help"):
             print(__doc__)
             sys.exit(0)
+        if k == "--no-settle":
+            a["settle"] = False
+            i += 1
+            continue
         if k.startswith("--") and k[2:] in a:
             if i + 1 >= len(argv):
                 die(f"{k} needs a value")
@@ -152,6 +165,27 @@ def build_corpus(a):
                    stdout=sys.stderr)
     os.rename(tmp, out)
     return out
+
+
+def settle(paths):
+    """Drop each file from the page cache and read it back in 4 KiB reads:
+    the cache then holds what reading the file from disk leaves (large folios
+    from readahead), whoever wrote it and however. Returns (files, bytes)."""
+    os.sync()  # dirty pages (a corpus just built) cannot be dropped
+    files = nbytes = 0
+    for path in walk(paths, exts=("",)):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            while True:
+                n = len(os.read(fd, 4096))
+                if not n:
+                    break
+                nbytes += n
+        finally:
+            os.close(fd)
+        files += 1
+    return files, nbytes
 
 
 def half_session(corpus, cache, mb):
@@ -347,6 +381,14 @@ def main(argv):
     mach["simdjson"] = sj_how
     mach["read"] = rd_how
     mach["rss_floor_kb"] = run([ti, "--version"])[2]
+    if a["settle"]:
+        t0 = time.time()
+        nf, nb = settle(sorted({path for _, path, _, _ in inputs}))
+        mach["page_cache"] = (f"settled: {nf} files dropped and read back in 4 KiB reads "
+                              f"({nb / MB:.0f} MB, {time.time() - t0:.1f} s)")
+    else:
+        mach["page_cache"] = "as found (--no-settle)"
+    print(f"# page cache: {mach['page_cache']}", file=sys.stderr, flush=True)
     mach["load_before"] = "%.2f %.2f %.2f" % os.getloadavg()
     print(f"# {mach.get('Model name', '?')}, {mach['cores']} cores, {mach['date']}, "
           f"python {mach['python']}, load {mach['load_before']}", file=sys.stderr, flush=True)
@@ -463,7 +505,7 @@ def report(a, mach, inputs, res, checks, bad):
       f"simdjson reference: {mach['simdjson']}; read reference: {mach['read']}")
     w(f"- Corpus: make_corpus.py --mb {a['mb']} in {a['cache']}/mb{a['mb']}; {a['rounds']} "
       f"rounds in alternation; load average (1, 5, 15 min) before {mach['load_before']}, "
-      f"after {mach['load_after']}")
+      f"after {mach['load_after']}; page cache {mach.get('page_cache', '?')}")
     w("")
     w("MB = 2^20 bytes of input. MB/s from the best wall time of the rounds (median in "
       "brackets) and from the best CPU (user+sys) time; sys = kernel share of that CPU time "
