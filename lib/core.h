@@ -209,7 +209,8 @@ struct ti_state {
    * decodes it once on the message, the export copies its JSON */
   int student_is_action;
   uint64_t first_line, last_line;
-  ti_buf json; /* export buffer */
+  ti_buf json;      /* export buffer */
+  uint32_t json_for; /* the flags + 1 of the text in `json`; 0: none */
 };
 #define TI_NOSTR ((size_t)-1)
 const char *ti_state_str(const ti_state *s, size_t off);

@@ -5,59 +5,93 @@
 
 #include "core.h"
 
-static int put_key(ti_buf *b, const char *key) { return ti_buf_puts(b, key); }
+/* Room for n more bytes and the NUL that every ti_buf call keeps. A
+ * fixed buffer (caller memory, ti_state_json_into) must never grow: each
+ * step checks for its worst case first and gives TI_ERR_LIMIT. */
+#define ROOM(n)                                                                        \
+  do {                                                                                 \
+    if (fixed && (n) >= b->cap - b->len) return TI_ERR_LIMIT;                           \
+  } while (0)
+/* A JSON string of n bytes takes at most 6n + 2 (every byte as \u00XX);
+ * the encoder keeps some slack on top while it works (json/encode.c). */
+#define STR_ROOM(n) ROOM((n) > (SIZE_MAX - 64) / 6 ? SIZE_MAX - 1 : 6 * (n) + 64)
 
-static int put_opt_str(ti_buf *b, const char *s) {
-  return s ? ti_buf_json_string(b, s, strlen(s)) : ti_buf_puts(b, "null");
+static int put_str(ti_buf *b, const char *s, size_t n, int fixed) {
+  STR_ROOM(n);
+  return ti_buf_json_string(b, s, n) ? TI_ERR_NOMEM : TI_OK;
 }
 
-static int render(ti_buf *b, const ti_state *s, uint32_t flags) {
-  ti_buf_reset(b);
+static int put_opt_str(ti_buf *b, const char *s, int fixed) {
+  if (s) return put_str(b, s, strlen(s), fixed);
+  ROOM(4);
+  return ti_buf_puts(b, "null") ? TI_ERR_NOMEM : TI_OK;
+}
+
+static int put_lit(ti_buf *b, const char *lit, int fixed) {
+  ROOM(strlen(lit));
+  return ti_buf_puts(b, lit) ? TI_ERR_NOMEM : TI_OK;
+}
+
+static int put_u64(ti_buf *b, uint64_t v, int fixed) {
+  ROOM(20);
+  return ti_buf_u64(b, v) ? TI_ERR_NOMEM : TI_OK;
+}
+
+/* Render s after b's current contents. fixed: b is caller memory of b->cap
+ * bytes; TI_ERR_LIMIT when the text may not fit (b->len then undefined).
+ * Otherwise TI_OK or TI_ERR_NOMEM. */
+static int render(ti_buf *b, const ti_state *s, uint32_t flags, int fixed) {
   const char *id = ti_state_str(s, s->id);
-  int rc = put_key(b, "{\"state_id\":");
-  if (!rc) rc = ti_buf_json_string(b, id, strlen(id));
-  if (!rc) rc = put_key(b, ",\"messages\":[");
+  int rc = put_lit(b, "{\"state_id\":", fixed);
+  if (!rc) rc = put_str(b, id, strlen(id), fixed);
+  if (!rc) rc = put_lit(b, ",\"messages\":[", fixed);
+  if (rc) return rc;
   size_t from = (flags & TI_JSON_DELTA) ? s->offset : 0;
   /* Reserve once for the messages: splicing is then plain copies. */
   size_t need = 0;
   for (size_t i = from; i < s->count; i++) need += s->spine->v[i]->json_len + 1;
-  if (!rc) rc = ti_buf_reserve(b, need + s->action->json_len + s->student_len + 256);
-  for (size_t i = from; i < s->count && !rc; i++) {
+  ROOM(need + s->action->json_len + 16);
+  if (!fixed && ti_buf_reserve(b, need + s->action->json_len + s->student_len + 256))
+    return TI_ERR_NOMEM;
+  for (size_t i = from; i < s->count; i++) {
     const ti_message *m = s->spine->v[i];
     if (i > from) b->p[b->len++] = ',';
     b->len = (size_t)(ti_msg_put(b->p + b->len, m) - b->p);
   }
-  if (!rc) rc = put_key(b, "],\"action\":");
-  if (!rc) rc = ti_buf_reserve(b, s->action->json_len);
-  if (!rc) {
-    b->len = (size_t)(ti_msg_put(b->p + b->len, s->action) - b->p);
-    b->p[b->len] = '\0';
-  }
-  if (!rc) rc = put_key(b, ",\"student_action\":");
-  if (!rc && s->student_is_action) /* the action's text content, already JSON */
+  memcpy(b->p + b->len, "],\"action\":", 11);
+  b->len += 11;
+  b->len = (size_t)(ti_msg_put(b->p + b->len, s->action) - b->p);
+  b->p[b->len] = '\0';
+  rc = put_lit(b, ",\"student_action\":", fixed);
+  if (!rc && s->student_is_action) { /* the action's text content, already JSON */
+    ROOM(s->action->content_json_len);
     rc = ti_buf_append(b, ti_msg_content(s->action), s->action->content_json_len);
-  else if (!rc)
-    rc = ti_buf_json_string(b, ti_state_str(s, s->student), s->student_len);
-  if (!rc && (flags & TI_JSON_DELTA)) {
-    rc = ti_buf_puts(b, ",\"messages_offset\":");
-    if (!rc) rc = ti_buf_u64(b, s->offset);
+  } else if (!rc) {
+    rc = put_str(b, ti_state_str(s, s->student), s->student_len, fixed);
   }
-  if (!rc) rc = put_key(b, ",\"trajectory_id\":");
-  if (!rc) rc = put_opt_str(b, ti_state_str(s, s->traj));
-  if (!rc) rc = put_key(b, ",\"format\":");
-  if (!rc) rc = put_opt_str(b, ti_state_str(s, s->format));
-  if (!rc) rc = put_key(b, ",\"source_model\":");
-  if (!rc) rc = put_opt_str(b, ti_state_str(s, s->model));
-  if (!rc) rc = put_key(b, ",\"file\":");
-  if (!rc) rc = put_opt_str(b, ti_state_str(s, s->file));
-  if (!rc) rc = ti_buf_puts(b, ",\"first_line\":");
-  if (!rc) rc = ti_buf_u64(b, s->first_line);
-  if (!rc) rc = ti_buf_puts(b, ",\"last_line\":");
-  if (!rc) rc = ti_buf_u64(b, s->last_line);
-  if (!rc) rc = ti_buf_puts(b, ",\"metadata\":");
-  if (!rc) rc = ti_buf_append(b, ti_state_str(s, s->meta), s->meta_len);
-  if (!rc) rc = ti_buf_puts(b, "}");
-  return rc ? TI_ERR_NOMEM : TI_OK;
+  if (!rc && (flags & TI_JSON_DELTA)) {
+    rc = put_lit(b, ",\"messages_offset\":", fixed);
+    if (!rc) rc = put_u64(b, s->offset, fixed);
+  }
+  if (!rc) rc = put_lit(b, ",\"trajectory_id\":", fixed);
+  if (!rc) rc = put_opt_str(b, ti_state_str(s, s->traj), fixed);
+  if (!rc) rc = put_lit(b, ",\"format\":", fixed);
+  if (!rc) rc = put_opt_str(b, ti_state_str(s, s->format), fixed);
+  if (!rc) rc = put_lit(b, ",\"source_model\":", fixed);
+  if (!rc) rc = put_opt_str(b, ti_state_str(s, s->model), fixed);
+  if (!rc) rc = put_lit(b, ",\"file\":", fixed);
+  if (!rc) rc = put_opt_str(b, ti_state_str(s, s->file), fixed);
+  if (!rc) rc = put_lit(b, ",\"first_line\":", fixed);
+  if (!rc) rc = put_u64(b, s->first_line, fixed);
+  if (!rc) rc = put_lit(b, ",\"last_line\":", fixed);
+  if (!rc) rc = put_u64(b, s->last_line, fixed);
+  if (!rc) rc = put_lit(b, ",\"metadata\":", fixed);
+  if (!rc) {
+    ROOM(s->meta_len + 1);
+    rc = ti_buf_append(b, ti_state_str(s, s->meta), s->meta_len) ? TI_ERR_NOMEM : TI_OK;
+  }
+  if (!rc) rc = put_lit(b, "}", fixed);
+  return rc;
 }
 
 static int check(const ti_state *s, uint32_t flags) {
@@ -71,9 +105,14 @@ TI_API int ti_state_json(const char **out, size_t *len, const ti_state *s, uint3
   *out = NULL;
   int rc = check(s, flags);
   if (rc) return rc;
-  ti_buf *b = (ti_buf *)&s->json; /* export scratch owned by the state */
-  rc = render(b, s, flags);
-  if (rc) return rc;
+  ti_state *ms = (ti_state *)s; /* the export scratch is the state's own */
+  ti_buf *b = &ms->json;
+  if (ms->json_for != flags + 1) {
+    ms->json_for = 0;
+    ti_buf_reset(b);
+    if ((rc = render(b, s, flags, 0)) != TI_OK) return rc;
+    ms->json_for = flags + 1;
+  }
   *out = b->p;
   if (len) *len = b->len;
   return TI_OK;
@@ -85,13 +124,39 @@ TI_API int ti_state_dup_json(char **out, size_t *len, const ti_state *s, uint32_
   int rc = check(s, flags);
   if (rc) return rc;
   ti_buf b = {0};
-  rc = render(&b, s, flags);
+  rc = render(&b, s, flags, 0);
   if (rc) {
     ti_buf_free(&b);
     return rc;
   }
   *out = b.p;
   if (len) *len = b.len;
+  return TI_OK;
+}
+
+TI_API int ti_state_json_into(char *buf, size_t cap, size_t *len, const ti_state *s,
+                              uint32_t flags) {
+  if (!len || (!buf && cap)) return TI_ERR_INVALID;
+  *len = 0;
+  int rc = check(s, flags);
+  if (rc) return rc;
+  if (cap > 1) {
+    /* One byte is kept for the NUL the buffer calls write, and not counted. */
+    ti_buf b = {buf, 0, cap};
+    rc = render(&b, s, flags, 1);
+    if (rc == TI_OK) {
+      *len = b.len;
+      return TI_OK;
+    }
+    if (rc != TI_ERR_LIMIT) return rc;
+  }
+  /* It may not fit: the checks allow for the worst case of every string.
+   * Render into the state's scratch to know; ti_state_json then returns
+   * that text without rendering it again. */
+  const char *t;
+  if ((rc = ti_state_json(&t, len, s, flags)) != TI_OK) return rc;
+  if (*len > cap) return TI_ERR_LIMIT;
+  memcpy(buf, t, *len);
   return TI_OK;
 }
 

@@ -484,6 +484,7 @@ static int deliver(ti_iter *it, ti_par *p, ti_event *e, const ti_state **out) {
     ti_buf strs = p->hand.strs, json = p->hand.json;
     p->hand = e->st;
     p->hand.json = json; /* one export buffer for every state */
+    p->hand.json_for = 0;
     if (strs.cap > TI_KEEP_STRS) ti_buf_free(&strs);
     e->st.strs = strs;
     e->st.log = NULL;

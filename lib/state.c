@@ -21,6 +21,7 @@ void ti_state_clear(ti_state *s) {
   s->student_len = s->meta_len = 0;
   s->student_is_action = 0;
   s->first_line = s->last_line = 0;
+  s->json_for = 0;
 }
 
 void ti_state_release(ti_state *s) {
@@ -79,6 +80,7 @@ TI_API int ti_state_dup(ti_state **out, const ti_state *s) {
   *d = *s;
   d->owned = 1;
   ti_buf_init(&d->json);
+  d->json_for = 0;
   ti_buf_init(&d->strs);
   if (ti_buf_append(&d->strs, s->strs.p, s->strs.len)) {
     ti_mem_free(d);

@@ -66,6 +66,68 @@ static char *drain(ti_iter *it, uint32_t flags, int *status, size_t *nstates) {
   return b.p;
 }
 
+/* ---- ti_state_json_into ------------------------------------------------------ */
+/* Every buffer size from 0 to past the text: the whole text or TI_ERR_LIMIT
+ * with the size it needs, never a byte past `cap`; strings that need
+ * escapes (control bytes take 6 bytes each) under the worst-case checks. */
+START_TEST(json_into_caller_memory) {
+  static const char in[] = "#traj tj\x01\n"
+                           "S sys \"q\" \\\\ \x01\x02\n"
+                           "U user\ttab \xc3\xa9 \x1f\x1f\x1f\n"
+                           "A step \x01 one\n"
+                           "U more\n"
+                           "A two\n";
+  ti_iter *it = open_text(in, sizeof in - 1);
+  const ti_state *s;
+  size_t states = 0;
+  static char buf[4096];
+  while (ti_next(&s, it) == TI_OK) {
+    states++;
+    for (uint32_t flags = 0; flags <= TI_JSON_DELTA; flags += TI_JSON_DELTA) {
+      char *ref;
+      size_t rn, len;
+      ck_assert_int_eq(ti_state_dup_json(&ref, &rn, s, flags), TI_OK);
+      ck_assert_uint_lt(rn + 64, sizeof buf);
+      for (size_t cap = 0; cap <= rn + 2; cap++) {
+        memset(buf, '#', sizeof buf);
+        len = 12345;
+        int rc = ti_state_json_into(buf, cap, &len, s, flags);
+        ck_assert_uint_eq(len, rn);
+        if (cap >= rn) {
+          ck_assert_int_eq(rc, TI_OK);
+          ck_assert_int_eq(memcmp(buf, ref, rn), 0);
+        } else {
+          ck_assert_int_eq(rc, TI_ERR_LIMIT);
+        }
+        for (size_t i = cap; i < cap + 64; i++) ck_assert_int_eq(buf[i], '#');
+      }
+      /* the last LIMIT left the text rendered: ti_state_json gives it as is */
+      const char *j1, *j2;
+      ck_assert_int_eq(ti_state_json_into(buf, 1, &len, s, flags), TI_ERR_LIMIT);
+      ck_assert_int_eq(ti_state_json(&j1, &len, s, flags), TI_OK);
+      ck_assert_int_eq(ti_state_json(&j2, &len, s, flags), TI_OK);
+      ck_assert_ptr_eq(j1, j2);
+      ck_assert_uint_eq(len, rn);
+      ck_assert_int_eq(memcmp(j1, ref, rn), 0);
+      ck_assert_int_eq(ti_state_json_into(NULL, 0, &len, s, flags), TI_ERR_LIMIT);
+      ck_assert_uint_eq(len, rn);
+      ti_string_free(ref);
+    }
+    size_t len;
+    const char *j;
+    ck_assert_int_eq(ti_state_json(&j, &len, s, 0), TI_OK);
+    ck_assert_ptr_nonnull(strstr(j, "\"trajectory_id\":\"tj\\u0001\""));
+    ck_assert_int_eq(ti_state_json_into(buf, sizeof buf, NULL, s, 0), TI_ERR_INVALID);
+    ck_assert_int_eq(ti_state_json_into(NULL, 8, &len, s, 0), TI_ERR_INVALID);
+    ck_assert_int_eq(ti_state_json_into(buf, sizeof buf, &len, s, 0x80), TI_ERR_INVALID);
+  }
+  ck_assert_uint_eq(states, 2);
+  size_t len;
+  ck_assert_int_eq(ti_state_json_into(buf, sizeof buf, &len, NULL, 0), TI_ERR_INVALID);
+  ti_free(it);
+}
+END_TEST
+
 /* ---- options ------------------------------------------------------------ */
 START_TEST(options_init_and_size_rules) {
   ti_open_options o;
@@ -1078,6 +1140,7 @@ int main(void) {
   TCase *tc = tcase_create("api");
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, options_init_and_size_rules);
+  tcase_add_test(tc, json_into_caller_memory);
   tcase_add_test(tc, options_invalid_values);
   tcase_add_test(tc, iterate_states);
   tcase_add_test(tc, rewrite_and_delta_offsets);

@@ -17,7 +17,9 @@
  * | const ti_message * from ti_state_message,  | the state | the state stops being valid          |
  * |   ti_state_action                          |           |                                      |
  * | strings from ti_state_* / ti_message_*     | the state | the state stops being valid          |
- * | ti_state_json() output                     | the state | next ti_state_json() on the same     |
+ * | ti_state_json() output                     | the state | next ti_state_json() with other      |
+ * |                                            |           | flags (or ti_state_json_into() that  |
+ * |                                            |           | gives TI_ERR_LIMIT) on the same      |
  * |                                            |           | state, or the state stops being valid|
  * | char * from ti_state_dup_json              | caller    | ti_string_free() (never free())      |
  * | ti_errmsg(), ti_error_file()               | iterator  | next call on that iterator           |
@@ -250,9 +252,23 @@ TI_API const char *ti_message_json(const ti_message *m, size_t *len);
  * "messages_offset" is present. */
 #define TI_JSON_DELTA (1u << 0)
 #define TI_JSON_FLAGS_ALL 0x1u
-/* Borrowed: valid until the next ti_state_json on the same state or until
- * the state stops being valid. Returns TI_OK, TI_ERR_NOMEM, TI_ERR_INVALID. */
+/* Borrowed: valid until the next ti_state_json on the same state with other
+ * flags (the same flags give the same text again, not rendered twice) or
+ * until the state stops being valid. Returns TI_OK, TI_ERR_NOMEM,
+ * TI_ERR_INVALID. */
 TI_API int ti_state_json(const char **out, size_t *len, const ti_state *s, uint32_t flags);
+/* The same text written into caller memory, for a consumer that gathers
+ * many states in one buffer of its own (the CLI writes 256 KiB at a time):
+ * no copy through the library's buffer. When the text fits in `cap` bytes
+ * it is written to buf[0..*len) (not NUL-terminated; buf[*len] may have
+ * been written) and TI_OK is returned. Otherwise TI_ERR_LIMIT, with *len
+ * set to the size the text needs and buf's bytes undefined: the text was
+ * rendered as ti_state_json renders it (replacing that call's earlier
+ * output on this state), and ti_state_json with the same flags now returns
+ * it without rendering it again. Also TI_ERR_NOMEM, TI_ERR_INVALID (len
+ * NULL, buf NULL with cap > 0, a bad state or flags). */
+TI_API int ti_state_json_into(char *buf, size_t cap, size_t *len, const ti_state *s,
+                              uint32_t flags);
 /* Owned copy; release with ti_string_free. */
 TI_API int ti_state_dup_json(char **out, size_t *len, const ti_state *s, uint32_t flags);
 TI_API void ti_string_free(char *p);

@@ -67,6 +67,7 @@ const char *ti_message_name(const ti_message *m);
 const char *ti_message_reasoning(const ti_message *m, size_t *len);
 const char *ti_message_json(const ti_message *m, size_t *len);
 int ti_state_json(const char **out, size_t *len, const ti_state *s, uint32_t flags);
+int ti_state_json_into(char *buf, size_t cap, size_t *len, const ti_state *s, uint32_t flags);
 int ti_state_dup_json(char **out, size_t *len, const ti_state *s, uint32_t flags);
 void ti_string_free(char *p);
 int ti_registry_new(ti_registry **out);

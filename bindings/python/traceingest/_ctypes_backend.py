@@ -77,6 +77,7 @@ _PROTOS = [
     ("ti_state_free", [_P], None),
     ("ti_message_json", [_P, _SZ], c_void_p),
     ("ti_state_json", [POINTER(c_void_p), _SZ, _P, c_uint32], c_int),
+    ("ti_state_json_into", [c_void_p, c_size_t, _SZ, _P, c_uint32], c_int),
     ("ti_state_dup_json", [POINTER(c_void_p), _SZ, _P, c_uint32], c_int),
     ("ti_string_free", [c_void_p], None),
     ("ti_registry_new", [POINTER(_P)], c_int),

@@ -165,6 +165,7 @@ extern "C" {
     pub fn ti_message_json(m: *const ti_message, len: *mut usize) -> *const c_char;
 
     pub fn ti_state_json(out: *mut *const c_char, len: *mut usize, s: *const ti_state, flags: u32) -> c_int;
+    pub fn ti_state_json_into(buf: *mut c_char, cap: usize, len: *mut usize, s: *const ti_state, flags: u32) -> c_int;
     pub fn ti_state_dup_json(out: *mut *mut c_char, len: *mut usize, s: *const ti_state, flags: u32) -> c_int;
     pub fn ti_string_free(p: *mut c_char);
 
