@@ -52,6 +52,22 @@ awk 'BEGIN { pad = sprintf("%2000s", ""); gsub(/ /, "x", pad);
   } }' > "$tmp/big.jsonl"
 check "big session file: over 4 MiB" test "$(wc -c < "$tmp/big.jsonl")" -ge 4194304
 check "big file: mapped and read give the same states" sh -c "'$ti' -d '$tmp/big.jsonl' > '$tmp/m' && '$ti' -d --no-mmap '$tmp/big.jsonl' > '$tmp/r' && cmp -s '$tmp/m' '$tmp/r' && test \$(wc -l < '$tmp/m') -eq 2000"
+# output past the CLI's 256 KiB buffer, with states too big for the room
+# left in it (a 100 KB one, copied) and for half of it (a 300 KB one,
+# written directly): a directory gives the same bytes as its files one by one
+rows=$traces/swe-smith/rows.jsonl
+for n in 100000 300000; do
+  awk -v n=$n 'NR == 1 { s = "x"; while (length(s) < n) s = s s; s = substr(s, 1, n); sub(/Fix it\./, "Fix it. " s); print }' \
+    "$rows" > "$tmp/row$n.jsonl"
+done
+mkdir "$tmp/many"; : > "$tmp/many.want"; i=100
+for part in r r r r r r r r r r r r r r r r r r r r r r r r r r r r r r 100000 r r r r r r r r r r \
+            300000 r 100000 100000 100000 r r r r r r r r r r r r r r r r r r r r 300000 300000 r; do
+  f=$rows; [ "$part" = r ] || f=$tmp/row$part.jsonl
+  i=$((i + 1)); cp "$f" "$tmp/many/p$i.jsonl"; "$ti" -d "$tmp/many/p$i.jsonl" >> "$tmp/many.want"
+done
+check "output over the CLI's buffer: the same bytes as its parts" sh -c "test \$(wc -c < '$tmp/many.want') -gt 1500000 && '$ti' -d '$tmp/many' | cmp - '$tmp/many.want'"
+check "a write error on stdout: exit 1" sh -c "'$ti' '$tmp/many' > /dev/full 2> '$tmp/e'; test \$? -eq 1 && grep -q 'stdout' '$tmp/e'"
 # a mapped file cut short while it is read: a clear message and exit 3
 cut_short() {
   cp "$tmp/big.jsonl" "$tmp/cut.jsonl" && mkfifo "$tmp/fifo" || return 1
