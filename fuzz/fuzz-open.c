@@ -83,6 +83,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     check(ti_state_json(&js, &len, s, 0) == TI_OK, "state json");
     check(strlen(js) == len, "state json length");
     check(ti_state_json(&js, &len, s, TI_JSON_DELTA) == TI_OK, "state json delta");
+    { /* the same text into caller memory, around its exact size */
+      static char into[1 << 16];
+      size_t cap = len + (size % 5) - 2 > sizeof into ? sizeof into : len + (size % 5) - 2, got;
+      char *copy = len < sizeof into ? malloc(len + 1) : NULL;
+      if (copy) memcpy(copy, js, len);
+      int irc = ti_state_json_into(into, cap, &got, s, TI_JSON_DELTA);
+      check(got == len, "json_into length");
+      check(irc == (len <= cap ? TI_OK : TI_ERR_LIMIT), "json_into status");
+      check(irc != TI_OK || !copy || memcmp(into, copy, len) == 0, "json_into text");
+      free(copy);
+    }
     size_t n = ti_state_message_count(s);
     check(ti_state_messages_offset(s) <= n, "messages_offset");
     for (size_t i = 0; i < n; i++) touch_message(ti_state_message(s, i));
