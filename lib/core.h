@@ -251,6 +251,11 @@ void ti_registry_probe_dir(const ti_registry *r, const char *path, int *scores,
                            int *best, int *winner, int *tie);
 
 /* ---- input (input.c) ---------------------------------------------------------- */
+/* Whether the page cache holds a file being read (input.c, file_read). */
+enum { TI_CACHE_UNKNOWN, TI_CACHE_HOT, TI_CACHE_COLD };
+#define TI_COLD_MIN (256 * 1024)
+#define TI_COLD_STEP (16 * 1024)
+
 typedef struct ti_input {
   const char *path; /* borrowed from the trace */
   int is_dir;
@@ -264,6 +269,7 @@ typedef struct ti_input {
   int fd, stream, eof;
   int own_fd;       /* fd opened by the core (files), closed with the input */
   int regular;      /* a regular file: read whole without the record limit */
+  int cache;        /* TI_CACHE_*: whether the page cache holds the file */
   size_t size_hint; /* its size at open */
   char *sbuf;
   size_t spos, send, scap;

@@ -3,6 +3,10 @@
  * every allocation can fail once without a crash or a leak, and large
  * blocks live on huge pages and all go back. */
 #include <check.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,6 +137,62 @@ static int same(const unsigned char *p, size_t n, unsigned seed) {
   return 1;
 }
 
+/* A file the page cache does not hold is read in small steps (so that the
+ * kernel's readahead makes large folios) and gives the same bytes; one it
+ * holds is read as before. Where the cache cannot be dropped (tmpfs, an
+ * old kernel), only the bytes are checked. */
+static size_t resident_pages(const char *path, size_t len) {
+  int fd = open(path, O_RDONLY);
+  ck_assert_int_ge(fd, 0);
+  void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+  close(fd);
+  ck_assert_ptr_ne(p, MAP_FAILED);
+  size_t pg = (size_t)sysconf(_SC_PAGESIZE), n = (len + pg - 1) / pg, in = 0;
+  unsigned char *v = malloc(n);
+  ck_assert_ptr_nonnull(v);
+  ck_assert_int_eq(mincore(p, len, v), 0);
+  for (size_t i = 0; i < n; i++) in += v[i] & 1;
+  free(v);
+  munmap(p, len);
+  return in;
+}
+
+START_TEST(a_file_out_of_the_page_cache_is_read_in_steps) {
+  char path[] = "ti-cold-XXXXXX"; /* in the build dir: /tmp may be tmpfs */
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  size_t len = 3 * TI_COLD_MIN + 123;
+  char *want = malloc(len);
+  ck_assert_ptr_nonnull(want);
+  for (size_t i = 0; i < len; i++) want[i] = (i % 97 == 96) ? '\n' : (char)('a' + i % 26);
+  ck_assert_int_eq(write(fd, want, len), (ssize_t)len);
+  ck_assert_int_eq(fsync(fd), 0);
+  posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+  close(fd);
+  int dropped = resident_pages(path, len) == 0;
+  for (int round = 0; round < 2; round++) {
+    ti_input in;
+    memset(&in, 0, sizeof in);
+    ck_assert_int_eq(ti_input_open_path(&in, path, 0, NULL, 0), TI_OK);
+    const unsigned char *p;
+    size_t n;
+    int eof;
+    ck_assert_int_eq(ti_input_peek_raw(&in, 4096, &p, &n, &eof), TI_OK); /* the probe */
+    ck_assert_int_eq(ti_input_peek_raw(&in, len + 1, &p, &n, &eof), TI_OK);
+    ck_assert_uint_eq(n, len);
+    ck_assert(eof);
+    ck_assert_int_eq(memcmp(p, want, len), 0);
+#if defined(__linux__) && defined(RWF_NOWAIT)
+    if (round == 0 && dropped) ck_assert_int_eq(in.cache, TI_CACHE_COLD);
+    if (round == 1) ck_assert_int_eq(in.cache, TI_CACHE_HOT); /* read just now */
+#endif
+    ti_input_close(&in);
+  }
+  unlink(path);
+  free(want);
+}
+END_TEST
+
 START_TEST(huge_blocks_grow_move_and_go_back) {
   const size_t MB = (size_t)1 << 20;
   int on = huge_on();
@@ -223,6 +283,7 @@ int main(void) {
   tcase_add_test(tc, identical_messages_are_interned);
   tcase_add_test(tc, every_allocation_can_fail);
   tcase_add_test(tc, huge_blocks_grow_move_and_go_back);
+  tcase_add_test(tc, a_file_out_of_the_page_cache_is_read_in_steps);
   tcase_add_test(tc, a_long_trace_returns_its_huge_blocks);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
