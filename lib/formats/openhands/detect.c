@@ -83,28 +83,66 @@ static int has_v1_event(const char *p, const char *end) {
   return 0;
 }
 
+/* Which of the quoted keys below occur anywhere in [p, end): one pass over
+ * the quotes, so that a window holding none of them (every file of another
+ * format) is not searched once per key. */
+enum {
+  K_KIND = 1 << 0,
+  K_SOURCE = 1 << 1,
+  K_HISTORY = 1 << 2,
+  K_ISSUE_TYPE = 1 << 3,
+  K_ISSUE = 1 << 4,
+  K_TRAJECTORY = 1 << 5,
+  K_INSTANCE_ID = 1 << 6
+};
+static unsigned keys_present(const char *p, const char *end) {
+  static const struct {
+    const char *s;
+    size_t n;
+    unsigned bit;
+  } keys[] = {{"kind\"", 5, K_KIND},           {"source\"", 7, K_SOURCE},
+              {"history\"", 8, K_HISTORY},     {"issue_type\"", 11, K_ISSUE_TYPE},
+              {"issue\"", 6, K_ISSUE},         {"trajectory\"", 11, K_TRAJECTORY},
+              {"instance_id\"", 12, K_INSTANCE_ID}};
+  unsigned m = 0;
+  while (p < end && (p = memchr(p, '"', (size_t)(end - p))) != NULL) {
+    p++;
+    if (p >= end)
+      break;
+    char c = *p;
+    if (c != 'k' && c != 's' && c != 'h' && c != 'i' && c != 't')
+      continue;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+      if (keys[i].s[0] == c && (size_t)(end - p) >= keys[i].n &&
+          memcmp(p, keys[i].s, keys[i].n) == 0)
+        m |= keys[i].bit;
+  }
+  return m;
+}
+
 static int sniff(const char *p, const char *end, int at_eof) {
   if ((size_t)(end - p) >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
     p += 3;
   p = skip_ws(p, end);
   if (p >= end || (*p != '{' && *p != '['))
     return TI_PROBE_NONE;
-  if (has_v1_event(p, end))
+  unsigned k = keys_present(p, end);
+  if ((k & K_KIND) && has_v1_event(p, end))
     return 95;
-  if (has_v0_event(p, end))
+  if ((k & K_SOURCE) && has_v0_event(p, end))
     return 90;
   const char *v, *next = p;
-  if ((v = key_value(next, end, "\"history\"", &next)) != NULL && value_is(v, end, "[")) {
+  if ((k & K_HISTORY) && (v = key_value(next, end, "\"history\"", &next)) != NULL &&
+      value_is(v, end, "[")) {
     const char *q = skip_ws(v + 1, end);
     if (q < end && *q == '[')
       return 85; /* OpenDevin eval history of [action, observation] pairs */
   }
   next = p;
-  if (find(p, end, "\"issue_type\"") && key_value(next, end, "\"issue\"", &next))
+  if ((k & K_ISSUE_TYPE) && (k & K_ISSUE) && key_value(next, end, "\"issue\"", &next))
     return 60; /* resolver output: history items are flat dicts */
   /* Envelope keys only: let the window grow. */
-  if (!at_eof && (find(p, end, "\"history\"") || find(p, end, "\"trajectory\"") ||
-                  find(p, end, "\"instance_id\"")))
+  if (!at_eof && (k & (K_HISTORY | K_TRAJECTORY | K_INSTANCE_ID)))
     return TI_PROBE_WEAK;
   return TI_PROBE_NONE;
 }
