@@ -204,10 +204,6 @@ static void read_env(const cc_src *src, const cc_rec *r, env *e) {
   e->request = x->request;
 }
 
-static int meta_jv(ti_plugin_ctx *ctx, const char *key, const ti_jv *v) {
-  return ti_emit_meta_jv(ctx, key, v);
-}
-
 static const char *family_of(const char *m, size_t n, size_t *fn) {
   for (size_t i = 0; i + 6 <= n; i++)
     if (!memcmp(m + i, "claude", 6)) {
@@ -225,6 +221,26 @@ static const char *family_of(const char *m, size_t n, size_t *fn) {
 }
 
 static cc_rec *rec_of(cc_stream *s, int32_t i) { return &s->src->recs[s->nodes[i].rec]; }
+
+/* Metadata members, written as text (emit_meta). Errors are or-ed into rc
+ * and all mean lack of memory. */
+#define M_KEY(b, lit) (rc |= ti_buf_append((b), lit, sizeof(lit) - 1))
+#define M_BOOL(b, v) ((v) ? M_KEY(b, "true") : M_KEY(b, "false"))
+static int m_str(ti_buf *b, const char *s, size_t n) {
+  return s ? ti_buf_json_string(b, s, n) : ti_buf_append(b, "null", 4);
+}
+static int m_jv(ti_buf *b, const ti_jv *v) {
+  if (v->type == TI_JSON_INVALID || !v->p) return ti_buf_append(b, "null", 4);
+  return ti_json_write_compact(v, b);
+}
+static int m_uint(ti_buf *b, uint64_t u) {
+  char tmp[24], *e = tmp + sizeof tmp, *q = e;
+  do {
+    *--q = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  return ti_buf_append(b, q, (size_t)(e - q));
+}
 
 static int emit_meta(cc_parser *p, cc_traj *t, cc_group *gr, const cc_node *before) {
   ti_plugin_ctx *ctx = p->ctx;
@@ -254,71 +270,93 @@ static int emit_meta(cc_parser *p, cc_traj *t, cc_group *gr, const cc_node *befo
   size_t mn = 0;
   int rc = cc_str(&p->arena, &model, &ms, &mn);
   if (!rc && ms) rc = ti_emit_state_model(ctx, ms, mn);
-  size_t fn = 0;
-  const char *fam = ms ? family_of(ms, mn, &fn) : NULL;
-  if (!rc) rc = fam ? ti_emit_meta_str(ctx, "model_family", fam, fn)
-                    : ti_emit_meta_json(ctx, "model_family", "null", 4);
-  if (!rc) rc = ti_emit_meta_str(ctx, "message_id", gr->key, gr->key_n);
-  if (!rc) rc = meta_jv(ctx, "request_id", &e.request);
-  if (!rc) rc = meta_jv(ctx, "usage", &usage);
-  if (!rc) {
-    if (stop.type == TI_JSON_STRING) {
-      rc = meta_jv(ctx, "stop_reason", &stop);
-      if (!rc) rc = ti_emit_meta_bool(ctx, "stop_reason_inferred", 0);
-    } else {
-      const char *inf = gr->ncalls ? "tool_use" : "end_turn";
-      rc = ti_emit_meta_str(ctx, "stop_reason", inf, strlen(inf));
-      if (!rc) rc = ti_emit_meta_bool(ctx, "stop_reason_inferred", 1);
-    }
-  }
-  if (!rc) rc = first->ts ? ti_emit_meta_str(ctx, "timestamp", first->ts, first->ts_n)
-                          : ti_emit_meta_json(ctx, "timestamp", "null", 4);
-  if (!rc) rc = meta_jv(ctx, "version", &e.version);
-  if (!rc) rc = meta_jv(ctx, "cwd", &e.cwd);
-  if (!rc) rc = meta_jv(ctx, "git_branch", &e.branch);
-  if (!rc) rc = meta_jv(ctx, "session_id", &e.session);
-  if (!rc) rc = t->agent ? ti_emit_meta_str(ctx, "agent_id", t->agent, t->agent_n)
-                         : ti_emit_meta_json(ctx, "agent_id", "null", 4);
-  if (!rc) rc = ti_emit_meta_bool(ctx, "is_sidechain", (first->flags & CC_F_SIDECHAIN) != 0);
-  if (!rc) rc = ti_emit_meta_bool(ctx, "on_active_branch", active);
-  if (!rc) rc = ti_emit_meta_int(ctx, "compactions_before", gr->compactions_before);
-  if (!rc) rc = ti_emit_meta_bool(ctx, "had_thinking",
-                                  gr->thinking_n || gr->had_empty_thinking || gr->had_redacted);
-  if (!rc) rc = ti_emit_meta_bool(ctx, "had_empty_thinking",
-                                  !gr->thinking_n && (gr->had_empty_thinking || gr->had_redacted));
-  if (!rc) rc = ti_emit_meta_bool(ctx, "chain_healed", before->healed || (s->nodes[gr->first].flags & CC_N_HEALED));
-  if (!rc) rc = p->opts.system_prompt
-                    ? ti_emit_meta_bool(ctx, "system_prompt_synthetic", p->opts.system_synthetic)
-                    : ti_emit_meta_json(ctx, "system_prompt_synthetic", "null", 4);
-  if (!rc) rc = ti_emit_meta_int(ctx, "records", gr->nfrags);
-  /* is_error results the turn reacts to (those of the previous turn) */
+  if (rc) return rc;
+  /* The members are written here, keys as literals, and handed over as one
+   * canonical object: ~20 per state, a call each cost ~2% of a run. */
   ti_buf *b = &p->b;
   ti_buf_reset(b);
-  if (!rc) rc = ti_buf_puts(b, "[");
-  if (!rc && before->lastg >= 0) {
+  size_t fn = 0;
+  const char *fam = ms ? family_of(ms, mn, &fn) : NULL;
+  M_KEY(b, "{\"model_family\":");
+  rc |= m_str(b, fam, fn);
+  M_KEY(b, ",\"message_id\":");
+  rc |= m_str(b, gr->key, gr->key_n);
+  M_KEY(b, ",\"request_id\":");
+  rc |= m_jv(b, &e.request);
+  M_KEY(b, ",\"usage\":");
+  rc |= m_jv(b, &usage);
+  M_KEY(b, ",\"stop_reason\":");
+  if (stop.type == TI_JSON_STRING) {
+    rc |= m_jv(b, &stop);
+    M_KEY(b, ",\"stop_reason_inferred\":false");
+  } else {
+    if (gr->ncalls) M_KEY(b, "\"tool_use\",\"stop_reason_inferred\":true");
+    else M_KEY(b, "\"end_turn\",\"stop_reason_inferred\":true");
+  }
+  M_KEY(b, ",\"timestamp\":");
+  rc |= m_str(b, first->ts, first->ts_n);
+  M_KEY(b, ",\"version\":");
+  rc |= m_jv(b, &e.version);
+  M_KEY(b, ",\"cwd\":");
+  rc |= m_jv(b, &e.cwd);
+  M_KEY(b, ",\"git_branch\":");
+  rc |= m_jv(b, &e.branch);
+  M_KEY(b, ",\"session_id\":");
+  rc |= m_jv(b, &e.session);
+  M_KEY(b, ",\"agent_id\":");
+  rc |= m_str(b, t->agent, t->agent_n);
+  M_KEY(b, ",\"is_sidechain\":");
+  M_BOOL(b, first->flags & CC_F_SIDECHAIN);
+  M_KEY(b, ",\"on_active_branch\":");
+  M_BOOL(b, active);
+  M_KEY(b, ",\"compactions_before\":");
+  rc |= m_uint(b, gr->compactions_before);
+  M_KEY(b, ",\"had_thinking\":");
+  M_BOOL(b, gr->thinking_n || gr->had_empty_thinking || gr->had_redacted);
+  M_KEY(b, ",\"had_empty_thinking\":");
+  M_BOOL(b, !gr->thinking_n && (gr->had_empty_thinking || gr->had_redacted));
+  M_KEY(b, ",\"chain_healed\":");
+  M_BOOL(b, before->healed || (s->nodes[gr->first].flags & CC_N_HEALED));
+  M_KEY(b, ",\"system_prompt_synthetic\":");
+  if (p->opts.system_prompt) M_BOOL(b, p->opts.system_synthetic);
+  else M_KEY(b, "null");
+  M_KEY(b, ",\"records\":");
+  rc |= m_uint(b, (uint64_t)gr->nfrags);
+  /* is_error results the turn reacts to (those of the previous turn) */
+  M_KEY(b, ",\"tool_errors\":[");
+  if (before->lastg >= 0) {
     cc_group *pg = &s->groups[before->lastg];
     int n = 0;
-    for (size_t i = 0; i < pg->ncalls && !rc; i++) {
+    for (size_t i = 0; i < pg->ncalls; i++) {
       int32_t ri = pg->calls[i].result;
       if (ri < 0 || !s->results[ri].is_error) continue;
-      if (n++) rc = ti_buf_puts(b, ",");
-      if (!rc) rc = ti_buf_json_string(b, pg->calls[i].id, pg->calls[i].id_n);
+      if (n++) M_KEY(b, ",");
+      rc |= m_str(b, pg->calls[i].id, pg->calls[i].id_n);
     }
   }
-  if (!rc) rc = ti_buf_puts(b, "]");
-  if (!rc) rc = ti_emit_meta_json(ctx, "tool_errors", b->p, b->len);
-  if (!rc && t->agent) {
+  M_KEY(b, "]");
+  if (t->agent) {
     cc_src *src = s->src;
-    rc = src->tool_use_id ? ti_emit_meta_str(ctx, "parent_tool_call_id", src->tool_use_id,
-                                             src->tool_use_id_n)
-         : t->link ? ti_emit_meta_str(ctx, "parent_tool_call_id", t->link, t->link_n)
-                   : ti_emit_meta_json(ctx, "parent_tool_call_id", "null", 4);
-    if (!rc && src->agent_type)
-      rc = ti_emit_meta_str(ctx, "agent_type", src->agent_type, src->agent_type_n);
-    if (!rc && src->agent_desc)
-      rc = ti_emit_meta_str(ctx, "agent_description", src->agent_desc, src->agent_desc_n);
+    M_KEY(b, ",\"parent_tool_call_id\":");
+    if (src->tool_use_id) rc |= m_str(b, src->tool_use_id, src->tool_use_id_n);
+    else rc |= m_str(b, t->link, t->link_n);
+    if (src->agent_type) {
+      M_KEY(b, ",\"agent_type\":");
+      rc |= m_str(b, src->agent_type, src->agent_type_n);
+    }
+    if (src->agent_desc) {
+      M_KEY(b, ",\"agent_description\":");
+      rc |= m_str(b, src->agent_desc, src->agent_desc_n);
+    }
   }
-  return rc;
+  M_KEY(b, "}");
+  if (rc) return TI_ERR_NOMEM;
+  ti_jv obj = {0};
+  obj.p = b->p;
+  obj.n = b->len;
+  obj.type = TI_JSON_OBJECT;
+  obj.flags = TI_JV_CANONICAL;
+  return ti_emit_meta_members_jv(ctx, &obj);
 }
 
 /* ---- one state ------------------------------------------------------------------- */
