@@ -49,6 +49,7 @@ void *ti_huge_alloc(size_t n);
 int ti_huge_free(void *p);
 int ti_huge_realloc(void *p, size_t n, void **out);
 size_t ti_huge_live(void); /* blocks now mapped (tests) */
+int ti_huge_on(void);      /* 1 when such blocks are on huge pages (not in sanitizer builds) */
 
 /* ---- messages and the message log (log.c) -------------------------------- */
 typedef struct ti_tool_call {

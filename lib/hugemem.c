@@ -181,7 +181,9 @@ size_t ti_huge_live(void) {
   pthread_mutex_unlock(&huge_lock);
   return n;
 }
+int ti_huge_on(void) { return 1; }
 #else
+int ti_huge_on(void) { return 0; }
 void *ti_huge_alloc(size_t n) { (void)n; return NULL; }
 int ti_huge_free(void *p) { (void)p; return 0; }
 int ti_huge_realloc(void *p, size_t n, void **out) { (void)p, (void)n, (void)out; return 0; }

@@ -384,10 +384,16 @@ TI_API int ti_input_whole(ti_plugin_ctx *ctx, const char **buf, size_t *len) {
      * and chosen by the caller); a pipe at most one byte past the limit. */
     uint64_t lim = in->regular ? SIZE_MAX / 2 : ctx->it->max_record;
     if (in->regular && in->size_hint + 1 > in->scap) {
-      char *nb = ti_mem_realloc(in->sbuf, in->size_hint + 1);
+      size_t cap = in->size_hint + 1;
+      /* For a file of 256 KiB or more, a buffer of 2 MiB at once: a huge
+       * page (hugemem.c) under the kernel's copy and the parse, one TLB
+       * entry instead of hundreds, kept for the files that follow.
+       * claude-projects/: -1% CPU. */
+      if (cap >= TI_COLD_MIN && cap < TI_HUGE_MIN && ti_huge_on()) cap = TI_HUGE_MIN;
+      char *nb = ti_mem_realloc(in->sbuf, cap);
       if (!nb) return ti_fail(ctx, TI_ERR_NOMEM, 0, 0, "out of memory");
       in->sbuf = nb;
-      in->scap = in->size_hint + 1;
+      in->scap = cap;
     }
     int rc = stream_fill(in, lim >= SIZE_MAX / 2 ? SIZE_MAX / 2 : (size_t)lim + 1);
     if (rc) return ti_fail(ctx, rc, 0, in->stream_base + in->send, "read failed");

@@ -5,8 +5,10 @@
 #include <check.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -276,6 +278,46 @@ START_TEST(a_long_trace_returns_its_huge_blocks) {
 }
 END_TEST
 
+/* A Claude Code session of 256 KiB or more is read into a buffer on a huge
+ * page, kept while the trace is read and returned with the iterator. */
+START_TEST(a_big_file_is_read_into_a_huge_page) {
+  int on = huge_on();
+  char path[] = "ti-big-XXXXXX";
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  FILE *f = fdopen(fd, "w");
+  ck_assert_ptr_nonnull(f);
+  for (int i = 0; i < 600; i++) {
+    fprintf(f,
+            "{\"type\":\"user\",\"uuid\":\"u%d\",\"parentUuid\":%s%s%d%s,\"sessionId\":\"s\","
+            "\"message\":{\"role\":\"user\",\"content\":\"q%d %0400d\"}}\n",
+            i, i ? "\"" : "", i ? "a" : "null", i ? i - 1 : 0, i ? "\"" : "", i, i);
+    fprintf(f,
+            "{\"type\":\"assistant\",\"uuid\":\"a%d\",\"parentUuid\":\"u%d\",\"sessionId\":\"s\","
+            "\"message\":{\"id\":\"m%d\",\"role\":\"assistant\",\"model\":\"claude-x\","
+            "\"content\":[{\"type\":\"text\",\"text\":\"r%d\"}]}}\n",
+            i, i, i, i);
+  }
+  ck_assert_int_eq(fclose(f), 0);
+  struct stat st;
+  ck_assert_int_eq(stat(path, &st), 0);
+  ck_assert_int_ge(st.st_size, TI_COLD_MIN);
+  ck_assert_int_lt(st.st_size, TI_HUGE_MIN);
+  ti_iter *it = NULL;
+  ck_assert_int_eq(ti_open(&it, path, NULL), TI_OK);
+  const ti_state *s;
+  int n = 0, rc;
+  while ((rc = ti_next(&s, it)) == TI_OK) {
+    if (n++ == 0 && on) ck_assert_uint_eq(ti_huge_live(), 1); /* the read buffer */
+  }
+  ck_assert_int_eq(rc, TI_DONE);
+  ck_assert_int_eq(n, 600);
+  ti_free(it);
+  ck_assert_uint_eq(ti_huge_live(), 0);
+  unlink(path);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("internal");
   TCase *tc = tcase_create("internal");
@@ -283,6 +325,7 @@ int main(void) {
   tcase_add_test(tc, identical_messages_are_interned);
   tcase_add_test(tc, every_allocation_can_fail);
   tcase_add_test(tc, huge_blocks_grow_move_and_go_back);
+  tcase_add_test(tc, a_big_file_is_read_into_a_huge_page);
   tcase_add_test(tc, a_file_out_of_the_page_cache_is_read_in_steps);
   tcase_add_test(tc, a_long_trace_returns_its_huge_blocks);
   suite_add_tcase(s, tc);
