@@ -319,6 +319,7 @@ struct ti_plugin_ctx {
 typedef struct ti_walk_frame {
   char *dir;
   char **names;
+  unsigned char *types; /* TI_DIRENT_* of each name */
   size_t n, i;
 } ti_walk_frame;
 
@@ -387,7 +388,8 @@ void ti_input_close(ti_input *in);
 /* The blob of a mapped input read whole (ti_input_whole) when [p, p + n)
  * lies in it, made on first use; NULL otherwise or on NOMEM. */
 ti_blob *ti_input_blob(ti_input *in, const char *p, size_t n);
-int ti_list_dir_sorted(const char *dir, char ***names, size_t *n);
+enum { TI_DIRENT_OTHER, TI_DIRENT_REG };
+int ti_list_dir_sorted(const char *dir, char ***names, size_t *n, unsigned char **types);
 int ti_path_is_dir(const char *path);
 /* registry.c: probe with a doubling window up to max_bytes. */
 int ti_probe_input_grow(const ti_registry *r, ti_input *in, const char *hint, uint64_t max_bytes,

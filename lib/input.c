@@ -506,16 +506,24 @@ TI_API void ti_input_release(ti_plugin_ctx *ctx, const char *buf) {
   }
 }
 
-static int cmp_names(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
+typedef struct dir_ent {
+  char *name;
+  unsigned char type;
+} dir_ent;
+
+static int cmp_ents(const void *a, const void *b) {
+  return strcmp(((const dir_ent *)a)->name, ((const dir_ent *)b)->name);
 }
 
 /* Sorted directory listing; names owned by the caller (ti_mem_free each
- * and the array). is_dir from stat (symlinks followed). */
-int ti_list_dir_sorted(const char *dir, char ***names_out, size_t *n_out) {
+ * and the array). types (when asked for, an array as long, also the
+ * caller's): TI_DIRENT_REG for an entry the directory says is a regular
+ * file (no symlink), else TI_DIRENT_OTHER (to be stat'ed). */
+int ti_list_dir_sorted(const char *dir, char ***names_out, size_t *n_out,
+                       unsigned char **types_out) {
   DIR *d = opendir(dir);
   if (!d) return TI_ERR_IO;
-  char **names = NULL;
+  dir_ent *ents = NULL;
   size_t n = 0, cap = 0;
   int rc = TI_OK;
   struct dirent *e;
@@ -523,23 +531,39 @@ int ti_list_dir_sorted(const char *dir, char ***names_out, size_t *n_out) {
     if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
     if (n == cap) {
       size_t nc = cap ? cap * 2 : 32;
-      char **nn = ti_mem_realloc(names, nc * sizeof(*nn));
-      if (!nn) { rc = TI_ERR_NOMEM; break; }
-      names = nn;
+      dir_ent *ne = ti_mem_realloc(ents, nc * sizeof(*ne));
+      if (!ne) { rc = TI_ERR_NOMEM; break; }
+      ents = ne;
       cap = nc;
     }
-    if (!(names[n] = ti_strdup(e->d_name))) { rc = TI_ERR_NOMEM; break; }
+    if (!(ents[n].name = ti_strdup(e->d_name))) { rc = TI_ERR_NOMEM; break; }
+#ifdef DT_REG
+    ents[n].type = e->d_type == DT_REG ? TI_DIRENT_REG : TI_DIRENT_OTHER;
+#else
+    ents[n].type = TI_DIRENT_OTHER;
+#endif
     n++;
   }
   closedir(d);
+  char **names = NULL;
+  unsigned char *types = NULL;
+  if (!rc && n && !(names = ti_mem_alloc(n * sizeof(*names)))) rc = TI_ERR_NOMEM;
+  if (!rc && n && types_out && !(types = ti_mem_alloc(n))) rc = TI_ERR_NOMEM;
   if (rc) {
-    for (size_t i = 0; i < n; i++) ti_mem_free(names[i]);
+    for (size_t i = 0; i < n; i++) ti_mem_free(ents[i].name);
+    ti_mem_free(ents);
     ti_mem_free(names);
     return rc;
   }
-  if (n) qsort(names, n, sizeof(*names), cmp_names);
+  if (n) qsort(ents, n, sizeof(*ents), cmp_ents);
+  for (size_t i = 0; i < n; i++) {
+    names[i] = ents[i].name;
+    if (types) types[i] = ents[i].type;
+  }
+  ti_mem_free(ents);
   *names_out = names;
   *n_out = n;
+  if (types_out) *types_out = types;
   return TI_OK;
 }
 
@@ -554,7 +578,7 @@ TI_API int ti_input_list_dir(ti_plugin_ctx *ctx, const char *path, ti_dir_fn cb,
   if (!full) return TI_ERR_NOMEM;
   char **names = NULL;
   size_t n = 0;
-  int rc = ti_list_dir_sorted(full, &names, &n);
+  int rc = ti_list_dir_sorted(full, &names, &n, NULL);
   ti_buf p = {0};
   for (size_t i = 0; i < n && rc == TI_OK; i++) {
     ti_buf_reset(&p);
