@@ -867,6 +867,52 @@ static void write_file(const char *path, const char *s) {
   fclose(f);
 }
 
+/* Entries the directory lists as regular files are taken without a stat;
+ * a symlink is followed (a file reached through one is a trace of its
+ * own), and one that leads nowhere is reported and skipped. */
+START_TEST(directory_walk_links) {
+  char dir[] = "/tmp/ti-links-XXXXXX";
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  char p[256], q[256];
+  snprintf(p, sizeof p, "%s/f.txt", dir);
+  write_file(p, "#traj f\nU q\nA from-f\n");
+  snprintf(p, sizeof p, "%s/l.txt", dir);
+  ck_assert_int_eq(symlink("f.txt", p), 0);
+  snprintf(p, sizeof p, "%s/m.txt", dir);
+  ck_assert_int_eq(symlink("nowhere.txt", p), 0);
+  snprintf(p, sizeof p, "%s/d", dir);
+  ck_assert_int_eq(mkdir(p, 0700), 0);
+  snprintf(p, sizeof p, "%s/d/g.txt", dir);
+  write_file(p, "#traj g\nU q\nA from-g\n");
+  snprintf(p, sizeof p, "%s/e", dir);
+  ck_assert_int_eq(symlink("d", p), 0); /* a second way into d: walked once */
+  ti_open_options o = opts_with_reg();
+  seen e = {0, 0, 0, ""};
+  o.on_error = record_error;
+  o.on_error_user = &e;
+  ti_iter *it;
+  ck_assert_int_eq(ti_open(&it, dir, &o), TI_OK);
+  const ti_state *s;
+  const char *want[] = {"g:0", "f:0", "f:0"}; /* d/g, f.txt, l.txt */
+  for (int i = 0; i < 3; i++) {
+    ck_assert_int_eq(ti_next(&s, it), TI_OK);
+    ck_assert_str_eq(ti_state_id(s), want[i]);
+  }
+  ck_assert_ptr_nonnull(strstr(ti_state_file(s), "l.txt"));
+  ck_assert_int_eq(ti_next(&s, it), TI_DONE);
+  ck_assert_int_eq(e.n, 1); /* m.txt */
+  ck_assert_ptr_nonnull(strstr(e.file, "m.txt"));
+  ck_assert_uint_eq(ti_stat(it, "files"), 3);
+  ti_free(it);
+  const char *rm[] = {"d/g.txt", "e", "d", "f.txt", "l.txt", "m.txt"};
+  for (size_t i = 0; i < sizeof rm / sizeof *rm; i++) {
+    snprintf(q, sizeof q, "%s/%s", dir, rm[i]);
+    ck_assert_int_eq(i == 2 ? rmdir(q) : unlink(q), 0);
+  }
+  ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 START_TEST(directory_walk) {
   char dir[] = "/tmp/ti-walk-XXXXXX";
   ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -1140,6 +1186,7 @@ int main(void) {
   TCase *tc = tcase_create("api");
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, options_init_and_size_rules);
+  tcase_add_test(tc, directory_walk_links);
   tcase_add_test(tc, json_into_caller_memory);
   tcase_add_test(tc, options_invalid_values);
   tcase_add_test(tc, iterate_states);
