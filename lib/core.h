@@ -254,7 +254,9 @@ void ti_registry_probe_dir(const ti_registry *r, const char *path, int *scores,
 /* ---- input (input.c) ---------------------------------------------------------- */
 /* Whether the page cache holds a file being read (input.c, file_read). */
 enum { TI_CACHE_UNKNOWN, TI_CACHE_HOT, TI_CACHE_COLD };
-#define TI_COLD_MIN (256 * 1024)
+/* A file of this size or more is read into a 2 MiB buffer (a huge page),
+ * and in TI_COLD_STEP steps when the page cache does not hold it. */
+#define TI_BIG_FILE (256 * 1024)
 #define TI_COLD_STEP (16 * 1024)
 
 typedef struct ti_input {

@@ -190,7 +190,7 @@ static int may_map_later(const ti_input *in) {
  * Linux 6.18 guest, ext4: claude-projects/ 183 -> 167 ms of CPU, reading
  * alone 44 -> 32 ms; docs/performance.md, "The page cache"). Read in small
  * steps, readahead grows its folios as it goes. So the first read of a file
- * of TI_COLD_MIN bytes or more asks for TI_COLD_STEP bytes without waiting
+ * of TI_BIG_FILE bytes or more asks for TI_COLD_STEP bytes without waiting
  * for I/O (RWF_NOWAIT): when the cache has them the file is taken as cached
  * and read in large reads as before, else the rest comes TI_COLD_STEP bytes
  * at a time (the disk sets the pace then, not the calls). */
@@ -199,7 +199,7 @@ static ssize_t file_read(ti_input *in, char *dst, size_t room) {
 #if defined(__linux__) && defined(RWF_NOWAIT)
   if (in->cache == TI_CACHE_UNKNOWN && room >= TI_COLD_STEP) {
     in->cache = TI_CACHE_HOT;
-    if (in->regular && in->size_hint >= TI_COLD_MIN) {
+    if (in->regular && in->size_hint >= TI_BIG_FILE) {
       struct iovec v = {dst, TI_COLD_STEP};
       ssize_t r = preadv2(in->fd, &v, 1, -1, RWF_NOWAIT);
       if (r == TI_COLD_STEP) return r;
@@ -389,7 +389,7 @@ TI_API int ti_input_whole(ti_plugin_ctx *ctx, const char **buf, size_t *len) {
        * page (hugemem.c) under the kernel's copy and the parse, one TLB
        * entry instead of hundreds, kept for the files that follow.
        * claude-projects/: -1% CPU. */
-      if (cap >= TI_COLD_MIN && cap < TI_HUGE_MIN && ti_huge_on()) cap = TI_HUGE_MIN;
+      if (cap >= TI_BIG_FILE && cap < TI_HUGE_MIN && ti_huge_on()) cap = TI_HUGE_MIN;
       char *nb = ti_mem_realloc(in->sbuf, cap);
       if (!nb) return ti_fail(ctx, TI_ERR_NOMEM, 0, 0, "out of memory");
       in->sbuf = nb;

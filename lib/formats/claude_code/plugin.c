@@ -222,9 +222,10 @@ static const char *family_of(const char *m, size_t n, size_t *fn) {
 
 static cc_rec *rec_of(cc_stream *s, int32_t i) { return &s->src->recs[s->nodes[i].rec]; }
 
-/* Metadata members, written as text (emit_meta). Errors are or-ed into rc
- * and all mean lack of memory. */
-#define M_KEY(b, lit) (rc |= ti_buf_append((b), lit, sizeof(lit) - 1))
+/* Metadata members, written as text (emit_meta). The first error stays in
+ * rc and the steps after it are skipped. */
+#define M(x) (rc = rc ? rc : (x))
+#define M_KEY(b, lit) M(ti_buf_append((b), lit, sizeof(lit) - 1))
 #define M_BOOL(b, v) ((v) ? M_KEY(b, "true") : M_KEY(b, "false"))
 static int m_str(ti_buf *b, const char *s, size_t n) {
   return s ? ti_buf_json_string(b, s, n) : ti_buf_append(b, "null", 4);
@@ -278,39 +279,39 @@ static int emit_meta(cc_parser *p, cc_traj *t, cc_group *gr, const cc_node *befo
   size_t fn = 0;
   const char *fam = ms ? family_of(ms, mn, &fn) : NULL;
   M_KEY(b, "{\"model_family\":");
-  rc |= m_str(b, fam, fn);
+  M(m_str(b, fam, fn));
   M_KEY(b, ",\"message_id\":");
-  rc |= m_str(b, gr->key, gr->key_n);
+  M(m_str(b, gr->key, gr->key_n));
   M_KEY(b, ",\"request_id\":");
-  rc |= m_jv(b, &e.request);
+  M(m_jv(b, &e.request));
   M_KEY(b, ",\"usage\":");
-  rc |= m_jv(b, &usage);
+  M(m_jv(b, &usage));
   M_KEY(b, ",\"stop_reason\":");
   if (stop.type == TI_JSON_STRING) {
-    rc |= m_jv(b, &stop);
+    M(m_jv(b, &stop));
     M_KEY(b, ",\"stop_reason_inferred\":false");
   } else {
     if (gr->ncalls) M_KEY(b, "\"tool_use\",\"stop_reason_inferred\":true");
     else M_KEY(b, "\"end_turn\",\"stop_reason_inferred\":true");
   }
   M_KEY(b, ",\"timestamp\":");
-  rc |= m_str(b, first->ts, first->ts_n);
+  M(m_str(b, first->ts, first->ts_n));
   M_KEY(b, ",\"version\":");
-  rc |= m_jv(b, &e.version);
+  M(m_jv(b, &e.version));
   M_KEY(b, ",\"cwd\":");
-  rc |= m_jv(b, &e.cwd);
+  M(m_jv(b, &e.cwd));
   M_KEY(b, ",\"git_branch\":");
-  rc |= m_jv(b, &e.branch);
+  M(m_jv(b, &e.branch));
   M_KEY(b, ",\"session_id\":");
-  rc |= m_jv(b, &e.session);
+  M(m_jv(b, &e.session));
   M_KEY(b, ",\"agent_id\":");
-  rc |= m_str(b, t->agent, t->agent_n);
+  M(m_str(b, t->agent, t->agent_n));
   M_KEY(b, ",\"is_sidechain\":");
   M_BOOL(b, first->flags & CC_F_SIDECHAIN);
   M_KEY(b, ",\"on_active_branch\":");
   M_BOOL(b, active);
   M_KEY(b, ",\"compactions_before\":");
-  rc |= m_uint(b, gr->compactions_before);
+  M(m_uint(b, gr->compactions_before));
   M_KEY(b, ",\"had_thinking\":");
   M_BOOL(b, gr->thinking_n || gr->had_empty_thinking || gr->had_redacted);
   M_KEY(b, ",\"had_empty_thinking\":");
@@ -321,7 +322,7 @@ static int emit_meta(cc_parser *p, cc_traj *t, cc_group *gr, const cc_node *befo
   if (p->opts.system_prompt) M_BOOL(b, p->opts.system_synthetic);
   else M_KEY(b, "null");
   M_KEY(b, ",\"records\":");
-  rc |= m_uint(b, (uint64_t)gr->nfrags);
+  M(m_uint(b, (uint64_t)gr->nfrags));
   /* is_error results the turn reacts to (those of the previous turn) */
   M_KEY(b, ",\"tool_errors\":[");
   if (before->lastg >= 0) {
@@ -331,26 +332,26 @@ static int emit_meta(cc_parser *p, cc_traj *t, cc_group *gr, const cc_node *befo
       int32_t ri = pg->calls[i].result;
       if (ri < 0 || !s->results[ri].is_error) continue;
       if (n++) M_KEY(b, ",");
-      rc |= m_str(b, pg->calls[i].id, pg->calls[i].id_n);
+      M(m_str(b, pg->calls[i].id, pg->calls[i].id_n));
     }
   }
   M_KEY(b, "]");
   if (t->agent) {
     cc_src *src = s->src;
     M_KEY(b, ",\"parent_tool_call_id\":");
-    if (src->tool_use_id) rc |= m_str(b, src->tool_use_id, src->tool_use_id_n);
-    else rc |= m_str(b, t->link, t->link_n);
+    if (src->tool_use_id) M(m_str(b, src->tool_use_id, src->tool_use_id_n));
+    else M(m_str(b, t->link, t->link_n));
     if (src->agent_type) {
       M_KEY(b, ",\"agent_type\":");
-      rc |= m_str(b, src->agent_type, src->agent_type_n);
+      M(m_str(b, src->agent_type, src->agent_type_n));
     }
     if (src->agent_desc) {
       M_KEY(b, ",\"agent_description\":");
-      rc |= m_str(b, src->agent_desc, src->agent_desc_n);
+      M(m_str(b, src->agent_desc, src->agent_desc_n));
     }
   }
   M_KEY(b, "}");
-  if (rc) return TI_ERR_NOMEM;
+  if (rc) return rc;
   ti_jv obj = {0};
   obj.p = b->p;
   obj.n = b->len;
