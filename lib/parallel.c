@@ -54,6 +54,8 @@ typedef struct ti_job {
   int done;
   int status;     /* a fatal status for the whole walk (strict, NOMEM) */
   ti_iter *shell; /* kept until consumed, for its counters */
+  struct runner *by;        /* the runner that read it */
+  struct ti_job *dead_next; /* on by's list of shells to free */
 } ti_job;
 
 struct ti_par;
@@ -70,6 +72,10 @@ typedef struct runner {
   size_t size; /* of the trace being read */
   struct ti_plugin_ctx *ctx;
   ti_log *log;
+  /* Consumed traces whose shells this runner made: it frees them itself,
+   * as their memory came from its thread's allocator arena (freeing it from
+   * another thread takes that arena's lock while its owner allocates). */
+  _Atomic(ti_job *) dead;
 } runner;
 
 #define TI_SPARE_LOGS 2
@@ -251,9 +257,20 @@ static void shell_free(ti_iter *sh) {
   ti_free(sh);
 }
 
+/* Free the shells of a list taken from runner->dead (without the lock). */
+static void free_dead(ti_job *j) {
+  while (j) {
+    ti_job *n = j->dead_next;
+    shell_free(j->shell);
+    j->shell = NULL;
+    j = n;
+  }
+}
+
 /* Start reading job j on r (without the lock). */
 static void runner_begin(runner *r, ti_job *j) {
   r->job = j;
+  j->by = r;
   r->failed = 0;
   r->taken = 0;
   ti_iter *sh = r->sh = shell_new(r->par->parent, r);
@@ -322,8 +339,15 @@ static void *worker(void *arg) {
     while (!atomic_load_explicit(&p->stop, memory_order_relaxed) && !(j = take_job(p, r)) &&
            (p->next_job < p->njobs || !p->listed))
       pthread_cond_wait(&p->cv_work, &p->mu);
-    if (!j) break; /* stopped, or no trace left */
+    ti_job *dead = atomic_exchange_explicit(&r->dead, NULL, memory_order_acquire);
+    if (!j) {
+      pthread_mutex_unlock(&p->mu);
+      free_dead(dead);
+      pthread_mutex_lock(&p->mu);
+      break; /* stopped, or no trace left */
+    }
     pthread_mutex_unlock(&p->mu);
+    free_dead(dead);
     runner_begin(r, j);
     while (!atomic_load_explicit(&p->stop, memory_order_relaxed) && runner_step(r)) {
     }
@@ -588,7 +612,6 @@ int ti_par_next(ti_iter *it, const ti_state **out) {
     if (j->done) { /* done and fully handed out */
       int status = j->status;
       ti_iter *sh = j->shell;
-      j->shell = NULL;
       p->ahead_bytes -= j->size;
       p->cur++;
       p->recheck = 1;
@@ -596,7 +619,15 @@ int ti_par_next(ti_iter *it, const ti_state **out) {
       pthread_mutex_unlock(&p->mu);
       batch_list_free(drop);
       if (sh) merge_counters(it, sh);
-      shell_free(sh);
+      if (sh && j->by && j->by != own) { /* its reader frees it */
+        j->dead_next = atomic_load_explicit(&j->by->dead, memory_order_relaxed);
+        while (!atomic_compare_exchange_weak_explicit(&j->by->dead, &j->dead_next, j,
+                                                      memory_order_release, memory_order_relaxed)) {
+        }
+      } else {
+        j->shell = NULL;
+        shell_free(sh);
+      }
       if (status < 0) {
         stop_workers(p);
         return it->status = status;
