@@ -27,6 +27,7 @@ uint64_t ti_hash(const void *p, size_t n);
  * the next one); -1 turns it off. */
 void ti_test_fail_after(long n);
 unsigned long ti_test_alloc_calls(void);
+int ti_test_should_fail(void); /* counts as an allocation */
 #endif
 
 /* ---- arena (log.c): bump allocation freed all at once --------------------- */
@@ -48,6 +49,21 @@ void ti_arena_free(ti_arena *a);
 void *ti_huge_alloc(size_t n);
 int ti_huge_free(void *p);
 int ti_huge_realloc(void *p, size_t n, void **out);
+/* A 2 MiB-aligned mapping of len bytes (a multiple of 2 MiB) on huge pages,
+ * or NULL (also where huge blocks are off); ti_huge_unmap gives it back. */
+void *ti_huge_map(size_t len);
+void ti_huge_unmap(void *p, size_t len);
+
+/* ---- block pool (blocks.c): log memory reused across logs and threads ---- */
+/* Whether a block of n bytes comes from the pool (else from ti_mem_alloc). */
+int ti_block_pooled(size_t n);
+/* A block of at least n bytes (*got: its size), NULL when out of memory.
+ * Only for n that ti_block_pooled accepts. */
+void *ti_block_get(size_t n, size_t *got);
+void ti_block_put(void *p, size_t got);
+/* The pool lives while held: each log holds it from its making to its end. */
+void ti_blocks_hold(void);
+void ti_blocks_release(void);
 size_t ti_huge_live(void); /* blocks now mapped (tests) */
 int ti_huge_on(void);      /* 1 when such blocks are on huge pages (not in sanitizer builds) */
 

@@ -12,8 +12,9 @@
 
 struct ti_arena_chunk {
   struct ti_arena_chunk *next;
-  size_t size;
-  int oneoff; /* a block for one large allocation: freed by a reset */
+  size_t size;  /* bytes of data */
+  size_t block; /* the pool block's size (blocks.c); 0: from ti_mem_alloc */
+  int oneoff;   /* a block for one large allocation: freed by a reset */
   /* data follows, 16-byte aligned */
   _Alignas(16) char data[];
 };
@@ -21,17 +22,29 @@ struct ti_arena_chunk {
 /* New chunks start at TI_ARENA_CHUNK and double up to TI_ARENA_CHUNK_MAX,
  * so a long trajectory's log takes few, large chunks (huge pages, few
  * faults) while a short one stays small. An allocation above a quarter of
- * the chunk size gets a block of its own. */
+ * the chunk size gets a block of its own. Chunks and blocks of up to 2 MiB
+ * come from the block pool, where there is one, and go back to it. */
 #define TI_ARENA_CHUNK (256 * 1024)
 #define TI_ARENA_CHUNK_MAX (16u << 20)
 
-static ti_arena_chunk *new_chunk(size_t sz, int oneoff) {
-  if (sz > SIZE_MAX - sizeof(ti_arena_chunk)) return NULL;
-  ti_arena_chunk *c = ti_mem_alloc(sizeof(*c) + sz);
+/* A chunk of `total` bytes with its header, so that a chunk size of a
+ * power of two is one pool block. */
+static ti_arena_chunk *new_chunk(size_t total, int oneoff) {
+  size_t got = 0;
+  ti_arena_chunk *c =
+      ti_block_pooled(total) ? ti_block_get(total, &got) : ti_mem_alloc(total);
   if (!c) return NULL;
-  c->size = sz;
+  c->size = (got ? got : total) - sizeof(*c);
+  c->block = got;
   c->oneoff = oneoff;
   return c;
+}
+
+static void chunk_free(ti_arena_chunk *c) {
+  if (c->block)
+    ti_block_put(c, c->block);
+  else
+    ti_mem_free(c);
 }
 
 void *ti_arena_alloc(ti_arena *a, size_t n) {
@@ -46,7 +59,7 @@ void *ti_arena_alloc(ti_arena *a, size_t n) {
   ti_arena_chunk *c;
   if (n > sz / 4) {
     /* a large block: keep the current chunk's free space for later */
-    if (!(c = new_chunk(n, 1))) return NULL;
+    if (n > SIZE_MAX - sizeof(*c) || !(c = new_chunk(sizeof(*c) + n, 1))) return NULL;
     if (a->head) {
       c->next = a->head->next;
       a->head->next = c;
@@ -81,7 +94,7 @@ void ti_arena_reset(ti_arena *a) {
       c->next = a->spare;
       a->spare = c;
     } else {
-      ti_mem_free(c);
+      chunk_free(c);
     }
     c = n;
   }
@@ -94,7 +107,7 @@ void ti_arena_free(ti_arena *a) {
   ti_arena_chunk *c = a->spare;
   while (c) {
     ti_arena_chunk *n = c->next;
-    ti_mem_free(c);
+    chunk_free(c);
     c = n;
   }
   a->spare = NULL;
@@ -114,6 +127,7 @@ ti_log *ti_log_new(const char *traj_id, size_t len) {
   ti_log *l = ti_mem_calloc(1, sizeof(*l));
   if (!l) return NULL;
   atomic_init(&l->refs, 1);
+  ti_blocks_hold();
   l->traj_id = ti_strndup(traj_id ? traj_id : "", traj_id ? len : 0);
   l->nbuckets = 64;
   l->buckets = ti_mem_calloc(l->nbuckets, sizeof(*l->buckets));
@@ -123,6 +137,7 @@ ti_log *ti_log_new(const char *traj_id, size_t len) {
     ti_mem_free(l->buckets);
     ti_mem_free(l->cur);
     ti_mem_free(l);
+    ti_blocks_release();
     return NULL;
   }
   l->spines = l->cur;
@@ -223,6 +238,7 @@ void ti_log_unref(ti_log *l) {
   ti_mem_free(l->buckets);
   ti_mem_free(l->traj_id);
   ti_mem_free(l);
+  ti_blocks_release();
 }
 
 static int grow_buckets(ti_log *l) {

@@ -21,6 +21,7 @@ static int should_fail(void) {
   if (ti_fail_countdown-- == 0) return 1;
   return 0;
 }
+int ti_test_should_fail(void) { return should_fail(); }
 #else
 #define should_fail() 0
 #endif

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* Internals: histories share one message log (no per-state copies),
  * every allocation can fail once without a crash or a leak, and large
- * blocks live on huge pages and all go back. */
+ * blocks live on huge pages (log memory in a pool of them) and all go back. */
 #include <check.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -319,6 +320,54 @@ START_TEST(a_big_file_is_read_into_a_huge_page) {
 }
 END_TEST
 
+/* The block pool (blocks.c): a block let go of serves the next request of
+ * its size class, from any log; when the last holder lets go, the slabs go
+ * back to the system. Off where huge blocks are off (malloc keeps all). */
+START_TEST(the_block_pool_reuses_blocks_and_unmaps_at_the_end) {
+  int on = huge_on();
+  ck_assert_int_eq(ti_block_pooled(100 << 10), on);
+  ck_assert(!ti_block_pooled((size_t)3 << 20)); /* bigger than a slab: malloc / huge block */
+  if (!on) return;
+  ti_blocks_hold();
+  size_t got = 0, got2 = 0;
+  char *a = ti_block_get(100 << 10, &got);
+  ck_assert_ptr_nonnull(a);
+  ck_assert_uint_eq(got, 128u << 10);
+  ck_assert_uint_eq((uintptr_t)a % got, 0); /* aligned to its size */
+  memset(a, 0xab, got);
+  char *b = ti_block_get(100 << 10, &got2);
+  ck_assert_ptr_ne(a, b);
+  ti_block_put(a, got);
+  char *c = ti_block_get(65 << 10, &got2); /* same class: the block just put back */
+  ck_assert_ptr_eq(c, a);
+  ck_assert_uint_eq(got2, got);
+  char *d = ti_block_get(2u << 20, &got2); /* a whole slab */
+  ck_assert_ptr_nonnull(d);
+  ck_assert_uint_eq(got2, 2u << 20);
+  d[got2 - 1] = 1;
+  ti_block_put(b, got);
+  ti_block_put(c, got);
+  ti_block_put(d, got2);
+  unsigned char v;
+  ck_assert_int_eq(mincore((void *)((uintptr_t)a & ~(uintptr_t)4095), 4096, &v), 0);
+  ti_blocks_release(); /* the last holder: every slab is unmapped */
+  ck_assert_int_eq(mincore((void *)((uintptr_t)a & ~(uintptr_t)4095), 4096, &v), -1);
+  ck_assert_int_eq(mincore((void *)((uintptr_t)d & ~(uintptr_t)4095), 4096, &v), -1);
+
+  /* logs hold the pool: a chunk of a freed log serves the next log */
+  ti_log *l1 = ti_log_new("one", 3);
+  ck_assert_ptr_nonnull(l1);
+  ti_log *l2 = ti_log_new("two", 3); /* keeps the pool alive past l1 */
+  ck_assert_ptr_nonnull(l2);
+  void *m1 = ti_arena_alloc(&l1->arena, 1000);
+  ti_log_unref(l1);
+  void *m2 = ti_arena_alloc(&l2->arena, 1000);
+  ck_assert_ptr_eq(m2, m1);
+  ti_log_unref(l2);
+  ck_assert_int_eq(mincore((void *)((uintptr_t)m2 & ~(uintptr_t)4095), 4096, &v), -1);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("internal");
   TCase *tc = tcase_create("internal");
@@ -329,6 +378,7 @@ int main(void) {
   tcase_add_test(tc, a_big_file_is_read_into_a_huge_page);
   tcase_add_test(tc, a_file_out_of_the_page_cache_is_read_in_steps);
   tcase_add_test(tc, a_long_trace_returns_its_huge_blocks);
+  tcase_add_test(tc, the_block_pool_reuses_blocks_and_unmaps_at_the_end);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
