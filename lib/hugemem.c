@@ -104,10 +104,30 @@ static huge_hdr *huge_of(const void *p) {
   return q;
 }
 
+/* Blocks let go of, kept for the next block of the same size: a program
+ * that opens an iterator per file would otherwise map and clear a read
+ * buffer of 2 MiB for every file of 256 KiB or more (the CLI given 738
+ * files: 25 ms of its 196 in clear_page). They are lazily free
+ * (MADV_FREE): the kernel takes their pages back when memory runs short,
+ * contents and all, so their sizes are kept here, not in their headers. */
+#define KEEP_BLOCKS 4
+static void *kept[KEEP_BLOCKS];
+static size_t kept_len[KEEP_BLOCKS], nkept;
+
 static void *huge_new(size_t n) {
   size_t len = block_len(n);
-  huge_hdr *h = map_aligned(len);
-  if (!h) return NULL;
+  huge_hdr *h = NULL;
+  pthread_mutex_lock(&huge_lock);
+  for (size_t i = nkept; i-- > 0;) {
+    if (kept_len[i] == len) {
+      h = kept[i];
+      kept[i] = kept[--nkept];
+      kept_len[i] = kept_len[nkept];
+      break;
+    }
+  }
+  pthread_mutex_unlock(&huge_lock);
+  if (!h && !(h = map_aligned(len))) return NULL;
   h->maplen = len;
   live_add(h);
   return (char *)h + HDR;
@@ -151,7 +171,22 @@ int ti_huge_free(void *p) {
   huge_hdr *h = p ? huge_of(p) : NULL;
   if (!h) return 0;
   live_del(h);
-  munmap(h, h->maplen);
+  size_t len = h->maplen;
+#ifdef MADV_FREE
+  /* lazily free before it is listed: once listed, another thread may take
+   * it and write to it */
+  if (len <= (size_t)8 << 20 && madvise(h, len, MADV_FREE) == 0) {
+    pthread_mutex_lock(&huge_lock);
+    int keep = nkept < KEEP_BLOCKS;
+    if (keep) {
+      kept[nkept] = h;
+      kept_len[nkept++] = len;
+    }
+    pthread_mutex_unlock(&huge_lock);
+    if (keep) return 1;
+  }
+#endif
+  munmap(h, len);
   return 1;
 }
 
