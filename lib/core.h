@@ -46,7 +46,7 @@ void ti_arena_free(ti_arena *a);
  * returns NULL (nothing done) where they are off; ti_huge_free and
  * ti_huge_realloc return 0 when the block is not theirs to handle. */
 #define TI_HUGE_MIN ((size_t)2 << 20)
-void *ti_huge_alloc(size_t n);
+void *ti_huge_alloc(size_t n, int zeroed); /* zeroed: as calloc */
 int ti_huge_free(void *p);
 int ti_huge_realloc(void *p, size_t n, void **out);
 /* A 2 MiB-aligned mapping of len bytes (a multiple of 2 MiB) on huge pages,

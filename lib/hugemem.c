@@ -114,7 +114,9 @@ static huge_hdr *huge_of(const void *p) {
 static void *kept[KEEP_BLOCKS];
 static size_t kept_len[KEEP_BLOCKS], nkept;
 
-static void *huge_new(size_t n) {
+/* A block of n bytes; zeroed: its bytes must read as zero (a kept block's
+ * may not: it is cleared then). */
+static void *huge_new(size_t n, int zeroed) {
   size_t len = block_len(n);
   huge_hdr *h = NULL;
   pthread_mutex_lock(&huge_lock);
@@ -127,7 +129,11 @@ static void *huge_new(size_t n) {
     }
   }
   pthread_mutex_unlock(&huge_lock);
-  if (!h && !(h = map_aligned(len))) return NULL;
+  if (h) {
+    if (zeroed) memset((char *)h + HDR, 0, n);
+  } else if (!(h = map_aligned(len))) {
+    return NULL;
+  }
   h->maplen = len;
   live_add(h);
   return (char *)h + HDR;
@@ -165,7 +171,7 @@ static void *huge_grow(huge_hdr *h, size_t n) {
   return a + HDR;
 }
 
-void *ti_huge_alloc(size_t n) { return n >= TI_HUGE_MIN ? huge_new(n) : NULL; }
+void *ti_huge_alloc(size_t n, int zeroed) { return n >= TI_HUGE_MIN ? huge_new(n, zeroed) : NULL; }
 
 int ti_huge_free(void *p) {
   huge_hdr *h = p ? huge_of(p) : NULL;
@@ -199,7 +205,7 @@ int ti_huge_realloc(void *p, size_t n, void **out) {
     return 1;
   }
   if (n < TI_HUGE_MIN) return 0;
-  void *q = huge_new(n);
+  void *q = huge_new(n, 0);
   if (!q) return 0; /* realloc may still manage */
   if (p) {
     size_t old = malloc_usable_size(p);
@@ -224,7 +230,7 @@ int ti_huge_on(void) { return 1; }
 int ti_huge_on(void) { return 0; }
 void *ti_huge_map(size_t len) { (void)len; return NULL; }
 void ti_huge_unmap(void *p, size_t len) { (void)p, (void)len; }
-void *ti_huge_alloc(size_t n) { (void)n; return NULL; }
+void *ti_huge_alloc(size_t n, int zeroed) { (void)n, (void)zeroed; return NULL; }
 int ti_huge_free(void *p) { (void)p; return 0; }
 int ti_huge_realloc(void *p, size_t n, void **out) { (void)p, (void)n, (void)out; return 0; }
 size_t ti_huge_live(void) { return 0; }

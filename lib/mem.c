@@ -29,14 +29,14 @@ int ti_test_should_fail(void) { return should_fail(); }
 /* Blocks of TI_HUGE_MIN bytes or more go to hugemem.c (huge pages). */
 TI_API void *ti_mem_alloc(size_t n) {
   if (should_fail()) return NULL;
-  void *p = n >= TI_HUGE_MIN ? ti_huge_alloc(n) : NULL;
+  void *p = n >= TI_HUGE_MIN ? ti_huge_alloc(n, 0) : NULL;
   return p ? p : malloc(n ? n : 1);
 }
 
 TI_API void *ti_mem_calloc(size_t n, size_t m) {
   if (m && n > SIZE_MAX / m) return NULL;
   if (should_fail()) return NULL;
-  void *p = n * m >= TI_HUGE_MIN ? ti_huge_alloc(n * m) : NULL; /* zeroed */
+  void *p = n * m >= TI_HUGE_MIN ? ti_huge_alloc(n * m, 1) : NULL;
   return p ? p : calloc(n ? n : 1, m ? m : 1);
 }
 

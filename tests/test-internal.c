@@ -341,6 +341,13 @@ START_TEST(a_freed_big_block_serves_the_next_of_its_size) {
   ti_mem_free(q);
   ti_mem_free(r);
   ck_assert_uint_eq(ti_huge_live(), 0);
+  /* calloc's block is zeroed, kept block or not */
+  size_t n = TI_HUGE_MIN + 4096;
+  unsigned char *z = ti_mem_calloc(n / 8, 8);
+  ck_assert_ptr_eq(z, p); /* the block q left */
+  for (size_t i = 0; i < n; i++)
+    if (z[i]) ck_abort_msg("byte %zu of a calloc'd block is %d", i, z[i]);
+  ti_mem_free(z);
 }
 END_TEST
 
