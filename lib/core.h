@@ -61,7 +61,8 @@ int ti_block_pooled(size_t n);
  * Only for n that ti_block_pooled accepts. */
 void *ti_block_get(size_t n, size_t *got);
 void ti_block_put(void *p, size_t got);
-/* The pool lives while held: each log holds it from its making to its end. */
+/* Each log holds the pool from its making to its end; while nobody holds
+ * it, its slabs are lazily free (they stay mapped for the next log). */
 void ti_blocks_hold(void);
 void ti_blocks_release(void);
 size_t ti_huge_live(void); /* blocks now mapped (tests) */
