@@ -77,21 +77,45 @@ void ti_blocks_release(void) {
   pthread_mutex_unlock(&pool_lock);
 }
 
+size_t ti_blocks_slabs(void) {
+  pthread_mutex_lock(&pool_lock);
+  size_t n = slabs.n;
+  pthread_mutex_unlock(&pool_lock);
+  return n;
+}
+
 int ti_block_pooled(size_t n) { return n <= SLAB && ti_huge_on(); }
 
-/* With the lock held: a new slab cut into blocks of class k; the first is
- * returned, the others go on the free stack. */
-static void *new_slab_locked(int k) {
-  size_t per = SLAB >> k;
-  block_stack *fs = &free_blocks[k - MIN_SHIFT];
-  if (reserve(&slabs, slabs.n + 1) || reserve(fs, fs->total + per)) return NULL;
-  char *s = ti_huge_map(SLAB);
-  if (!s) return NULL;
-  slabs.v[slabs.n++] = s;
-  fs->total += per;
-  size_t bs = (size_t)1 << k;
-  for (size_t off = SLAB - bs; off > 0; off -= bs) fs->v[fs->n++] = s + off;
-  return s;
+/* With the lock held: a block of class k, cut from the smallest free block
+ * of a larger class or else from a new slab, buddy-wise: the halves not
+ * taken go on the free stacks of their classes (never merged back). So a
+ * log's first chunks (256 KiB, 512 KiB, 1 MiB) share one slab, one huge
+ * page to clear instead of three. Every block made gets room on its class's
+ * stack for the day it is free. */
+static void *split_locked(int k) {
+  int j = k + 1;
+  while (j <= MAX_SHIFT && !free_blocks[j - MIN_SHIFT].n) j++;
+  for (int m = k; m < j && m <= MAX_SHIFT; m++) {
+    block_stack *fs = &free_blocks[m - MIN_SHIFT];
+    if (reserve(fs, fs->total + 2)) return NULL;
+  }
+  char *b;
+  if (j <= MAX_SHIFT) { /* a free block of class j, split */
+    block_stack *src = &free_blocks[j - MIN_SHIFT];
+    b = src->v[--src->n];
+    src->total--;
+  } else { /* a new slab: a block of the largest class, split the same way */
+    if (reserve(&slabs, slabs.n + 1) || !(b = ti_huge_map(SLAB))) return NULL;
+    slabs.v[slabs.n++] = b;
+    j = MAX_SHIFT;
+  }
+  for (int m = j - 1; m >= k; m--) { /* the upper half of each split is free */
+    block_stack *fs = &free_blocks[m - MIN_SHIFT];
+    fs->v[fs->n++] = b + ((size_t)1 << m);
+    fs->total++;
+  }
+  free_blocks[k - MIN_SHIFT].total++; /* the block taken */
+  return b;
 }
 
 void *ti_block_get(size_t n, size_t *got) {
@@ -101,7 +125,7 @@ void *ti_block_get(size_t n, size_t *got) {
   int k = class_of(n);
   block_stack *fs = &free_blocks[k - MIN_SHIFT];
   pthread_mutex_lock(&pool_lock);
-  void *p = fs->n ? fs->v[--fs->n] : new_slab_locked(k);
+  void *p = fs->n ? fs->v[--fs->n] : split_locked(k);
   pthread_mutex_unlock(&pool_lock);
   if (p) *got = (size_t)1 << k;
   return p;
@@ -110,8 +134,8 @@ void *ti_block_get(size_t n, size_t *got) {
 void ti_block_put(void *p, size_t size) {
   block_stack *fs = &free_blocks[class_of(size) - MIN_SHIFT];
   pthread_mutex_lock(&pool_lock);
-  /* never full: room for every block of the class was made when its slab
-   * was cut (new_slab_locked) */
+  /* never full: room for every block of the class was made when it was
+   * cut (split_locked) */
   fs->v[fs->n++] = p;
   pthread_mutex_unlock(&pool_lock);
 }

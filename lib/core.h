@@ -65,6 +65,7 @@ void ti_block_put(void *p, size_t got);
  * it, its slabs are lazily free (they stay mapped for the next log). */
 void ti_blocks_hold(void);
 void ti_blocks_release(void);
+size_t ti_blocks_slabs(void); /* slabs mapped (tests) */
 size_t ti_huge_live(void); /* blocks now mapped (tests) */
 int ti_huge_on(void);      /* 1 when such blocks are on huge pages (not in sanitizer builds) */
 

@@ -320,6 +320,30 @@ START_TEST(a_big_file_is_read_into_a_huge_page) {
 }
 END_TEST
 
+/* Blocks of the pool are cut buddy-wise: a log's first three chunks
+ * (256 KiB, 512 KiB, 1 MiB) come out of one slab, one huge page to clear. */
+START_TEST(a_logs_first_chunks_share_one_slab) {
+  if (!huge_on()) return;
+  ti_blocks_hold();
+  size_t n0 = ti_blocks_slabs(), got;
+  char *b[3];
+  for (int i = 0; i < 3; i++) {
+    b[i] = ti_block_get((size_t)256 << (10 + i), &got);
+    ck_assert_ptr_nonnull(b[i]);
+    ck_assert_uint_eq(got, (size_t)256 << (10 + i));
+    memset(b[i], i + 1, got);
+  }
+  ck_assert_uint_le(ti_blocks_slabs(), n0 + 1);
+  if (ti_blocks_slabs() == n0 + 1) /* a fresh pool: all three in the new slab */
+    for (int i = 1; i < 3; i++)
+      ck_assert_uint_eq((uintptr_t)b[i] >> 21, (uintptr_t)b[0] >> 21);
+  for (int i = 0; i < 3; i++)
+    for (size_t k = 0; k < ((size_t)256 << (10 + i)); k += 4096) ck_assert_int_eq(b[i][k], i + 1);
+  for (int i = 0; i < 3; i++) ti_block_put(b[i], (size_t)256 << (10 + i));
+  ti_blocks_release();
+}
+END_TEST
+
 /* A big block let go of is kept (lazily free) for the next block of its
  * size, so that an iterator per file does not map and clear a new read
  * buffer for every file; a block of another size is a new one. */
@@ -444,6 +468,7 @@ int main(void) {
   tcase_add_test(tc, a_long_trace_returns_its_huge_blocks);
   tcase_add_test(tc, the_block_pool_reuses_blocks_across_logs_and_iterators);
   tcase_add_test(tc, a_freed_big_block_serves_the_next_of_its_size);
+  tcase_add_test(tc, a_logs_first_chunks_share_one_slab);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
