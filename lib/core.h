@@ -50,9 +50,8 @@ void *ti_huge_alloc(size_t n, int zeroed); /* zeroed: as calloc */
 int ti_huge_free(void *p);
 int ti_huge_realloc(void *p, size_t n, void **out);
 /* A 2 MiB-aligned mapping of len bytes (a multiple of 2 MiB) on huge pages,
- * or NULL (also where huge blocks are off); ti_huge_unmap gives it back. */
+ * or NULL (also where huge blocks are off); munmap gives it back. */
 void *ti_huge_map(size_t len);
-void ti_huge_unmap(void *p, size_t len);
 
 /* ---- block pool (blocks.c): log memory reused across logs and threads ---- */
 /* Whether a block of n bytes comes from the pool (else from ti_mem_alloc). */

@@ -217,7 +217,6 @@ int ti_huge_realloc(void *p, size_t n, void **out) {
 }
 
 void *ti_huge_map(size_t len) { return map_aligned(len); }
-void ti_huge_unmap(void *p, size_t len) { munmap(p, len); }
 
 size_t ti_huge_live(void) {
   pthread_mutex_lock(&huge_lock);
@@ -229,7 +228,6 @@ int ti_huge_on(void) { return 1; }
 #else
 int ti_huge_on(void) { return 0; }
 void *ti_huge_map(size_t len) { (void)len; return NULL; }
-void ti_huge_unmap(void *p, size_t len) { (void)p, (void)len; }
 void *ti_huge_alloc(size_t n, int zeroed) { (void)n, (void)zeroed; return NULL; }
 int ti_huge_free(void *p) { (void)p; return 0; }
 int ti_huge_realloc(void *p, size_t n, void **out) { (void)p, (void)n, (void)out; return 0; }

@@ -339,23 +339,15 @@ static void *worker(void *arg) {
     while (!atomic_load_explicit(&p->stop, memory_order_relaxed) && !(j = take_job(p, r)) &&
            (p->next_job < p->njobs || !p->listed))
       pthread_cond_wait(&p->cv_work, &p->mu);
-    ti_job *dead = atomic_exchange_explicit(&r->dead, NULL, memory_order_acquire);
-    if (!j) {
-      pthread_mutex_unlock(&p->mu);
-      free_dead(dead);
-      pthread_mutex_lock(&p->mu);
-      break; /* stopped, or no trace left */
-    }
     pthread_mutex_unlock(&p->mu);
-    free_dead(dead);
+    free_dead(atomic_exchange_explicit(&r->dead, NULL, memory_order_acquire));
+    if (!j) return NULL; /* stopped, or no trace left */
     runner_begin(r, j);
     while (!atomic_load_explicit(&p->stop, memory_order_relaxed) && runner_step(r)) {
     }
     runner_end(r);
     pthread_mutex_lock(&p->mu);
   }
-  pthread_mutex_unlock(&p->mu);
-  return NULL;
 }
 
 static void runner_release(runner *r) {
