@@ -24,7 +24,9 @@
 #if defined(__linux__)
 #include <malloc.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/mman.h>
+#include <time.h>
 #endif
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -61,6 +63,53 @@ static size_t huge_nlive;
  * block grows over it). Only pages touched take memory. */
 static size_t block_len(size_t n) { return (n + HDR + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1); }
 
+/* When huge pages cost more than they save. In a virtual machine whose
+ * host takes back the guest's free memory (a balloon's free page reporting
+ * hands it blocks of 2 MiB and more), a fresh huge page is most often such
+ * a block, and the first touch of each of its 512 small pages is then a
+ * fault in the host: on this project's benchmark machine 3-6 ms a huge
+ * page against 0.1-0.3 ms, and a 64 MB session took 54-92 ms of CPU
+ * instead of 38 (small pages, which come from smaller free blocks: 43).
+ * So the first touch of every fresh huge page is timed (the thread's CPU
+ * time, two clock reads a mapping), and one that took more than
+ * SLOW_FAULT_NS sends the next second's mappings to small pages; the first
+ * mapping after that second tries huge pages again. */
+#define SLOW_FAULT_NS 1000000LL
+#define SMALL_FOR_NS 1000000000LL
+static _Atomic long long small_until; /* CLOCK_MONOTONIC ns; 0: huge pages */
+static _Atomic long long slow_fault_ns = SLOW_FAULT_NS;
+
+static long long clock_ns(clockid_t c) {
+  struct timespec t;
+  if (clock_gettime(c, &t)) return 0;
+  return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* Advise [a, a + len) onto huge pages, or small ones for now; fresh is
+ * its first byte not yet touched (its first fault is the one timed). */
+static void advise(char *a, size_t len, char *fresh) {
+  long long until = atomic_load_explicit(&small_until, memory_order_relaxed);
+  if (until && clock_ns(CLOCK_MONOTONIC) < until) {
+    madvise(a, len, MADV_NOHUGEPAGE);
+    return;
+  }
+  madvise(a, len, MADV_HUGEPAGE);
+  long long t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+  *(volatile char *)fresh = 0; /* fresh memory reads as zero: unchanged */
+  long long dt = clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
+  if (dt > atomic_load_explicit(&slow_fault_ns, memory_order_relaxed) && t0)
+    until = clock_ns(CLOCK_MONOTONIC) + SMALL_FOR_NS;
+  else
+    until = 0;
+  atomic_store_explicit(&small_until, until, memory_order_relaxed);
+}
+
+int ti_huge_small_now(void) { return atomic_load_explicit(&small_until, memory_order_relaxed) != 0; }
+void ti_huge_set_slow_fault(long long ns) {
+  atomic_store(&slow_fault_ns, ns < 0 ? SLOW_FAULT_NS : ns);
+  atomic_store(&small_until, 0);
+}
+
 /* A 2 MiB-aligned mapping of len bytes (len a multiple of the page). */
 static void *map_aligned(size_t len) {
   if (len > SIZE_MAX - HUGE_PAGE) return NULL;
@@ -70,7 +119,7 @@ static void *map_aligned(size_t len) {
   char *a = (char *)(((uintptr_t)r + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
   if (a > r) munmap(r, (size_t)(a - r));
   if (r + rlen > a + len) munmap(a + len, (size_t)(r + rlen - (a + len)));
-  madvise(a, len, MADV_HUGEPAGE);
+  advise(a, len, a);
   return a;
 }
 
@@ -164,7 +213,7 @@ static void *huge_grow(huge_hdr *h, size_t n) {
   /* [a, a + len) is the block now: drop the rest of the reservation */
   if (a > r) munmap(r, (size_t)(a - r));
   munmap(a + len, (size_t)(r + HUGE_PAGE - a));
-  madvise(a, len, MADV_HUGEPAGE);
+  advise(a + old, len - old, a + old);
   h = (huge_hdr *)a;
   h->maplen = len;
   live_add(h);
@@ -227,6 +276,8 @@ size_t ti_huge_live(void) {
 int ti_huge_on(void) { return 1; }
 #else
 int ti_huge_on(void) { return 0; }
+int ti_huge_small_now(void) { return 0; }
+void ti_huge_set_slow_fault(long long ns) { (void)ns; }
 void *ti_huge_map(size_t len) { (void)len; return NULL; }
 void *ti_huge_alloc(size_t n, int zeroed) { (void)n, (void)zeroed; return NULL; }
 int ti_huge_free(void *p) { (void)p; return 0; }

@@ -395,6 +395,67 @@ static long lazyfree_kb(const void *p) {
   return kb;
 }
 
+/* 1 when the mapping holding p is advised `flag` ("hg": huge pages, "nh":
+ * not), 0 when not, -1 where smaps does not tell. */
+static int vmflag(const void *p, const char *flag) {
+  FILE *f = fopen("/proc/self/smaps", "r");
+  if (!f) return -1;
+  char line[512];
+  int in = 0, r = -1;
+  while (fgets(line, sizeof line, f)) {
+    unsigned long lo, hi;
+    if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+      in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+    } else if (in && strncmp(line, "VmFlags:", 8) == 0) {
+      char pat[8];
+      snprintf(pat, sizeof pat, " %s", flag);
+      const char *q = strstr(line, pat);
+      r = q && (q[3] == ' ' || q[3] == '\n');
+      break;
+    }
+  }
+  fclose(f);
+  return r;
+}
+
+/* Huge pages that are slow to fault in (hugemem.c: a host taking back the
+ * guest's free memory) send the next blocks to small pages: the first
+ * touch of each fresh huge page is timed. Forced here by the threshold. */
+START_TEST(slow_huge_pages_send_the_next_blocks_to_small_pages) {
+  if (!huge_on() || vmflag(&vmflag, "hg") < 0) return;
+  size_t n = (size_t)10 << 20; /* over the kept size: mapped afresh */
+  ti_huge_set_slow_fault(1LL << 50); /* never slow */
+  char *a = ti_mem_alloc(n);
+  ck_assert_ptr_nonnull(a);
+  ck_assert_int_eq(vmflag(a, "hg"), 1);
+  ck_assert(!ti_huge_small_now());
+  ti_huge_set_slow_fault(0); /* every first fault slow */
+  char *b = ti_mem_alloc(n); /* probed on huge pages, found slow */
+  ck_assert_ptr_nonnull(b);
+  ck_assert_int_eq(vmflag(b, "hg"), 1);
+  ck_assert(ti_huge_small_now());
+  char *c = ti_mem_alloc(n); /* so this one is on small pages */
+  ck_assert_ptr_nonnull(c);
+  ck_assert_int_eq(vmflag(c, "nh"), 1);
+  ck_assert_int_eq(vmflag(c, "hg"), 0);
+  memset(c, 7, n);
+  ti_huge_set_slow_fault(1LL << 50); /* fast again: a grown block's new pages are huge */
+  a[0] = 5;
+  char *g = ti_mem_realloc(a, 2 * n);
+  ck_assert_ptr_nonnull(g);
+  ck_assert_int_eq(g[0], 5);
+  ck_assert_int_eq(vmflag(g + 2 * n - 1, "hg"), 1);
+  g[2 * n - 1] = 1;
+  for (size_t i = 0; i < n; i += 4096) ck_assert_int_eq(c[i], 7);
+  ck_assert_int_eq(b[n - 1], 0);
+  ti_mem_free(b);
+  ti_mem_free(c);
+  ti_mem_free(g);
+  ti_huge_set_slow_fault(-1);
+  ck_assert(!ti_huge_small_now());
+}
+END_TEST
+
 /* The block pool (blocks.c): a block let go of serves the next request of
  * its size class, from any log; when the last log lets go, the slabs stay
  * (lazily free, for the next iterator) and serve the next holder. Off where
@@ -469,6 +530,7 @@ int main(void) {
   tcase_add_test(tc, the_block_pool_reuses_blocks_across_logs_and_iterators);
   tcase_add_test(tc, a_freed_big_block_serves_the_next_of_its_size);
   tcase_add_test(tc, a_logs_first_chunks_share_one_slab);
+  tcase_add_test(tc, slow_huge_pages_send_the_next_blocks_to_small_pages);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
