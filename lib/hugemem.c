@@ -14,7 +14,9 @@
  * place: a fixed offset from a 2 MiB boundary, then the list of live
  * blocks (a malloc pointer at that offset is rare, and nothing below it is
  * read). Linux only; sanitizer builds keep every block on malloc, where
- * the sanitizers see it. */
+ * the sanitizers see it. Where huge pages are slow to fault in (a VM whose
+ * host takes free memory back), blocks go to small pages for a while:
+ * see advise(). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
