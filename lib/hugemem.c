@@ -72,10 +72,14 @@ static size_t block_len(size_t n) { return (n + HDR + HUGE_PAGE - 1) & ~(HUGE_PA
  * fault in the host: on this project's benchmark machine 3-6 ms a huge
  * page against 0.1-0.3 ms, and a 64 MB session took 54-92 ms of CPU
  * instead of 38 (small pages, which come from smaller free blocks: 43).
- * So the first touch of every fresh huge page is timed (the thread's CPU
- * time, two clock reads a mapping), and one that took more than
- * SLOW_FAULT_NS sends the next second's mappings to small pages; the first
- * mapping after that second tries huge pages again. */
+ * So the first touch of every new mapping is timed (the thread's CPU time,
+ * two clock reads), and one that took more than SLOW_FAULT_NS sends the
+ * next second's mappings to small pages; the first mapping after that
+ * second tries huge pages again. Only a new mapping's first page is timed:
+ * it holds the block's header, so it is used whatever happens; the pages a
+ * block grows into may never be touched, and touching one to time it
+ * would take a huge page the run did not need (two a run for the long
+ * session, where the few fast pages are soon used up). */
 #define SLOW_FAULT_NS 1000000LL
 #define SMALL_FOR_NS 1000000000LL
 static _Atomic long long small_until; /* CLOCK_MONOTONIC ns; 0: huge pages */
@@ -87,17 +91,18 @@ static long long clock_ns(clockid_t c) {
   return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
-/* Advise [a, a + len) onto huge pages, or small ones for now; fresh is
- * its first byte not yet touched (its first fault is the one timed). */
-static void advise(char *a, size_t len, char *fresh) {
+/* Advise [a, a + len) onto huge pages, or small ones for now; with
+ * `probe`, [a, a + len) is a new mapping whose first page is timed. */
+static void advise(char *a, size_t len, int probe) {
   long long until = atomic_load_explicit(&small_until, memory_order_relaxed);
   if (until && clock_ns(CLOCK_MONOTONIC) < until) {
     madvise(a, len, MADV_NOHUGEPAGE);
     return;
   }
   madvise(a, len, MADV_HUGEPAGE);
+  if (!probe) return;
   long long t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
-  *(volatile char *)fresh = 0; /* fresh memory reads as zero: unchanged */
+  *(volatile char *)a = 0; /* fresh memory reads as zero: unchanged */
   long long dt = clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
   if (dt > atomic_load_explicit(&slow_fault_ns, memory_order_relaxed) && t0)
     until = clock_ns(CLOCK_MONOTONIC) + SMALL_FOR_NS;
@@ -121,7 +126,7 @@ static void *map_aligned(size_t len) {
   char *a = (char *)(((uintptr_t)r + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
   if (a > r) munmap(r, (size_t)(a - r));
   if (r + rlen > a + len) munmap(a + len, (size_t)(r + rlen - (a + len)));
-  advise(a, len, a);
+  advise(a, len, 1);
   return a;
 }
 
@@ -215,7 +220,7 @@ static void *huge_grow(huge_hdr *h, size_t n) {
   /* [a, a + len) is the block now: drop the rest of the reservation */
   if (a > r) munmap(r, (size_t)(a - r));
   munmap(a + len, (size_t)(r + HUGE_PAGE - a));
-  advise(a + old, len - old, a + old);
+  advise(a + old, len - old, 0);
   h = (huge_hdr *)a;
   h->maplen = len;
   live_add(h);

@@ -439,7 +439,8 @@ START_TEST(slow_huge_pages_send_the_next_blocks_to_small_pages) {
   ck_assert_int_eq(vmflag(c, "nh"), 1);
   ck_assert_int_eq(vmflag(c, "hg"), 0);
   memset(c, 7, n);
-  ti_huge_set_slow_fault(1LL << 50); /* fast again: a grown block's new pages are huge */
+  ti_huge_set_slow_fault(1LL << 50); /* fast again: a grown block's new pages are huge
+                                        (advised, not timed: they may never be used) */
   a[0] = 5;
   char *g = ti_mem_realloc(a, 2 * n);
   ck_assert_ptr_nonnull(g);
