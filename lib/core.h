@@ -67,11 +67,11 @@ void ti_blocks_release(void);
 size_t ti_blocks_slabs(void); /* slabs mapped (tests) */
 size_t ti_huge_live(void); /* blocks now mapped (tests) */
 int ti_huge_on(void);      /* 1 when such blocks are on huge pages (not in sanitizer builds) */
-/* 1 while new blocks go to small pages: the last fresh huge page took
- * more than 1 ms to fault in (hugemem.c) */
+/* 1 while new blocks go to small pages: the first huge page of the last
+ * new mapping took 1 ms or more to fault in (hugemem.c) */
 int ti_huge_small_now(void);
-/* Tests: a first fault slower than ns sends blocks to small pages (ns < 0:
- * the default, 1 ms); clears the current choice. */
+/* Tests: a first fault of ns or more sends blocks to small pages (0: every
+ * one; ns < 0: the default, 1 ms); clears the current choice. */
 void ti_huge_set_slow_fault(long long ns);
 
 /* ---- messages and the message log (log.c) -------------------------------- */

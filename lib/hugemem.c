@@ -69,11 +69,11 @@ static size_t block_len(size_t n) { return (n + HDR + HUGE_PAGE - 1) & ~(HUGE_PA
  * host takes back the guest's free memory (a balloon's free page reporting
  * hands it blocks of 2 MiB and more), a fresh huge page is most often such
  * a block, and the first touch of each of its 512 small pages is then a
- * fault in the host: on this project's benchmark machine 3-6 ms a huge
- * page against 0.1-0.3 ms, and a 64 MB session took 54-92 ms of CPU
- * instead of 38 (small pages, which come from smaller free blocks: 43).
+ * fault in the host: on this project's benchmark machine 4-6 ms a huge
+ * page against 0.2 ms, and a 64 MB session took 54-92 ms of CPU instead of
+ * 38 (on small pages, which come from smaller free blocks: 43).
  * So the first touch of every new mapping is timed (the thread's CPU time,
- * two clock reads), and one that took more than SLOW_FAULT_NS sends the
+ * two clock reads), and one that took SLOW_FAULT_NS or more sends the
  * next second's mappings to small pages; the first mapping after that
  * second tries huge pages again. Only a new mapping's first page is timed:
  * it holds the block's header, so it is used whatever happens; the pages a
@@ -104,7 +104,7 @@ static void advise(char *a, size_t len, int probe) {
   long long t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
   *(volatile char *)a = 0; /* fresh memory reads as zero: unchanged */
   long long dt = clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
-  if (dt > atomic_load_explicit(&slow_fault_ns, memory_order_relaxed) && t0)
+  if (dt >= atomic_load_explicit(&slow_fault_ns, memory_order_relaxed) && t0)
     until = clock_ns(CLOCK_MONOTONIC) + SMALL_FOR_NS;
   else
     until = 0;

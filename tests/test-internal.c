@@ -420,7 +420,7 @@ static int vmflag(const void *p, const char *flag) {
 
 /* Huge pages that are slow to fault in (hugemem.c: a host taking back the
  * guest's free memory) send the next blocks to small pages: the first
- * touch of each fresh huge page is timed. Forced here by the threshold. */
+ * touch of each new mapping is timed. Forced here by the threshold. */
 START_TEST(slow_huge_pages_send_the_next_blocks_to_small_pages) {
   if (!huge_on() || vmflag(&vmflag, "hg") < 0) return;
   size_t n = (size_t)10 << 20; /* over the kept size: mapped afresh */
