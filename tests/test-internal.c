@@ -375,42 +375,20 @@ START_TEST(a_freed_big_block_serves_the_next_of_its_size) {
 }
 END_TEST
 
-/* Bytes of the mapping holding p that the kernel lists as lazily free
- * (/proc/self/smaps), or -1 where it does not tell. */
-static long lazyfree_kb(const void *p) {
+/* The line starting with `key` in the /proc/self/smaps entry of the
+ * mapping holding p, in line[n]: 0 when found, -1 where smaps does not
+ * tell. */
+static int smaps_line(const void *p, const char *key, char *line, size_t n) {
   FILE *f = fopen("/proc/self/smaps", "r");
   if (!f) return -1;
-  char line[512];
-  int in = 0;
-  long kb = -1;
-  while (fgets(line, sizeof line, f)) {
-    unsigned long lo, hi;
-    if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
-      in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
-    } else if (in && sscanf(line, "LazyFree: %ld kB", &kb) == 1) {
-      break;
-    }
-  }
-  fclose(f);
-  return kb;
-}
-
-/* 1 when the mapping holding p is advised `flag` ("hg": huge pages, "nh":
- * not), 0 when not, -1 where smaps does not tell. */
-static int vmflag(const void *p, const char *flag) {
-  FILE *f = fopen("/proc/self/smaps", "r");
-  if (!f) return -1;
-  char line[512];
+  size_t k = strlen(key);
   int in = 0, r = -1;
-  while (fgets(line, sizeof line, f)) {
+  while (fgets(line, (int)n, f)) {
     unsigned long lo, hi;
     if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
       in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
-    } else if (in && strncmp(line, "VmFlags:", 8) == 0) {
-      char pat[8];
-      snprintf(pat, sizeof pat, " %s", flag);
-      const char *q = strstr(line, pat);
-      r = q && (q[3] == ' ' || q[3] == '\n');
+    } else if (in && strncmp(line, key, k) == 0) {
+      r = 0;
       break;
     }
   }
@@ -418,11 +396,33 @@ static int vmflag(const void *p, const char *flag) {
   return r;
 }
 
+/* Bytes of the mapping holding p that the kernel lists as lazily free, or
+ * -1 where it does not tell. */
+static long lazyfree_kb(const void *p) {
+  char line[512];
+  long kb;
+  if (smaps_line(p, "LazyFree:", line, sizeof line) ||
+      sscanf(line, "LazyFree: %ld kB", &kb) != 1)
+    return -1;
+  return kb;
+}
+
+/* 1 when the mapping holding p is advised `flag` ("hg": huge pages, "nh":
+ * not), 0 when not, -1 where smaps does not tell. */
+static int vmflag(const void *p, const char *flag) {
+  char line[512], pat[8];
+  if (smaps_line(p, "VmFlags:", line, sizeof line)) return -1;
+  snprintf(pat, sizeof pat, " %s", flag);
+  const char *q = strstr(line, pat);
+  return q && (q[3] == ' ' || q[3] == '\n');
+}
+
 /* Huge pages that are slow to fault in (hugemem.c: a host taking back the
  * guest's free memory) send the next blocks to small pages: the first
  * touch of each new mapping is timed. Forced here by the threshold. */
 START_TEST(slow_huge_pages_send_the_next_blocks_to_small_pages) {
-  if (!huge_on() || vmflag(&vmflag, "hg") < 0) return;
+  int here = 0; /* any mapping: does smaps list VmFlags? */
+  if (!huge_on() || vmflag(&here, "hg") < 0) return;
   size_t n = (size_t)10 << 20; /* over the kept size: mapped afresh */
   ti_huge_set_slow_fault(1LL << 50); /* never slow */
   char *a = ti_mem_alloc(n);
