@@ -111,7 +111,10 @@ static void advise(char *a, size_t len, int probe) {
   atomic_store_explicit(&small_until, until, memory_order_relaxed);
 }
 
-int ti_huge_small_now(void) { return atomic_load_explicit(&small_until, memory_order_relaxed) != 0; }
+int ti_huge_small_now(void) {
+  long long until = atomic_load_explicit(&small_until, memory_order_relaxed);
+  return until && clock_ns(CLOCK_MONOTONIC) < until;
+}
 void ti_huge_set_slow_fault(long long ns) {
   atomic_store(&slow_fault_ns, ns < 0 ? SLOW_FAULT_NS : ns);
   atomic_store(&small_until, 0);
