@@ -75,7 +75,10 @@ static size_t block_len(size_t n) { return (n + HDR + HUGE_PAGE - 1) & ~(HUGE_PA
  * So the first touch of every new mapping is timed (the thread's CPU time,
  * two clock reads), and one that took SLOW_FAULT_NS or more sends the
  * next second's mappings to small pages; the first mapping after that
- * second tries huge pages again. Only a new mapping's first page is timed:
+ * second tries huge pages again. The blocks already mapped are turned to
+ * small pages too, from their next fault on: a long session's record
+ * array, mapped while huge pages were fast, would otherwise fault its next
+ * 2 MiB as one more slow huge page. Only a new mapping's first page is timed:
  * it holds the block's header, so it is used whatever happens; the pages a
  * block grows into may never be touched, and touching one to time it
  * would take a huge page the run did not need (two a run for the long
@@ -91,6 +94,15 @@ static long long clock_ns(clockid_t c) {
   return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
+/* Pages not faulted in yet of [a, a + len) and of every live block: small
+ * ones (the slabs of blocks.c are whole huge pages, faulted in at once). */
+static void small_from_now(char *a, size_t len) {
+  madvise(a, len, MADV_NOHUGEPAGE);
+  pthread_mutex_lock(&huge_lock);
+  for (huge_hdr *h = huge_live; h; h = h->next) madvise(h, h->maplen, MADV_NOHUGEPAGE);
+  pthread_mutex_unlock(&huge_lock);
+}
+
 /* Advise [a, a + len) onto huge pages, or small ones for now; with
  * `probe`, [a, a + len) is a new mapping whose first page is timed. */
 static void advise(char *a, size_t len, int probe) {
@@ -104,11 +116,13 @@ static void advise(char *a, size_t len, int probe) {
   long long t0 = clock_ns(CLOCK_THREAD_CPUTIME_ID);
   *(volatile char *)a = 0; /* fresh memory reads as zero: unchanged */
   long long dt = clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
-  if (dt >= atomic_load_explicit(&slow_fault_ns, memory_order_relaxed) && t0)
-    until = clock_ns(CLOCK_MONOTONIC) + SMALL_FOR_NS;
-  else
-    until = 0;
-  atomic_store_explicit(&small_until, until, memory_order_relaxed);
+  if (dt >= atomic_load_explicit(&slow_fault_ns, memory_order_relaxed) && t0) {
+    atomic_store_explicit(&small_until, clock_ns(CLOCK_MONOTONIC) + SMALL_FOR_NS,
+                          memory_order_relaxed);
+    small_from_now(a, len);
+  } else {
+    atomic_store_explicit(&small_until, 0, memory_order_relaxed);
+  }
 }
 
 int ti_huge_small_now(void) {
