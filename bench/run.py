@@ -257,23 +257,6 @@ def pingpong_ref(a):
                                        exe], "cc -O2 -pthread")
 
 
-def hugefault_ref(a):
-    return reference(a, "hugefault", "hugefault.c",
-                     lambda src, exe: [os.environ.get("CC", "cc"), "-O2", src, "-o", exe],
-                     "cc -O2")
-
-
-def huge_faults(hf):
-    """First-fault times in ms of four fresh huge pages (bench/e2e/hugefault.c), or None."""
-    if not hf:
-        return None
-    try:
-        out = subprocess.run([hf], capture_output=True, text=True, timeout=30).stdout
-        return [float(x) for x in out.split()] or None
-    except (OSError, ValueError, subprocess.TimeoutExpired):
-        return None
-
-
 def round_trip(pp):
     """The cross-core round trip in ns (bench/e2e/pingpong.c), or None."""
     if not pp:
@@ -395,7 +378,6 @@ def main(argv):
     sj, sj_how = simdjson_ref(a)
     rd, rd_how = read_ref(a)
     pp, pp_how = pingpong_ref(a)
-    hf, _ = hugefault_ref(a)
     py, me = sys.executable, os.path.abspath(__file__)
     want = a["only"] or {"projects", "long", "openhands", "swe-smith", "memory"}
 
@@ -463,7 +445,6 @@ def main(argv):
     print(f"# page cache: {mach['page_cache']}", file=sys.stderr, flush=True)
     mach["load_before"] = "%.2f %.2f %.2f" % os.getloadavg()
     mach["round_trip_before"] = round_trip(pp)
-    mach["huge_faults_before"] = huge_faults(hf)
     print(f"# {mach.get('Model name', '?')}, {mach['cores']} cores, {mach['date']}, "
           f"python {mach['python']}, load {mach['load_before']}", file=sys.stderr, flush=True)
 
@@ -518,7 +499,6 @@ def main(argv):
     shutil.rmtree(errdir, ignore_errors=True)
     mach["load_after"] = "%.2f %.2f %.2f" % os.getloadavg()
     mach["round_trip_after"] = round_trip(pp)
-    mach["huge_faults_after"] = huge_faults(hf)
 
     report(a, mach, inputs, res, checks, bad)
     if a["perf"]:
@@ -707,12 +687,6 @@ def report(a, mach, inputs, res, checks, bad):
               f"{b2 / b1:.2f}x) | {x:.2f}x | linear (<= 2.2x) | {verdict(x, 2.2, le=True)} |")
         t = best(l2, "traceingest", 1) / best(l1, "traceingest", 1)
         w(f"| CPU time, 2x session / 1x session (info) | {t:.2f}x | linear | - |")
-    hb, ha = mach.get("huge_faults_before"), mach.get("huge_faults_after")
-    if hb and ha and l2 in labels:
-        s = lambda v: " ".join(f"{x:.2f}" for x in v)
-        w(f"| fresh huge pages, first fault of four in a row, before / after the rounds, ms (info:"
-          f" ~0.2 while the guest's free memory is its own, 4-6 once the host took it back; "
-          f"bench/e2e/hugefault.c) | {s(hb)} / {s(ha)} | - | - |")
     if bad:
         w("")
         for (label, tool), (rc, err) in bad.items():
