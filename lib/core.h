@@ -41,7 +41,8 @@ typedef struct ti_arena {
 void *ti_arena_alloc(ti_arena *a, size_t n); /* 8-byte aligned */
 void ti_arena_reset(ti_arena *a);            /* keep the chunks for reuse */
 void ti_arena_free(ti_arena *a);
-/* Blocks of TI_HUGE_MIN bytes or more, mapped on huge pages (hugemem.c);
+/* Blocks of TI_HUGE_MIN bytes or more, mapped on huge pages (hugemem.c;
+ * on small ones for a second after a huge page was slow to fault in);
  * ti_mem_alloc / ti_mem_realloc / ti_mem_free use them. ti_huge_alloc
  * returns NULL (nothing done) where they are off; ti_huge_free and
  * ti_huge_realloc return 0 when the block is not theirs to handle. */
@@ -49,8 +50,10 @@ void ti_arena_free(ti_arena *a);
 void *ti_huge_alloc(size_t n, int zeroed); /* zeroed: as calloc */
 int ti_huge_free(void *p);
 int ti_huge_realloc(void *p, size_t n, void **out);
-/* A 2 MiB-aligned mapping of len bytes (a multiple of 2 MiB) on huge pages,
- * or NULL (also where huge blocks are off); munmap gives it back. */
+/* A 2 MiB-aligned mapping of len bytes (a multiple of 2 MiB) on huge pages
+ * (small ones while they are slow, as for the blocks), its first page
+ * faulted in, or NULL (also where huge blocks are off); munmap gives it
+ * back. */
 void *ti_huge_map(size_t len);
 
 /* ---- block pool (blocks.c): log memory reused across logs and threads ---- */
@@ -68,7 +71,7 @@ size_t ti_blocks_slabs(void); /* slabs mapped (tests) */
 size_t ti_huge_live(void); /* blocks now mapped (tests) */
 int ti_huge_on(void);      /* 1 when such blocks are on huge pages (not in sanitizer builds) */
 /* 1 while new blocks go to small pages: the first huge page of the last
- * new mapping took 1 ms or more to fault in (hugemem.c) */
+ * new mapping took 1 ms or more to fault in, under a second ago (tests) */
 int ti_huge_small_now(void);
 /* Tests: a first fault of ns or more sends blocks to small pages (0: every
  * one; ns < 0: the default, 1 ms); clears the current choice. */
