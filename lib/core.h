@@ -111,6 +111,7 @@ struct ti_message {
   size_t json_len;
   size_t content_json_off, content_json_len; /* content value inside the JSON */
   const char *ext;
+  struct ti_blob *ext_blob;      /* the input `ext` lies in (the log holds it) */
   _Atomic(ti_lazy_text *) whole; /* contiguous JSON of an `ext` message, made when asked */
   size_t ntools;
   size_t tools_json_off, tools_json_len; /* the tool_calls array inside json */
@@ -243,6 +244,21 @@ struct ti_state {
 const char *ti_state_str(const ti_state *s, size_t off);
 void ti_state_clear(ti_state *s); /* drop refs and strings, keep buffers */
 void ti_state_release(ti_state *s); /* free buffers too */
+
+/* ---- gathered export (writer.c, export.c) ------------------------------------
+ * A writer hands the kernel a state's JSON as pieces (writev): what is
+ * rendered goes into its buffer; a message content of TI_GATHER_MIN bytes
+ * or more that stayed in its input (ti_message.ext) is a piece of its own,
+ * written from where it is. Shorter ones cost less to copy than a piece. */
+#define TI_GATHER_MIN 1024
+typedef struct ti_gather ti_gather;
+/* Close b's bytes since the last piece as a piece, then add [p, p + n), a
+ * range of blob, which g holds until it is written. TI_OK, TI_ERR_LIMIT (no
+ * room for more pieces) or TI_ERR_NOMEM. */
+int ti_gather_ref(ti_gather *g, ti_buf *b, const char *p, size_t n, struct ti_blob *blob);
+/* Render s after b's contents, b being fixed memory (as ti_state_json_into:
+ * TI_ERR_LIMIT when it may not fit), long contents by reference into g. */
+int ti_export_gather(ti_buf *b, const ti_state *s, uint32_t flags, ti_gather *g);
 
 /* ---- counters (errors.c) ----------------------------------------------------- */
 typedef struct ti_counter {

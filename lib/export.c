@@ -37,10 +37,39 @@ static int put_u64(ti_buf *b, uint64_t v, int fixed) {
   return ti_buf_u64(b, v) ? TI_ERR_NOMEM : TI_OK;
 }
 
+/* With a gather (writer.c), a message whose content stayed in its input
+ * and is long enough is passed by reference: only the JSON around the
+ * content goes into b. */
+static int by_ref(const ti_message *m, const ti_gather *g) {
+  return g && m->ext && m->ext_blob && m->content_json_len >= TI_GATHER_MIN;
+}
+
+/* The bytes of m that go into b. */
+static size_t in_buf(const ti_message *m, const ti_gather *g) {
+  return m->json_len - (by_ref(m, g) ? m->content_json_len : 0);
+}
+
+/* m's JSON after b's contents, the room checked by the caller. */
+static int put_msg(ti_buf *b, const ti_message *m, ti_gather *g) {
+  if (!by_ref(m, g)) {
+    b->len = (size_t)(ti_msg_put(b->p + b->len, m) - b->p);
+    return TI_OK;
+  }
+  size_t a = m->content_json_off, c = m->content_json_len, t = m->json_len - a - c;
+  memcpy(b->p + b->len, m->json, a);
+  b->len += a;
+  int rc = ti_gather_ref(g, b, m->ext, c, m->ext_blob);
+  if (rc) return rc;
+  memcpy(b->p + b->len, m->json + a, t);
+  b->len += t;
+  return TI_OK;
+}
+
 /* Render s after b's current contents. fixed: b is caller memory of b->cap
  * bytes; TI_ERR_LIMIT when the text may not fit (b->len then undefined).
- * Otherwise TI_OK or TI_ERR_NOMEM. */
-static int render(ti_buf *b, const ti_state *s, uint32_t flags, int fixed) {
+ * Otherwise TI_OK or TI_ERR_NOMEM. g (only with fixed): pass long contents
+ * kept in their input by reference, see ti_gather_ref. */
+static int render(ti_buf *b, const ti_state *s, uint32_t flags, int fixed, ti_gather *g) {
   const char *id = ti_state_str(s, s->id);
   int rc = put_lit(b, "{\"state_id\":", fixed);
   if (!rc) rc = put_str(b, id, strlen(id), fixed);
@@ -49,21 +78,22 @@ static int render(ti_buf *b, const ti_state *s, uint32_t flags, int fixed) {
   size_t from = (flags & TI_JSON_DELTA) ? s->offset : 0;
   /* Reserve once for the messages: splicing is then plain copies. */
   size_t need = 0;
-  for (size_t i = from; i < s->count; i++) need += s->spine->v[i]->json_len + 1;
-  ROOM(need + s->action->json_len + 16);
+  for (size_t i = from; i < s->count; i++) need += in_buf(s->spine->v[i], g) + 1;
+  ROOM(need + in_buf(s->action, g) + 16);
   if (!fixed && ti_buf_reserve(b, need + s->action->json_len + s->student_len + 256))
     return TI_ERR_NOMEM;
   for (size_t i = from; i < s->count; i++) {
-    const ti_message *m = s->spine->v[i];
     if (i > from) b->p[b->len++] = ',';
-    b->len = (size_t)(ti_msg_put(b->p + b->len, m) - b->p);
+    if ((rc = put_msg(b, s->spine->v[i], g)) != TI_OK) return rc;
   }
   memcpy(b->p + b->len, "],\"action\":", 11);
   b->len += 11;
-  b->len = (size_t)(ti_msg_put(b->p + b->len, s->action) - b->p);
+  if ((rc = put_msg(b, s->action, g)) != TI_OK) return rc;
   b->p[b->len] = '\0';
   rc = put_lit(b, ",\"student_action\":", fixed);
-  if (!rc && s->student_is_action) { /* the action's text content, already JSON */
+  if (!rc && s->student_is_action && by_ref(s->action, g)) {
+    rc = ti_gather_ref(g, b, s->action->ext, s->action->content_json_len, s->action->ext_blob);
+  } else if (!rc && s->student_is_action) { /* the action's text content, already JSON */
     ROOM(s->action->content_json_len);
     rc = ti_buf_append(b, ti_msg_content(s->action), s->action->content_json_len);
   } else if (!rc) {
@@ -100,6 +130,11 @@ static int check(const ti_state *s, uint32_t flags) {
   return TI_OK;
 }
 
+int ti_export_gather(ti_buf *b, const ti_state *s, uint32_t flags, ti_gather *g) {
+  int rc = check(s, flags);
+  return rc ? rc : render(b, s, flags, 1, g);
+}
+
 TI_API int ti_state_json(const char **out, size_t *len, const ti_state *s, uint32_t flags) {
   if (!out) return TI_ERR_INVALID;
   *out = NULL;
@@ -110,7 +145,7 @@ TI_API int ti_state_json(const char **out, size_t *len, const ti_state *s, uint3
   if (ms->json_for != flags + 1) {
     ms->json_for = 0;
     ti_buf_reset(b);
-    if ((rc = render(b, s, flags, 0)) != TI_OK) return rc;
+    if ((rc = render(b, s, flags, 0, NULL)) != TI_OK) return rc;
     ms->json_for = flags + 1;
   }
   *out = b->p;
@@ -124,7 +159,7 @@ TI_API int ti_state_dup_json(char **out, size_t *len, const ti_state *s, uint32_
   int rc = check(s, flags);
   if (rc) return rc;
   ti_buf b = {0};
-  rc = render(&b, s, flags, 0);
+  rc = render(&b, s, flags, 0, NULL);
   if (rc) {
     ti_buf_free(&b);
     return rc;
@@ -143,7 +178,7 @@ TI_API int ti_state_json_into(char *buf, size_t cap, size_t *len, const ti_state
   if (cap > 1) {
     /* One byte is kept for the NUL the buffer calls write, and not counted. */
     ti_buf b = {buf, 0, cap};
-    rc = render(&b, s, flags, 1);
+    rc = render(&b, s, flags, 1, NULL);
     if (rc == TI_OK) {
       *len = b.len;
       return TI_OK;

@@ -338,7 +338,7 @@ static const char *role_dup(ti_arena *a, const char *r) {
 
 /* With `ext`, pc->s[1] (the content value; three pieces) lies in the
  * input the log keeps alive: a new message points to it, not a copy. */
-static const ti_message *intern(ti_log *l, const ti_message *t, const pieces *pc, int ext,
+static const ti_message *intern(ti_log *l, const ti_message *t, const pieces *pc, ti_blob *ext,
                                 int *is_new) {
   uint64_t h = message_hash(pc);
   size_t k = (size_t)(h & (l->nbuckets - 1));
@@ -365,9 +365,11 @@ static const ti_message *intern(ti_log *l, const ti_message *t, const pieces *pc
     memcpy(json, pc->s[0].p, pc->s[0].n);
     memcpy(json + pc->s[0].n, pc->s[2].p, pc->s[2].n);
     m->ext = pc->s[1].p;
+    m->ext_blob = ext;
   } else {
     gather(pc, 0, pc->total, json);
     m->ext = NULL;
+    m->ext_blob = NULL;
   }
   json[stored] = '\0';
   m->json = json;
@@ -401,7 +403,7 @@ const ti_message *ti_log_intern3(ti_log *l, const ti_message *t, size_t split,
   }
   sp[k++] = (ti_span){t->json + split, t->json_len - mid_n - split};
   pieces pc = {sp, k, t->json_len};
-  return intern(l, t, &pc, 0, is_new);
+  return intern(l, t, &pc, NULL, is_new);
 }
 
 const ti_message *ti_log_intern_ext(ti_log *l, const ti_message *t, size_t split,
@@ -410,8 +412,8 @@ const ti_message *ti_log_intern_ext(ti_log *l, const ti_message *t, size_t split
   ti_span sp[3] = {{t->json, split}, {mid, mid_n}, {t->json + split, rest}};
   pieces pc = {sp, 3, t->json_len};
   if (split != t->content_json_off || mid_n != t->content_json_len || hold_blob(l, b))
-    return intern(l, t, &pc, 0, is_new); /* not the content value, or no room: copy */
-  return intern(l, t, &pc, 1, is_new);
+    return intern(l, t, &pc, NULL, is_new); /* not the content value, or no room: copy */
+  return intern(l, t, &pc, b, is_new);
 }
 
 static ti_spine *spine_copy(ti_log *l, size_t keep, size_t cap) {

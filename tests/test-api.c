@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "big-session.h"
 #include "lines-format.h"
 #include <traceingest/traceingest.h>
 
@@ -504,30 +505,6 @@ START_TEST(dup_outlives_iterator) {
   ck_assert_int_eq(ti_state_dup_json(NULL, NULL, NULL, 0), TI_ERR_INVALID);
 }
 END_TEST
-
-/* A Claude Code session of `turns` turns with contents of ~`pad` bytes
- * (written to path); the file is over 4 MiB for turns * pad > 2.2M. */
-static void write_big_session(const char *path, int turns, int pad) {
-  FILE *f = fopen(path, "wb");
-  ck_assert_ptr_nonnull(f);
-  char *x = malloc((size_t)pad + 1);
-  ck_assert_ptr_nonnull(x);
-  for (int i = 0; i < pad; i++) x[i] = (char)('a' + i % 26);
-  x[pad] = 0;
-  const char *env = "\"sessionId\":\"big\",\"cwd\":\"/w\",\"timestamp\":\"2026-03-02T10:00:00Z\"";
-  for (int i = 1; i <= turns; i++) {
-    char par[32];
-    if (i > 1) snprintf(par, sizeof par, "\"a%d\"", i - 1);
-    else snprintf(par, sizeof par, "null");
-    fprintf(f, "{\"type\":\"user\",\"parentUuid\":%s,\"uuid\":\"u%d\",%s,\"message\":"
-               "{\"role\":\"user\",\"content\":\"q%d %s\\n\xc3\xa9\"}}\n", par, i, env, i, x);
-    fprintf(f, "{\"type\":\"assistant\",\"parentUuid\":\"u%d\",\"uuid\":\"a%d\",%s,\"message\":"
-               "{\"model\":\"claude-x\",\"id\":\"msg_%d\",\"role\":\"assistant\",\"content\":"
-               "[{\"type\":\"text\",\"text\":\"r%d %s\"}]}}\n", i, i, env, i, i, x);
-  }
-  free(x);
-  ck_assert_int_eq(fclose(f), 0);
-}
 
 /* 1 when p lies in a mapping of the file at path (/proc/self/maps). */
 static int in_file_mapping(const void *p, const char *path) {

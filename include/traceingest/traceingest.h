@@ -22,6 +22,7 @@
  * |                                            |           | gives TI_ERR_LIMIT) on the same      |
  * |                                            |           | state, or the state stops being valid|
  * | char * from ti_state_dup_json              | caller    | ti_string_free() (never free())      |
+ * | ti_writer * from ti_writer_new             | caller    | ti_writer_free()                     |
  * | ti_errmsg(), ti_error_file()               | iterator  | next call on that iterator           |
  * | ti_format_name(), ti_stats_json()          | iterator  | next call on that iterator           |
  * | names from ti_probe_scores                 | registry  | the registry is freed (built-in:     |
@@ -272,6 +273,34 @@ TI_API int ti_state_json_into(char *buf, size_t cap, size_t *len, const ti_state
 /* Owned copy; release with ti_string_free. */
 TI_API int ti_state_dup_json(char **out, size_t *len, const ti_state *s, uint32_t flags);
 TI_API void ti_string_free(char *p);
+
+/* ---- writing JSON Lines to a file descriptor -----------------------------
+ * A writer writes states to a file descriptor, one per line: exactly the
+ * bytes of ti_state_json (with the writer's flags) and "\n" for each,
+ * buffered (256 KiB). A message content the library left in its input
+ * (a file of 4 MiB or more read with TI_OPEN_MMAP, or read whole; 1 KiB of
+ * JSON or more) is not copied into the buffer: the kernel is handed its
+ * bytes where they are (writev), and the writer holds that input until
+ * they are written - the state may go away first. One writer is used by
+ * one thread at a time. A write error is sticky: later calls return
+ * TI_ERR_IO and write nothing; ti_writer_errno gives the error. */
+typedef struct ti_writer ti_writer;
+/* fd: open for writing and blocking; it stays the caller's (never closed).
+ * flags: TI_JSON_*. Returns TI_OK, TI_ERR_INVALID (out NULL, fd < 0, unknown
+ * flags) or TI_ERR_NOMEM. */
+TI_API int ti_writer_new(ti_writer **out, int fd, uint32_t flags);
+/* Add state s (from ti_next or ti_state_dup; nothing of it is kept after
+ * the call). May write. Returns TI_OK, TI_ERR_IO, TI_ERR_NOMEM or
+ * TI_ERR_INVALID (w NULL, a bad state). */
+TI_API int ti_writer_put(ti_writer *w, const ti_state *s);
+/* Write everything added so far. Returns TI_OK, TI_ERR_IO or TI_ERR_INVALID.
+ * An input cut short while mapped gives TI_ERR_IO with EFAULT. */
+TI_API int ti_writer_flush(ti_writer *w);
+/* The errno of the first failed write, 0 if none. */
+TI_API int ti_writer_errno(const ti_writer *w);
+/* Free w (NULL is fine). Writes nothing: what ti_writer_flush did not write
+ * is dropped, so that freeing after the fd was closed is safe. */
+TI_API void ti_writer_free(ti_writer *w);
 
 /* ---- formats and probing ----------------------------------------------------
  * A registry holds format plugins. ti_registry_new returns one holding the

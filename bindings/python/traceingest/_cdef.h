@@ -6,6 +6,7 @@ typedef struct ti_iter ti_iter;
 typedef struct ti_state ti_state;
 typedef struct ti_message ti_message;
 typedef struct ti_registry ti_registry;
+typedef struct ti_writer ti_writer;
 
 typedef void (*ti_error_fn)(void *user, int code, const char *msg,
                             const char *file, uint64_t line,
@@ -70,6 +71,11 @@ int ti_state_json(const char **out, size_t *len, const ti_state *s, uint32_t fla
 int ti_state_json_into(char *buf, size_t cap, size_t *len, const ti_state *s, uint32_t flags);
 int ti_state_dup_json(char **out, size_t *len, const ti_state *s, uint32_t flags);
 void ti_string_free(char *p);
+int ti_writer_new(ti_writer **out, int fd, uint32_t flags);
+int ti_writer_put(ti_writer *w, const ti_state *s);
+int ti_writer_flush(ti_writer *w);
+int ti_writer_errno(const ti_writer *w);
+void ti_writer_free(ti_writer *w);
 int ti_registry_new(ti_registry **out);
 void ti_registry_free(ti_registry *reg);
 size_t ti_registry_count(const ti_registry *reg);

@@ -20,7 +20,7 @@ macro_rules! opaque {
         }
     )*};
 }
-opaque!(ti_iter, ti_state, ti_message, ti_registry);
+opaque!(ti_iter, ti_state, ti_message, ti_registry, ti_writer);
 
 // ---- status codes -----------------------------------------------------------
 pub const TI_OK: c_int = 0;
@@ -168,6 +168,12 @@ extern "C" {
     pub fn ti_state_json_into(buf: *mut c_char, cap: usize, len: *mut usize, s: *const ti_state, flags: u32) -> c_int;
     pub fn ti_state_dup_json(out: *mut *mut c_char, len: *mut usize, s: *const ti_state, flags: u32) -> c_int;
     pub fn ti_string_free(p: *mut c_char);
+
+    pub fn ti_writer_new(out: *mut *mut ti_writer, fd: c_int, flags: u32) -> c_int;
+    pub fn ti_writer_put(w: *mut ti_writer, s: *const ti_state) -> c_int;
+    pub fn ti_writer_flush(w: *mut ti_writer) -> c_int;
+    pub fn ti_writer_errno(w: *const ti_writer) -> c_int;
+    pub fn ti_writer_free(w: *mut ti_writer);
 
     pub fn ti_registry_new(out: *mut *mut ti_registry) -> c_int;
     pub fn ti_registry_free(reg: *mut ti_registry);
