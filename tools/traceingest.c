@@ -155,56 +155,17 @@ static int run_probe(const char *path) {
   return 0;
 }
 
-/* States go out through a buffer of the CLI's own: each is rendered into it
- * by ti_state_json_into (no copy through stdio's buffer), and it is written
- * with write(2) when full. Big enough for few write calls, small enough to
- * stay in the L2 cache next to the parser's data (1 MiB cost ~3% of the
- * run). Nothing else goes to stdout while states do. */
-static char outbuf[256 << 10];
-static size_t outlen;
-static int out_errno; /* the first write error; later output is dropped */
+/* States go out through a ti_writer on stdout: rendered into its buffer,
+ * with the long contents of mapped sessions handed to the kernel where they
+ * are (no copy). Nothing else goes to stdout while states do. After a write
+ * error the output is gone: reading stops. */
+static ti_writer *out;
 
-static void out_write(const char *p, size_t n) {
-  while (n && !out_errno) {
-    ssize_t w = write(STDOUT_FILENO, p, n);
-    if (w < 0) {
-      if (errno != EINTR) out_errno = errno;
-      continue;
-    }
-    p += w;
-    n -= (size_t)w;
-  }
-}
-
-static void out_flush(void) {
-  out_write(outbuf, outlen);
-  outlen = 0;
-}
-
-/* One state and its newline. TI_OK or the library's error. */
+/* One state and its newline. TI_OK, TI_ERR_IO (see ti_writer_errno) or
+ * another error of the library. */
 static int out_state(const ti_state *s, uint32_t flags) {
-  if (sizeof outbuf - outlen < (16u << 10)) out_flush();
-  size_t len;
-  int rc = ti_state_json_into(outbuf + outlen, sizeof outbuf - outlen - 1, &len, s, flags);
-  if (rc == TI_OK) {
-    outbuf[outlen + len] = '\n';
-    outlen += len + 1;
-    return TI_OK;
-  }
-  if (rc != TI_ERR_LIMIT) return rc;
-  /* Too big for the room left: the library has it rendered by now. */
-  const char *js;
-  if ((rc = ti_state_json(&js, &len, s, flags)) != TI_OK) return rc;
-  out_flush();
-  if (len < sizeof outbuf / 2) {
-    memcpy(outbuf, js, len);
-  } else {
-    out_write(js, len);
-    len = 0;
-  }
-  outbuf[len] = '\n';
-  outlen = len + 1;
-  return TI_OK;
+  if (!out && ti_writer_new(&out, STDOUT_FILENO, flags) != TI_OK) return TI_ERR_NOMEM;
+  return ti_writer_put(out, s);
 }
 
 static int run_path(cli *c, const char *path) {
@@ -229,8 +190,10 @@ static int run_path(cli *c, const char *path) {
   while ((rc = ti_next(&s, it)) == TI_OK) {
     n++;
     if (!c->count && !c->stats) {
-      if ((rc = out_state(s, c->json_flags)) != TI_OK) break;
-      if (out_errno) break; /* the output is gone: no use reading on */
+      if ((rc = out_state(s, c->json_flags)) != TI_OK) {
+        if (rc == TI_ERR_IO) rc = TI_DONE; /* reported at the end */
+        break;
+      }
     }
     if (show && (n & 255) == 0) progress(c, it, 0);
   }
@@ -366,9 +329,15 @@ int main(int argc, char **argv) {
   }
   free(c.names);
   free(c.values);
-  out_flush();
-  if (out_errno && out_errno != EPIPE) {
-    fprintf(stderr, "traceingest: stdout: %s\n", strerror(out_errno));
+  if (out) ti_writer_flush(out);
+  int werr = ti_writer_errno(out);
+  ti_writer_free(out);
+  if (werr == EFAULT) { /* writev met a mapped input cut short */
+    fprintf(stderr, "traceingest: an input file was cut short while it was read (mapped); "
+                    "rerun with --no-mmap to read it instead\n");
+    status = 3;
+  } else if (werr && werr != EPIPE) {
+    fprintf(stderr, "traceingest: stdout: %s\n", strerror(werr));
     status = 1;
   } else if (fflush(stdout) != 0 && errno != EPIPE) {
     perror("traceingest: stdout");
