@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """The Python API: lifetimes, errors with positions, options, inputs,
 TraceIngester, and the backend choice."""
+import errno
 import gc
 import json
 import os
@@ -28,6 +29,22 @@ def need(path):
 def cli_lines(*args):
     status, out = support.run_cli(list(args))
     return [l.decode() for l in out.split(b"\n")[:-1]]
+
+
+def write_big_session(path, turns=800, pad="x" * 3000):
+    """A Claude Code session (over 4 MiB as by default: mmap=True maps it)."""
+    env = '"sessionId":"big","cwd":"/w","timestamp":"2026-03-02T10:00:00Z"'
+    lines = []
+    for i in range(1, turns + 1):
+        par = '"a%d"' % (i - 1) if i > 1 else "null"
+        lines.append('{"type":"user","parentUuid":%s,"uuid":"u%d",%s,"message":'
+                     '{"role":"user","content":"q%d %s"}}' % (par, i, env, i, pad))
+        lines.append('{"type":"assistant","parentUuid":"u%d","uuid":"a%d",%s,"message":'
+                     '{"model":"m","id":"msg_%d","role":"assistant","content":'
+                     '[{"type":"text","text":"r%d %s"}]}}' % (i, i, env, i, i, pad))
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
 
 
 class Backend(unittest.TestCase):
@@ -227,19 +244,8 @@ class Inputs(unittest.TestCase):
     def test_mapped_big_session_matches_read(self):
         # over 4 MiB: mmap=True maps it and leaves the contents in the file
         pad = "x" * 3000
-        env = '"sessionId":"big","cwd":"/w","timestamp":"2026-03-02T10:00:00Z"'
-        lines = []
-        for i in range(1, 801):
-            par = '"a%d"' % (i - 1) if i > 1 else "null"
-            lines.append('{"type":"user","parentUuid":%s,"uuid":"u%d",%s,"message":'
-                         '{"role":"user","content":"q%d %s"}}' % (par, i, env, i, pad))
-            lines.append('{"type":"assistant","parentUuid":"u%d","uuid":"a%d",%s,"message":'
-                         '{"model":"m","id":"msg_%d","role":"assistant","content":'
-                         '[{"type":"text","text":"r%d %s"}]}}' % (i, i, env, i, i, pad))
         with tempfile.TemporaryDirectory() as d:
-            p = os.path.join(d, "s.jsonl")
-            with open(p, "w") as f:
-                f.write("\n".join(lines) + "\n")
+            p = write_big_session(os.path.join(d, "s.jsonl"))
             self.assertGreater(os.path.getsize(p), 4 << 20)
             got = {}
             for mapped in (False, True):
@@ -282,6 +288,50 @@ class Ingester(unittest.TestCase):
         got = [s["state_id"] for s in traceingest.TraceIngester(attempts="all").ingest(need(RETRY))]
         self.assertEqual(got, [json.loads(l)["state_id"]
                                for l in cli_lines("-o", "attempts=all", RETRY)])
+
+
+class Writing(unittest.TestCase):
+    """Trace.write_jsonl: the library's writer (ti_writer) on a file."""
+
+    def test_writes_what_to_json_gives(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = write_big_session(os.path.join(d, "s.jsonl"))
+            self.assertGreater(os.path.getsize(p), 4 << 20)
+            want = "".join(s.to_json(delta=True) + "\n" for s in traceingest.Trace(p, mmap=True))
+            out = os.path.join(d, "out.jsonl")
+            with open(out, "wb") as f:
+                f.write(b"")  # buffered by Python: flushed before the library writes
+                self.assertEqual(traceingest.Trace(p, mmap=True).write_jsonl(f, delta=True), 800)
+            with open(out, encoding="utf-8") as f:
+                self.assertEqual(f.read(), want)
+            # an fd, and a trace already stepped twice: the rest
+            fd = os.open(out, os.O_WRONLY | os.O_TRUNC)
+            try:
+                t = traceingest.Trace(p, mmap=True)
+                first = [next(t).to_json(delta=True), next(t).to_json(delta=True)]
+                self.assertEqual(t.write_jsonl(fd, delta=True), 798)
+                self.assertEqual(t.write_jsonl(fd, delta=True), 0)
+            finally:
+                os.close(fd)
+            with open(out, encoding="utf-8") as f:
+                rest = f.read().splitlines()
+            full = [s.to_json(delta=True) for s in traceingest.Trace(p)]
+            self.assertEqual(first + rest, full)
+
+    def test_write_error_and_closed_trace(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = write_big_session(os.path.join(d, "s.jsonl"), turns=2, pad="y")
+            fd = os.open(p, os.O_RDONLY)
+            try:
+                with self.assertRaises(OSError) as cm:
+                    traceingest.Trace(p).write_jsonl(fd)
+                self.assertEqual(cm.exception.errno, errno.EBADF)
+            finally:
+                os.close(fd)
+            t = traceingest.Trace(p)
+            t.close()
+            with self.assertRaises(ValueError):
+                t.write_jsonl(1)
 
 
 if __name__ == "__main__":

@@ -196,6 +196,28 @@ def state_free(s):
     lib.ti_state_free(s)
 
 
+def writer_new(fd, flags):
+    out = ffi.new("ti_writer **")
+    rc = lib.ti_writer_new(out, fd, flags)
+    return rc, (None if out[0] == _NULL else out[0])
+
+
+def writer_put(w, s):
+    return lib.ti_writer_put(w, s)
+
+
+def writer_flush(w):
+    return lib.ti_writer_flush(w)
+
+
+def writer_errno(w):
+    return lib.ti_writer_errno(w)
+
+
+def writer_free(w):
+    lib.ti_writer_free(w)
+
+
 def registry_names():
     r = ffi.new("ti_registry **")
     if lib.ti_registry_new(r) != 0:

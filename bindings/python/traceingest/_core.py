@@ -135,6 +135,51 @@ class Trace:
             raise StopIteration
         raise self._error(rc)
 
+    def write_jsonl(self, file, delta=False):
+        """Write every remaining state to `file` as JSON Lines, exactly what
+        to_json() gives for each and a newline, and return how many. The
+        library does the loop and the writing (ti_writer): no State objects,
+        and the long contents of a mapped session go from the input to the
+        file without a copy. `file` is an int file descriptor or an object
+        with fileno() (flushed first), open for writing and blocking.
+        Errors as from next(); a failed write raises OSError."""
+        ptr = self._need_open()
+        self._detach_current()
+        if hasattr(file, "fileno"):
+            if hasattr(file, "flush"):
+                file.flush()
+            fd = file.fileno()
+        else:
+            fd = int(file)
+        rc, w = B.writer_new(fd, JSON_DELTA if delta else 0)
+        if rc != OK:
+            raise error_for(rc, B.strerror(rc))
+        n = 0
+        try:
+            while True:
+                rc, sp = B.next_state(ptr)
+                if self._callback_error is not None:
+                    e, self._callback_error = self._callback_error, None
+                    raise e
+                if rc == DONE:
+                    break
+                if rc != OK:
+                    raise self._error(rc)
+                rc = B.writer_put(w, sp)
+                if rc == OK:
+                    n += 1
+                    continue
+                if B.writer_errno(w):
+                    break
+                raise error_for(rc, B.strerror(rc))
+            B.writer_flush(w)
+            err = B.writer_errno(w)
+            if err:
+                raise OSError(err, os.strerror(err))
+            return n
+        finally:
+            B.writer_free(w)
+
     def close(self):
         """Free the iterator. A State still referenced is detached first."""
         if self._ptr is not None:

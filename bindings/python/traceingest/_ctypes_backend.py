@@ -80,6 +80,11 @@ _PROTOS = [
     ("ti_state_json_into", [c_void_p, c_size_t, _SZ, _P, c_uint32], c_int),
     ("ti_state_dup_json", [POINTER(c_void_p), _SZ, _P, c_uint32], c_int),
     ("ti_string_free", [c_void_p], None),
+    ("ti_writer_new", [POINTER(_P), c_int, c_uint32], c_int),
+    ("ti_writer_put", [_P, _P], c_int),
+    ("ti_writer_flush", [_P], c_int),
+    ("ti_writer_errno", [_P], c_int),
+    ("ti_writer_free", [_P], None),
     ("ti_registry_new", [POINTER(_P)], c_int),
     ("ti_registry_free", [_P], None),
     ("ti_registry_count", [_P], c_size_t),
@@ -275,6 +280,28 @@ def state_dup(s):
 
 def state_free(s):
     lib.ti_state_free(s)
+
+
+def writer_new(fd, flags):
+    out = c_void_p()
+    rc = lib.ti_writer_new(byref(out), fd, flags)
+    return rc, out.value
+
+
+def writer_put(w, s):
+    return lib.ti_writer_put(w, s)
+
+
+def writer_flush(w):
+    return lib.ti_writer_flush(w)
+
+
+def writer_errno(w):
+    return lib.ti_writer_errno(w)
+
+
+def writer_free(w):
+    lib.ti_writer_free(w)
 
 
 def registry_names():

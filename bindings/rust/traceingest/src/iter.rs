@@ -310,6 +310,64 @@ impl Iter {
         }
     }
 
+    /// Write every remaining state to `out` as JSON Lines (what
+    /// [`StateRef::to_json`] gives for each, and a newline) and return how
+    /// many. The library does the loop and the writing (`ti_writer`): the
+    /// long contents of a mapped session go from the input to `out` without
+    /// a copy. `out` must be open for writing and blocking; its descriptor
+    /// is only borrowed. A failed write is an [`Error::Io`] with the OS
+    /// error's text.
+    #[cfg(unix)]
+    pub fn write_jsonl<F: std::os::unix::io::AsRawFd + ?Sized>(
+        &mut self,
+        out: &F,
+        delta: bool,
+    ) -> Result<u64, Error> {
+        struct Writer(*mut sys::ti_writer);
+        impl Drop for Writer {
+            fn drop(&mut self) {
+                unsafe { sys::ti_writer_free(self.0) }
+            }
+        }
+        let flags = if delta { sys::TI_JSON_DELTA } else { 0 };
+        let mut w: *mut sys::ti_writer = ptr::null_mut();
+        let rc = unsafe { sys::ti_writer_new(&mut w, out.as_raw_fd(), flags) };
+        if rc != sys::TI_OK {
+            return Err(Error::bare(rc));
+        }
+        let w = Writer(w);
+        let mut n = 0u64;
+        loop {
+            let mut s: *const sys::ti_state = ptr::null();
+            let rc = unsafe { sys::ti_next(&mut s, self.ptr.as_ptr()) };
+            self.resume_panic();
+            match rc {
+                sys::TI_OK if !s.is_null() => {}
+                sys::TI_OK | sys::TI_DONE => {
+                    self.done = true;
+                    break;
+                }
+                rc => return Err(self.error(rc)),
+            }
+            let rc = unsafe { sys::ti_writer_put(w.0, s) };
+            if rc == sys::TI_OK {
+                n += 1;
+            } else if unsafe { sys::ti_writer_errno(w.0) } != 0 {
+                break;
+            } else {
+                return Err(Error::bare(rc));
+            }
+        }
+        unsafe { sys::ti_writer_flush(w.0) };
+        match unsafe { sys::ti_writer_errno(w.0) } {
+            0 => Ok(n),
+            e => Err(Error::Io(ErrorInfo {
+                message: std::io::Error::from_raw_os_error(e).to_string(),
+                ..ErrorInfo::default()
+            })),
+        }
+    }
+
     /// An owned iterator: each state detached (O(1)) so it outlives the step.
     pub fn states(self) -> States {
         States { it: self, failed: false }

@@ -259,6 +259,23 @@ fn mapped_big_session_matches_read_and_outlives_the_iterator() {
         // the iterator is gone: the states still read the mapped contents
         got.push(states.iter().map(|s| s.to_json(true).unwrap()).collect::<Vec<_>>());
     }
+    // the library's writer: the same lines, the mapped contents written
+    // from the mapping
+    let out = dir.join("out.jsonl");
+    let f = std::fs::File::create(&out).unwrap();
+    let mut it = OpenOptions::new().mmap(true).open(&p).unwrap();
+    assert_eq!(it.write_jsonl(&f, true).unwrap(), 800);
+    assert!(it.next().unwrap().is_none());
+    drop(f);
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(written, got[1].iter().map(|l| format!("{l}\n")).collect::<String>());
+    // a descriptor not open for writing: Error::Io with the OS error
+    let ro = std::fs::File::open(&out).unwrap();
+    let mut it = OpenOptions::new().open(&p).unwrap();
+    match it.write_jsonl(&ro, true) {
+        Err(Error::Io(info)) => assert!(info.message.contains("Bad file descriptor"), "{}", info.message),
+        other => panic!("{:?}", other.map(|_| ())),
+    }
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(got[0].len(), 800);
     assert_eq!(got[0], got[1]);
