@@ -39,6 +39,9 @@ int cc_map_put(cc_map *m, const char *p, size_t n, int32_t v, int32_t *old);
 uint32_t cc_hash(const char *p, size_t n);
 int32_t cc_map_get_h(const cc_map *m, const char *p, size_t n, uint32_t h);
 int cc_map_put_h(cc_map *m, const char *p, size_t n, uint32_t h, int32_t v, int32_t *old);
+/* Room for n entries in all without growing (an array of the size the
+ * map would reach, made at once rather than by doubling). */
+int cc_map_reserve(cc_map *m, size_t n);
 void cc_map_free(cc_map *m);
 
 /* Decoded string value of a JSON string (zero-copy when unescaped, else
@@ -211,6 +214,8 @@ typedef struct cc_stream {
   uint32_t epoch;
 } cc_stream;
 
+/* Room for n records: their nodes and uuids (the arrays made once). */
+int cc_stream_reserve(cc_stream *s, size_t n);
 int cc_stream_add(cc_stream *s, int32_t rec);
 /* Resolve parents (dedupe, bridge progress, heal, break cycles), count
  * children, group turns, index tool results, mark the active branch(es). */

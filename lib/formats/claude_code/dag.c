@@ -9,6 +9,16 @@
 
 static cc_rec *rec_of(cc_stream *s, int32_t i) { return &s->src->recs[s->nodes[i].rec]; }
 
+int cc_stream_reserve(cc_stream *s, size_t n) {
+  if (n > s->cap) {
+    cc_node *nn = ti_mem_realloc(s->nodes, n * sizeof(*nn));
+    if (!nn) return TI_ERR_NOMEM;
+    s->nodes = nn;
+    s->cap = n;
+  }
+  return cc_map_reserve(&s->uuids, n);
+}
+
 int cc_stream_add(cc_stream *s, int32_t rec) {
   cc_rec *r = &s->src->recs[rec];
   if (r->uuid) {

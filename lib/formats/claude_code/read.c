@@ -98,9 +98,28 @@ static int key_raw(const ti_jv *k, ti_buf *scratch, const char **s, size_t *n) {
   return ti_json_str(k, scratch, s, n);
 }
 
+/* The size a per-record array of src grows to from cap: twice cap, or,
+ * in a file of 4 MiB or more, what the part read so far foretells for the
+ * whole file (an eighth more), at most 64 times cap. The 64 MB session's
+ * record and envelope arrays are made at their size once the first 256
+ * records (64 assistant ones) are read, instead of doubling six times
+ * (copies of up to 1.9 MB each). */
+static size_t grow_cap(const cc_src *src, size_t cap, size_t first) {
+  if (!cap) return first;
+  size_t next = cap * 2;
+  if (src->nrecs && src->len >= ((size_t)4 << 20)) {
+    double done = (double)src->recs[src->nrecs - 1].offset + 1.0;
+    double est = (double)cap * ((double)src->len / done) * 1.125;
+    double most = (double)cap * 64.0;
+    if (est > most) est = most;
+    if (est > (double)next) next = (size_t)est;
+  }
+  return next;
+}
+
 static int add_rec(cc_src *src, cc_rec **out) {
   if (src->nrecs == src->caprecs) {
-    size_t cap = src->caprecs ? src->caprecs * 2 : 256;
+    size_t cap = grow_cap(src, src->caprecs, 256);
     cc_rec *r = ti_mem_realloc(src->recs, cap * sizeof(*r));
     if (!r) return TI_ERR_NOMEM;
     src->recs = r;
@@ -239,7 +258,7 @@ static int extract(cc_reader *rd, cc_src *src, const ti_jv *root, uint64_t line,
     ti_json_get(&r->message, "content", &r->content); /* absent: stays invalid */
   if (r->type == CC_T_ASSISTANT) {
     if (src->nenvs == src->capenvs) {
-      size_t cap = src->capenvs ? src->capenvs * 2 : 64;
+      size_t cap = grow_cap(src, src->capenvs, 64);
       cc_env *ne = ti_mem_realloc(src->envs, cap * sizeof(*ne));
       if (!ne) return TI_ERR_NOMEM;
       src->envs = ne;

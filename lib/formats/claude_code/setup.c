@@ -30,12 +30,19 @@ static int new_stream(cc_parser *p, cc_src *src, int side, cc_stream **out) {
 }
 
 /* Fill a stream with the chain records of src (side: sidechain ones). */
+static int in_stream(const cc_stream *s, const cc_rec *r, int all) {
+  return is_chain(r) && (all || ((r->flags & CC_F_SIDECHAIN) != 0) == (s->side != 0));
+}
+
 static int fill_stream(cc_parser *p, cc_stream *s, int all) {
   uint64_t dups = 0;
+  size_t n = 0;
+  for (size_t i = 0; i < s->src->nrecs; i++) n += (size_t)in_stream(s, &s->src->recs[i], all);
+  int rc0 = cc_stream_reserve(s, n);
+  if (rc0) return rc0;
   for (size_t i = 0; i < s->src->nrecs; i++) {
     cc_rec *r = &s->src->recs[i];
-    if (!is_chain(r)) continue;
-    if (!all && ((r->flags & CC_F_SIDECHAIN) != 0) != (s->side != 0)) continue;
+    if (!in_stream(s, r, all)) continue;
     int rc = cc_stream_add(s, (int32_t)i);
     if (rc < 0) return rc;
     if (rc == 1) dups++;

@@ -79,8 +79,7 @@ int32_t cc_map_get_h(const cc_map *m, const char *p, size_t n, uint32_t h) {
   }
 }
 
-static int map_grow(cc_map *m) {
-  size_t cap = m->cap ? m->cap * 2 : 64;
+static int map_grow_to(cc_map *m, size_t cap) {
   cc_map_ent *e = ti_mem_alloc(cap * sizeof(*e));
   if (!e) return TI_ERR_NOMEM;
   for (size_t i = 0; i < cap; i++) e[i].v = -1;
@@ -94,6 +93,17 @@ static int map_grow(cc_map *m) {
   m->e = e;
   m->cap = cap;
   return TI_OK;
+}
+
+static int map_grow(cc_map *m) { return map_grow_to(m, m->cap ? m->cap * 2 : 64); }
+
+int cc_map_reserve(cc_map *m, size_t n) {
+  size_t cap = m->cap ? m->cap : 64;
+  while (n * 4 > cap * 3) {
+    if (cap > SIZE_MAX / 2 / sizeof(cc_map_ent)) return TI_ERR_NOMEM;
+    cap *= 2;
+  }
+  return cap > m->cap ? map_grow_to(m, cap) : TI_OK;
 }
 
 int cc_map_put(cc_map *m, const char *p, size_t n, int32_t v, int32_t *old) {
