@@ -116,8 +116,11 @@ struct ti_message {
   size_t ntools;
   size_t tools_json_off, tools_json_len; /* the tool_calls array inside json */
   _Atomic(ti_lazy_text *) tools; /* decoded tool calls, NULL until asked */
-  const char *tool_call_id, *name, *reasoning;
-  size_t reasoning_len;
+  const char *tool_call_id, *name;
+  /* the reasoning_content string inside the JSON (0 long: none), and its
+   * decoded text, made when asked (ti_message_reasoning) */
+  size_t reasoning_json_off, reasoning_json_len;
+  _Atomic(ti_lazy_text *) reasoning;
   uint64_t hash;
   struct ti_message *hnext;
 };
@@ -214,6 +217,9 @@ size_t ti_log_mark_state(ti_log *l, ti_spine **spine, size_t *count);
 const char *ti_message_whole(const ti_message *m);
 /* The decoded text content of m (NULL if not text); thread-safe, made once. */
 const char *ti_message_text(const ti_message *m, size_t *len);
+/* reasoning_content decoded on first use; NULL when the message has none
+ * (or when out of memory). */
+const char *ti_message_reasoning_text(const ti_message *m, size_t *len);
 /* The decoded tool calls of m (m->ntools of them; NULL on NOMEM or none);
  * thread-safe, made once. */
 const ti_tool_call *ti_message_tools(const ti_message *m);

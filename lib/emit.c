@@ -306,9 +306,12 @@ static int build_message_json(ti_plugin_ctx *ctx, const ti_span **mid, size_t *n
     rc = ti_buf_puts(b, ",\"name\":");
     if (!rc) rc = ti_buf_json_string(b, ctx->mname.p ? ctx->mname.p : "", ctx->mname.len);
   }
+  m->reasoning_json_off = m->reasoning_json_len = 0;
   if (!rc && ctx->has_reason) {
     rc = ti_buf_puts(b, ",\"reasoning_content\":");
+    m->reasoning_json_off = b->len + *mid_n;
     if (!rc) rc = ti_buf_json_string(b, ctx->mreason.p ? ctx->mreason.p : "", ctx->mreason.len);
+    m->reasoning_json_len = b->len + *mid_n - m->reasoning_json_off;
   }
   if (!rc) rc = ti_buf_puts(b, "}");
   return rc;
@@ -328,8 +331,6 @@ TI_API int ti_emit_msg_end(ti_plugin_ctx *ctx, const ti_message **out) {
     m->json_len = ctx->scratch.len + mid_n;
     m->tool_call_id = ctx->has_tcid ? (ctx->mtcid.p ? ctx->mtcid.p : "") : NULL;
     m->name = ctx->has_name ? (ctx->mname.p ? ctx->mname.p : "") : NULL;
-    m->reasoning = ctx->has_reason ? (ctx->mreason.p ? ctx->mreason.p : "") : NULL;
-    m->reasoning_len = ctx->mreason.len;
     int is_new = 0;
     /* Content read from a mapped file is not copied: the message points to
      * it, and its log keeps the mapping. Small contents are copied all the

@@ -380,11 +380,10 @@ static const ti_message *intern(ti_log *l, const ti_message *t, const pieces *pc
   m->owner = l; /* text and tool calls are decoded on demand from the JSON */
   atomic_init(&m->text, NULL);
   atomic_init(&m->tools, NULL);
+  atomic_init(&m->reasoning, NULL); /* decoded from the JSON when asked */
   if (t->tool_call_id && !(m->tool_call_id = arena_strndup(a, t->tool_call_id, strlen(t->tool_call_id))))
     return NULL;
   if (t->name && !(m->name = arena_strndup(a, t->name, strlen(t->name)))) return NULL;
-  if (t->reasoning && !(m->reasoning = arena_strndup(a, t->reasoning, t->reasoning_len)))
-    return NULL;
   m->hnext = l->buckets[k];
   l->buckets[k] = m;
   l->nmessages++;
@@ -581,13 +580,13 @@ const char *ti_message_whole(const ti_message *m) {
 /* Decode a message's text content once, from its JSON. Several threads may
  * race to do it: one copy wins, the others are freed. The log the message
  * lives in is found through `owner`, recorded at intern time. */
-const char *ti_message_text(const ti_message *m, size_t *len) {
-  if (len) *len = 0;
-  if (!m || m->content_kind != TI_CONTENT_TEXT) return NULL;
-  ti_lazy_text *t = atomic_load_explicit(&((ti_message *)m)->text, memory_order_acquire);
+/* The decoded text of the JSON string [p, p + n) of m, made once into
+ * *slot (thread-safe); NULL when out of memory. */
+static const char *lazy_string(const ti_message *m, _Atomic(ti_lazy_text *) *slot,
+                               const char *p, size_t json_len, size_t *len) {
+  ti_lazy_text *t = atomic_load_explicit(slot, memory_order_acquire);
   if (!t) {
-    ti_jv v = {.p = ti_msg_content(m), .n = m->content_json_len,
-               .type = TI_JSON_STRING, .flags = TI_JV_ESCAPES};
+    ti_jv v = {.p = p, .n = json_len, .type = TI_JSON_STRING, .flags = TI_JV_ESCAPES};
     ti_buf b = {0};
     if (ti_json_str_append(&v, &b) || ti_buf_reserve(&b, 0)) {
       ti_buf_free(&b);
@@ -601,8 +600,21 @@ const char *ti_message_text(const ti_message *m, size_t *len) {
     n->len = b.len;
     memcpy(n->text, b.p, b.len + 1);
     ti_buf_free(&b);
-    t = publish(&((ti_message *)m)->text, m->owner, n);
+    t = publish(slot, m->owner, n);
   }
   if (len) *len = t->len;
   return t->text;
+}
+
+const char *ti_message_text(const ti_message *m, size_t *len) {
+  if (len) *len = 0;
+  if (!m || m->content_kind != TI_CONTENT_TEXT) return NULL;
+  return lazy_string(m, &((ti_message *)m)->text, ti_msg_content(m), m->content_json_len, len);
+}
+
+const char *ti_message_reasoning_text(const ti_message *m, size_t *len) {
+  if (len) *len = 0;
+  if (!m || !m->reasoning_json_len) return NULL;
+  return lazy_string(m, &((ti_message *)m)->reasoning, ti_msg_at(m, m->reasoning_json_off),
+                     m->reasoning_json_len, len);
 }

@@ -138,8 +138,7 @@ TI_API const char *ti_message_tool_call_id(const ti_message *m) { return m ? m->
 TI_API const char *ti_message_name(const ti_message *m) { return m ? m->name : NULL; }
 
 TI_API const char *ti_message_reasoning(const ti_message *m, size_t *len) {
-  if (len) *len = m && m->reasoning ? m->reasoning_len : 0;
-  return m ? m->reasoning : NULL;
+  return ti_message_reasoning_text(m, len);
 }
 
 TI_API const char *ti_message_json(const ti_message *m, size_t *len) {

@@ -8,8 +8,10 @@
 #include <stdlib.h>
 
 /* A Claude Code session of `turns` turns with contents of ~`pad` bytes
- * (written to path); the file is over 4 MiB for turns * pad > 2.2M. */
-static void write_big_session(const char *path, int turns, int pad) {
+ * (written to path); the file is over 4 MiB for turns * pad > 2.2M. With
+ * `thinking`, each assistant record starts with a thinking block
+ * "think <i>\"\n" (escapes included). */
+static void write_session(const char *path, int turns, int pad, int thinking) {
   FILE *f = fopen(path, "wb");
   ck_assert_ptr_nonnull(f);
   char *x = malloc((size_t)pad + 1);
@@ -23,12 +25,20 @@ static void write_big_session(const char *path, int turns, int pad) {
     else snprintf(par, sizeof par, "null");
     fprintf(f, "{\"type\":\"user\",\"parentUuid\":%s,\"uuid\":\"u%d\",%s,\"message\":"
                "{\"role\":\"user\",\"content\":\"q%d %s\\n\xc3\xa9\"}}\n", par, i, env, i, x);
+    char think[96] = "";
+    if (thinking)
+      snprintf(think, sizeof think,
+               "{\"type\":\"thinking\",\"thinking\":\"think %d\\\"\\n\",\"signature\":\"s\"},", i);
     fprintf(f, "{\"type\":\"assistant\",\"parentUuid\":\"u%d\",\"uuid\":\"a%d\",%s,\"message\":"
                "{\"model\":\"claude-x\",\"id\":\"msg_%d\",\"role\":\"assistant\",\"content\":"
-               "[{\"type\":\"text\",\"text\":\"r%d %s\"}]}}\n", i, i, env, i, i, x);
+               "[%s{\"type\":\"text\",\"text\":\"r%d %s\"}]}}\n", i, i, env, i, think, i, x);
   }
   free(x);
   ck_assert_int_eq(fclose(f), 0);
+}
+
+static void write_big_session(const char *path, int turns, int pad) {
+  write_session(path, turns, pad, 0);
 }
 
 #endif

@@ -506,6 +506,76 @@ START_TEST(dup_outlives_iterator) {
 }
 END_TEST
 
+/* reasoning_content is decoded from the action's JSON when asked, once:
+ * in memory, and mapped with the content left in the file (the reasoning
+ * then comes after it); history messages have none; a signature-only
+ * thinking block gives "" (present, empty). */
+START_TEST(reasoning_decoded_on_access) {
+  char dir[] = "/tmp/ti-reason-XXXXXX";
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  char p[256];
+  snprintf(p, sizeof p, "%s/s.jsonl", dir);
+  for (int big = 0; big < 2; big++) {
+    int turns = big ? 800 : 3;
+    write_session(p, turns, big ? 3000 : 10, 1);
+    struct stat st;
+    ck_assert_int_eq(stat(p, &st), 0);
+    ck_assert_int_eq(st.st_size > (4 << 20), big);
+    ti_open_options o = TI_OPEN_OPTIONS_INIT;
+    o.flags = TI_OPEN_MMAP;
+    ti_iter *it;
+    ck_assert_int_eq(ti_open(&it, p, &o), TI_OK);
+    const ti_state *s;
+    ti_state *kept = NULL;
+    int n = 0;
+    while (ti_next(&s, it) == TI_OK) {
+      n++;
+      char want[32], member[64];
+      snprintf(want, sizeof want, "think %d\"\n", n);
+      snprintf(member, sizeof member, "\"reasoning_content\":\"think %d\\\"\\n\"}", n);
+      const ti_message *a = ti_state_action(s);
+      size_t len = 99, jl;
+      const char *r = ti_message_reasoning(a, &len);
+      ck_assert_ptr_nonnull(r);
+      ck_assert_str_eq(r, want);
+      ck_assert_uint_eq(len, strlen(want));
+      ck_assert_ptr_eq(ti_message_reasoning(a, NULL), r); /* made once */
+      const char *js = ti_message_json(a, &jl);
+      ck_assert_ptr_nonnull(strstr(js, member));
+      for (size_t i = 0; i < ti_state_message_count(s); i++) {
+        const ti_message *m = ti_state_message(s, i);
+        len = 99;
+        ck_assert_ptr_null(ti_message_reasoning(m, &len));
+        ck_assert_uint_eq(len, 0);
+      }
+      if (n == 2) ck_assert_int_eq(ti_state_dup(&kept, s), TI_OK);
+    }
+    ck_assert_int_eq(n, turns);
+    ti_free(it);
+    /* detached, the iterator gone: the first access is now */
+    size_t len;
+    ck_assert_str_eq(ti_message_reasoning(ti_state_action(kept), &len), "think 2\"\n");
+    ti_state_free(kept);
+  }
+  unlink(p);
+  rmdir(dir);
+  /* signature-only thinking */
+  const char *data = getenv("TI_TEST_DATA");
+  if (!data) return;
+  snprintf(p, sizeof p, "%s/claude-code/empty-thinking/input.jsonl", data);
+  ti_iter *it;
+  ck_assert_int_eq(ti_open(&it, p, NULL), TI_OK);
+  const ti_state *s;
+  ck_assert_int_eq(ti_next(&s, it), TI_OK);
+  size_t len = 99;
+  const char *r = ti_message_reasoning(ti_state_action(s), &len);
+  ck_assert_ptr_nonnull(r);
+  ck_assert_str_eq(r, "");
+  ck_assert_uint_eq(len, 0);
+  ti_free(it);
+}
+END_TEST
+
 /* 1 when p lies in a mapping of the file at path (/proc/self/maps). */
 static int in_file_mapping(const void *p, const char *path) {
   char real[4096], line[8192];
@@ -1176,6 +1246,7 @@ int main(void) {
   tcase_add_test(tc, content_parts_from_pieces);
   tcase_add_test(tc, dup_outlives_iterator);
   tcase_add_test(tc, mapped_file_contents_outlive_iterator);
+  tcase_add_test(tc, reasoning_decoded_on_access);
   tcase_add_test(tc, mapped_after_probe_window);
   tcase_add_test(tc, malformed_records_skipped_or_fatal);
   tcase_add_test(tc, record_limit_bom_crlf);

@@ -239,7 +239,9 @@ TI_API int ti_message_tool_call(const ti_message *m, size_t i, const char **id,
                                 const char **name, const char **arguments);
 TI_API const char *ti_message_tool_call_id(const ti_message *m); /* may be NULL */
 TI_API const char *ti_message_name(const ti_message *m);         /* may be NULL */
-TI_API const char *ti_message_reasoning(const ti_message *m, size_t *len); /* may be NULL */
+/* Decoded on first access (once, thread-safe): NULL when the message has no
+ * reasoning, or when that fails for lack of memory. */
+TI_API const char *ti_message_reasoning(const ti_message *m, size_t *len);
 /* The whole message as compact JSON (OpenAI chat shape). A message whose
  * content stayed in a mapped file is put together on first access (once,
  * thread-safe); that can fail for lack of memory, which gives NULL. */
