@@ -107,12 +107,14 @@ static void destroy(void *parser) {
   for (size_t i = 0; i < p->nsrcs; i++) {
     ti_mem_free(p->srcs[i]->recs);
     ti_mem_free(p->srcs[i]->envs);
+    ti_mem_free(p->srcs[i]->aenvs);
     ti_json_index_free(p->srcs[i]->ix);
     ti_mem_free(p->srcs[i]);
   }
   ti_mem_free(p->srcs);
   ti_mem_free(p->main.recs);
   ti_mem_free(p->main.envs);
+  ti_mem_free(p->main.aenvs);
   ti_json_index_free(p->main.ix);
   ti_mem_free(p->links);
   cc_map_free(&p->by_agent);
@@ -196,12 +198,14 @@ typedef struct env {
 static void read_env(const cc_src *src, const cc_rec *r, env *e) {
   memset(e, 0, sizeof(*e));
   if (r->env < 0) return;
-  const cc_env *x = &src->envs[r->env];
+  const cc_aenv *a = &src->aenvs[r->env];
+  const cc_env *x = &src->envs[a->env];
   e->cwd = x->cwd;
   e->version = x->version;
   e->branch = x->branch;
   e->session = x->session;
-  e->request = x->request;
+  e->request = (ti_jv){.p = a->request, .n = a->request_n, .type = a->request_type,
+                       .flags = a->request_flags};
 }
 
 static const char *family_of(const char *m, size_t n, size_t *fn) {

@@ -142,6 +142,47 @@ typedef struct env_vals {
   ti_jv type, subtype, rid, sess, cwd, ver, br;
 } env_vals;
 
+static int same_jv(const ti_jv *a, const ti_jv *b) {
+  return a->type == b->type && a->n == b->n && a->flags == b->flags &&
+         (a->n == 0 || a->p == b->p || !memcmp(a->p, b->p, a->n));
+}
+
+/* Envelope fields of assistant record r: its tuple (the last one again
+ * when r repeats it) and its request id. */
+static int add_env(cc_src *src, const env_vals *ev, cc_rec *r) {
+  const cc_env *last = src->nenvs ? &src->envs[src->nenvs - 1] : NULL;
+  if (!last || !same_jv(&last->cwd, &ev->cwd) || !same_jv(&last->version, &ev->ver) ||
+      !same_jv(&last->branch, &ev->br) || !same_jv(&last->session, &ev->sess)) {
+    if (src->nenvs == src->capenvs) {
+      size_t cap = src->capenvs ? src->capenvs * 2 : 4;
+      cc_env *ne = ti_mem_realloc(src->envs, cap * sizeof(*ne));
+      if (!ne) return TI_ERR_NOMEM;
+      src->envs = ne;
+      src->capenvs = cap;
+    }
+    cc_env *e = &src->envs[src->nenvs++];
+    e->cwd = ev->cwd;
+    e->version = ev->ver;
+    e->branch = ev->br;
+    e->session = ev->sess;
+  }
+  if (src->naenvs == src->capaenvs) {
+    size_t cap = grow_cap(src, src->capaenvs, 64);
+    cc_aenv *na = ti_mem_realloc(src->aenvs, cap * sizeof(*na));
+    if (!na) return TI_ERR_NOMEM;
+    src->aenvs = na;
+    src->capaenvs = cap;
+  }
+  cc_aenv *a = &src->aenvs[src->naenvs];
+  a->env = (int32_t)src->nenvs - 1;
+  a->request = ev->rid.type == TI_JSON_INVALID ? NULL : ev->rid.p;
+  a->request_n = ev->rid.n;
+  a->request_type = (int8_t)ev->rid.type;
+  a->request_flags = (uint8_t)ev->rid.flags;
+  r->env = (int32_t)src->naenvs++;
+  return TI_OK;
+}
+
 static int env_member(cc_reader *rd, cc_rec *r, env_vals *e, const ti_jv *k, const ti_jv *v,
                       ti_buf *scratch) {
   const char *s;
@@ -257,20 +298,8 @@ static int extract(cc_reader *rd, cc_src *src, const ti_jv *root, uint64_t line,
   if (r->type == CC_T_USER && r->message.type == TI_JSON_OBJECT)
     ti_json_get(&r->message, "content", &r->content); /* absent: stays invalid */
   if (r->type == CC_T_ASSISTANT) {
-    if (src->nenvs == src->capenvs) {
-      size_t cap = grow_cap(src, src->capenvs, 64);
-      cc_env *ne = ti_mem_realloc(src->envs, cap * sizeof(*ne));
-      if (!ne) return TI_ERR_NOMEM;
-      src->envs = ne;
-      src->capenvs = cap;
-    }
-    cc_env *e = &src->envs[src->nenvs];
-    e->cwd = ev.cwd;
-    e->version = ev.ver;
-    e->branch = ev.br;
-    e->session = ev.sess;
-    e->request = ev.rid;
-    r->env = (int32_t)src->nenvs++;
+    rc = add_env(src, &ev, r);
+    if (rc) return rc;
     ti_jv id = {0}, model = {0};
     if (r->message.type == TI_JSON_OBJECT) {
       ti_json_iter mi;
