@@ -198,7 +198,9 @@ typedef struct cc_group {
   const ti_message *action_msg;
   cc_call *calls;
   size_t ncalls;
-  const char *thinking; /* joined non-empty thinking */
+  /* joined non-empty thinking, and text: in the mapper's buffers, valid
+   * until the next cc_map_group maps a group (the lengths stay) */
+  const char *thinking;
   size_t thinking_n;
   const char *text;
   size_t text_n;
@@ -279,6 +281,9 @@ typedef struct cc_mapper {
   const cc_opts *opts;
   cc_hnode *root;   /* the system message (or NULL) for this epoch */
   ti_buf b1, b2;
+  /* the text and thinking of the group mapped last: its gr->text and
+   * gr->thinking point here until the next cc_map_group maps a group */
+  ti_buf gtext, gthink;
   cc_pnode **tmp;
   size_t ntmp, captmp;
   int32_t *stk;

@@ -425,17 +425,23 @@ int cc_map_group(cc_mapper *m, cc_stream *s, int32_t g) {
     }
   }
   if (!rc) {
+    /* text and thinking are needed until this group's state is out (not
+     * kept for the session: ~2 MB of the long session's): the buffers
+     * they were joined in become m->gtext / m->gthink (swapped) */
+    ti_buf tb = m->gtext, kb = m->gthink;
+    m->gtext = *text;
+    m->gthink = *think;
+    *text = tb;
+    *think = kb;
     gr->has_text = (uint8_t)has_text;
-    gr->text = has_text ? cc_strndup(m->arena, text->p, text->len) : NULL;
-    gr->text_n = has_text ? text->len : 0;
-    gr->thinking = has_think ? cc_strndup(m->arena, think->p, think->len) : NULL;
-    gr->thinking_n = has_think ? think->len : 0;
+    gr->text = has_text ? m->gtext.p : NULL;
+    gr->text_n = has_text ? m->gtext.len : 0;
+    gr->thinking = has_think ? m->gthink.p : NULL;
+    gr->thinking_n = has_think ? m->gthink.len : 0;
     gr->ncalls = ncalls;
     gr->calls = ncalls ? cc_alloc(m->arena, ncalls * sizeof(cc_call)) : NULL;
     gr->tool_msgs = ncalls ? cc_alloc(m->arena, ncalls * sizeof(ti_message *)) : NULL;
-    if ((has_text && !gr->text) || (has_think && !gr->thinking) ||
-        (ncalls && (!gr->calls || !gr->tool_msgs)))
-      rc = TI_ERR_NOMEM;
+    if (ncalls && (!gr->calls || !gr->tool_msgs)) rc = TI_ERR_NOMEM;
   }
   gr->hist_msg = gr->action_msg = NULL;
   const ti_jv *tj = has_text && text_jv.type == TI_JSON_STRING ? &text_jv : NULL;
@@ -565,6 +571,8 @@ int cc_map_state(cc_mapper *m, cc_stream *s, int32_t i, cc_node **out, cc_node *
 }
 
 void cc_mapper_free(cc_mapper *m) {
+  ti_buf_free(&m->gtext);
+  ti_buf_free(&m->gthink);
   ti_buf_free(&m->b1);
   ti_buf_free(&m->b2);
   ti_mem_free(m->tmp);

@@ -129,6 +129,7 @@ static void destroy(void *parser) {
   cc_mapper_free(&p->map);
   ti_buf_free(&p->b);
   ti_buf_free(&p->b2);
+  ti_buf_free(&p->sa);
   cc_arena_free(&p->arena);
   ti_mem_free(p);
 }
@@ -386,6 +387,19 @@ static int emit_group(cc_parser *p, cc_traj *t, int32_t g) {
   if (!t->started && (rc = start_trajectory(p, t))) return rc;
   rc = cc_map_group(&p->map, s, g);
   if (rc) return rc;
+  /* Without thinking in it, student_action is the turn's text: the action's
+   * content, the core's default (no copy). With it, made now: the text and
+   * thinking last until another group is mapped (cc_map_state may). */
+  ti_buf *sa = &p->sa;
+  int own_sa = p->opts.thinking_in_sa && gr->thinking_n;
+  if (own_sa) {
+    ti_buf_reset(sa);
+    rc = ti_buf_puts(sa, "<thinking>");
+    if (!rc) rc = ti_buf_append(sa, gr->thinking, gr->thinking_n);
+    if (!rc) rc = ti_buf_puts(sa, "</thinking>\n");
+    if (!rc && gr->text_n) rc = ti_buf_append(sa, gr->text, gr->text_n);
+    if (rc) return rc;
+  }
   cc_node rootst, *before;
   rc = cc_map_state(&p->map, s, s->nodes[gr->first].parent, &before, &rootst);
   if (rc) return rc;
@@ -413,16 +427,7 @@ static int emit_group(cc_parser *p, cc_traj *t, int32_t g) {
   if (!rc) rc = ti_buf_append(b, gr->key, gr->key_n);
   if (!rc) rc = ti_emit_state_id(p->ctx, b->p, b->len);
   if (!rc) rc = ti_emit_state_action(p->ctx, gr->action_msg);
-  /* Without thinking in it, student_action is the turn's text: the action's
-   * content, the core's default (no copy). */
-  if (!rc && p->opts.thinking_in_sa && gr->thinking_n) {
-    ti_buf_reset(b);
-    rc = ti_buf_puts(b, "<thinking>");
-    if (!rc) rc = ti_buf_append(b, gr->thinking, gr->thinking_n);
-    if (!rc) rc = ti_buf_puts(b, "</thinking>\n");
-    if (!rc && gr->text_n) rc = ti_buf_append(b, gr->text, gr->text_n);
-    if (!rc) rc = ti_emit_state_student_action(p->ctx, b->p ? b->p : "", b->len);
-  }
+  if (!rc && own_sa) rc = ti_emit_state_student_action(p->ctx, sa->p ? sa->p : "", sa->len);
   if (!rc && s->src != &p->main && s->src->path) rc = ti_emit_state_file(p->ctx, s->src->path);
   if (!rc) rc = ti_emit_state_lines(p->ctx, first->line, last->line);
   if (!rc) rc = emit_meta(p, t, gr, before);

@@ -48,6 +48,7 @@ typedef struct cc_parser {
   cc_hnode **tmp;
   size_t captmp;
   ti_buf b, b2;
+  ti_buf sa; /* the state's student_action, when it has thinking */
   int phase, fatal;
 } cc_parser;
 
