@@ -77,11 +77,11 @@ class _Cli:
         status = 0
         with trace:
             try:
-                for s in trace:
-                    n += 1
-                    if not self.a.count and not self.a.stats:
-                        self.out.write(s.to_json_bytes(self.a.delta))
-                        self.out.write(b"\n")
+                if self.a.count or self.a.stats:
+                    for _ in trace:
+                        n += 1
+                else:  # the library loops and writes (ti_writer)
+                    n = trace.write_jsonl(self.out, delta=self.a.delta)
             except _errors.Error:
                 status = 1
             self.total += n
