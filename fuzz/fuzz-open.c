@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* libFuzzer harness: the whole path ti_open_memory -> ti_next ->
- * accessors/ti_state_json. Without FUZZ_FORMAT the format is detected
+ * accessors/ti_state_json, and a ti_writer on a memory file whose bytes
+ * must be those of ti_state_json and a newline per state. Without FUZZ_FORMAT the format is detected
  * (auto-detect path); with -DFUZZ_FORMAT="name" it is forced through
  * opts.format, so every input reaches that plugin.
  * The first input byte selects options (strict mode, small limits) so both
  * the skipping and the strict paths are covered. */
+#define _GNU_SOURCE /* memfd_create */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <traceingest/traceingest.h>
 
@@ -76,10 +80,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const ti_state *s;
   ti_state *kept = NULL;
   unsigned long states = 0;
+  /* the writer's bytes, checked against what the loop renders */
+  uint32_t wflags = (mode & 16) ? TI_JSON_DELTA : 0;
+  int wfd = memfd_create("fuzz-writer", 0);
+  ti_writer *w = NULL;
+  if (wfd >= 0) check(ti_writer_new(&w, wfd, wflags) == TI_OK, "writer new");
+  char *want = NULL;
+  size_t want_len = 0;
   while ((rc = ti_next(&s, it)) == TI_OK) {
     states++;
     const char *js;
     size_t len;
+    if (w) {
+      check(ti_writer_put(w, s) == TI_OK, "writer put");
+      check(ti_state_json(&js, &len, s, wflags) == TI_OK, "state json (writer flags)");
+      char *nw = realloc(want, want_len + len + 1);
+      check(nw != NULL, "realloc");
+      want = nw;
+      memcpy(want + want_len, js, len);
+      want[want_len + len] = '\n';
+      want_len += len + 1;
+    }
     check(ti_state_json(&js, &len, s, 0) == TI_OK, "state json");
     check(strlen(js) == len, "state json length");
     check(ti_state_json(&js, &len, s, TI_JSON_DELTA) == TI_OK, "state json delta");
@@ -118,6 +139,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     check(ti_next(&s, it) == TI_DONE, "done not sticky");
   }
   check(ti_stat(it, "states") == states, "states counter");
+  if (w) { /* flushed after the iterator's last state: what it wrote */
+    check(ti_writer_flush(w) == TI_OK && ti_writer_errno(w) == 0, "writer flush");
+    ti_writer_free(w);
+    off_t got = lseek(wfd, 0, SEEK_END);
+    check(got == (off_t)want_len, "writer length");
+    char *back = want_len ? malloc(want_len) : NULL;
+    check(!want_len || (back && pread(wfd, back, want_len, 0) == (ssize_t)want_len), "read back");
+    check(!want_len || memcmp(back, want, want_len) == 0, "writer bytes");
+    free(back);
+  }
+  if (wfd >= 0) close(wfd);
+  free(want);
   const char *st;
   size_t sl;
   check(ti_stats_json(it, &st, &sl) == TI_OK, "stats json");
