@@ -156,6 +156,13 @@ typedef struct ti_blob {
   int heap; /* base is a read buffer (freed), not a mapping (unmapped) */
 } ti_blob;
 void ti_blob_unref(ti_blob *b);
+/* A set of inputs held: one reference on each distinct blob added. */
+typedef struct ti_blobs {
+  ti_blob **v;
+  size_t n, cap;
+} ti_blobs;
+int ti_blobs_hold(ti_blobs *s, ti_blob *b); /* TI_OK or TI_ERR_NOMEM */
+void ti_blobs_release(ti_blobs *s);         /* let go of all (the array stays) */
 
 /* A spine is an array of message pointers; a history is a prefix of one.
  * Entries below `shared` are referenced by emitted states and never change;
@@ -181,8 +188,7 @@ struct ti_log {
   ti_spine *last_spine; /* previous emitted state, for messages_offset */
   size_t last_count;
   uint64_t nstates; /* states emitted, for default ids */
-  ti_blob **blobs; /* inputs its messages point into, one reference each */
-  size_t nblobs, cblobs;
+  ti_blobs blobs; /* inputs its messages point into */
 };
 
 ti_log *ti_log_new(const char *traj_id, size_t len);

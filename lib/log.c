@@ -161,28 +161,27 @@ void ti_blob_unref(ti_blob *b) {
   ti_mem_free(b);
 }
 
-static void drop_blobs(ti_log *l) {
-  for (size_t i = 0; i < l->nblobs; i++) ti_blob_unref(l->blobs[i]);
-  l->nblobs = 0;
+void ti_blobs_release(ti_blobs *s) {
+  for (size_t i = 0; i < s->n; i++) ti_blob_unref(s->v[i]);
+  s->n = 0;
 }
 
-/* The log keeps b alive while it lives (one reference, taken once). */
-static int hold_blob(ti_log *l, ti_blob *b) {
-  for (size_t i = l->nblobs; i-- > 0;)
-    if (l->blobs[i] == b) return TI_OK;
-  if (l->nblobs == l->cblobs) {
-    size_t cap = l->cblobs ? l->cblobs * 2 : 4;
-    ti_blob **v = ti_mem_realloc(l->blobs, cap * sizeof(*v));
+int ti_blobs_hold(ti_blobs *s, ti_blob *b) {
+  for (size_t i = s->n; i-- > 0;)
+    if (s->v[i] == b) return TI_OK;
+  if (s->n == s->cap) {
+    size_t cap = s->cap ? s->cap * 2 : 4;
+    ti_blob **v = ti_mem_realloc(s->v, cap * sizeof(*v));
     if (!v) return TI_ERR_NOMEM;
-    l->blobs = v;
-    l->cblobs = cap;
+    s->v = v;
+    s->cap = cap;
   }
   atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed);
-  l->blobs[l->nblobs++] = b;
+  s->v[s->n++] = b;
   return TI_OK;
 }
 
-void ti_log_drop_inputs(ti_log *l) { drop_blobs(l); }
+void ti_log_drop_inputs(ti_log *l) { ti_blobs_release(&l->blobs); }
 
 int ti_log_sole_owner(ti_log *l) {
   return atomic_load_explicit(&l->refs, memory_order_acquire) == 1;
@@ -195,7 +194,7 @@ int ti_log_recycle(ti_log *l, const char *traj_id, size_t len) {
   l->traj_id = id;
   ti_arena_reset(&l->arena);
   free_lazy(l);
-  drop_blobs(l);
+  ti_blobs_release(&l->blobs);
   memset(l->buckets, 0, l->nbuckets * sizeof(*l->buckets));
   l->nmessages = 0;
   /* keep the current spine's array, free the others */
@@ -233,8 +232,8 @@ void ti_log_unref(ti_log *l) {
     s = n;
   }
   ti_arena_free(&l->arena);
-  drop_blobs(l);
-  ti_mem_free(l->blobs);
+  ti_blobs_release(&l->blobs);
+  ti_mem_free(l->blobs.v);
   ti_mem_free(l->buckets);
   ti_mem_free(l->traj_id);
   ti_mem_free(l);
@@ -410,7 +409,7 @@ const ti_message *ti_log_intern_ext(ti_log *l, const ti_message *t, size_t split
   size_t rest = t->json_len - mid_n - split;
   ti_span sp[3] = {{t->json, split}, {mid, mid_n}, {t->json + split, rest}};
   pieces pc = {sp, 3, t->json_len};
-  if (split != t->content_json_off || mid_n != t->content_json_len || hold_blob(l, b))
+  if (split != t->content_json_off || mid_n != t->content_json_len || ti_blobs_hold(&l->blobs, b))
     return intern(l, t, &pc, NULL, is_new); /* not the content value, or no room: copy */
   return intern(l, t, &pc, b, is_new);
 }

@@ -27,8 +27,7 @@ struct ti_gather {
   struct iovec v[TI_WRITER_PIECES];
   size_t n;
   size_t ref_bytes;
-  ti_blob **held;
-  size_t nheld, capheld;
+  ti_blobs held; /* the inputs the pieces point into */
 };
 
 struct ti_writer {
@@ -42,32 +41,16 @@ struct ti_writer {
 };
 
 static void release(ti_gather *g) {
-  for (size_t i = 0; i < g->nheld; i++) ti_blob_unref(g->held[i]);
-  g->nheld = 0;
+  ti_blobs_release(&g->held);
   g->n = 0;
   g->seg = 0;
   g->ref_bytes = 0;
 }
 
-static int hold(ti_gather *g, ti_blob *b) {
-  for (size_t i = g->nheld; i-- > 0;)
-    if (g->held[i] == b) return TI_OK;
-  if (g->nheld == g->capheld) {
-    size_t cap = g->capheld ? g->capheld * 2 : 8;
-    ti_blob **v = ti_mem_realloc(g->held, cap * sizeof(*v));
-    if (!v) return TI_ERR_NOMEM;
-    g->held = v;
-    g->capheld = cap;
-  }
-  atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed);
-  g->held[g->nheld++] = b;
-  return TI_OK;
-}
-
 int ti_gather_ref(ti_gather *g, ti_buf *b, const char *p, size_t n, ti_blob *blob) {
   /* this piece, the buffer's before it, and the buffer's last one */
   if (g->n + 3 > TI_WRITER_PIECES) return TI_ERR_LIMIT;
-  int rc = hold(g, blob);
+  int rc = ti_blobs_hold(&g->held, blob);
   if (rc) return rc;
   if (b->len > g->seg) g->v[g->n++] = (struct iovec){b->p + g->seg, b->len - g->seg};
   g->v[g->n++] = (struct iovec){(void *)p, n};
@@ -179,7 +162,7 @@ TI_API int ti_writer_errno(const ti_writer *w) { return w ? w->err : 0; }
 TI_API void ti_writer_free(ti_writer *w) {
   if (!w) return;
   release(&w->g);
-  ti_mem_free(w->g.held);
+  ti_mem_free(w->g.held.v);
   ti_mem_free(w->buf);
   ti_mem_free(w);
 }
