@@ -186,6 +186,10 @@ int cc_stream_build(cc_stream *s, ti_plugin_ctx *ctx, cc_arena *a) {
   if (!rc) rc = cc_group_turns(s);
   if (!rc) rc = cc_index_results(s);
   if (!rc) rc = active_branch(s);
+  /* The uuid and message.id maps serve the build only: their memory goes
+   * back before the states are made (the long session's 1 MB, reused). */
+  cc_map_free(&s->uuids);
+  cc_map_free(&s->gkeys);
   return rc;
 }
 
