@@ -86,9 +86,9 @@ TI_API int ti_writer_new(ti_writer **out, int fd, uint32_t flags) {
 static int write_all(ti_writer *w, struct iovec *v, size_t n) {
   while (n) {
     ssize_t r = writev(w->fd, v, (int)(n < IOV_MAX ? n : IOV_MAX));
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      w->err = errno ? errno : EIO;
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) { /* nothing written of a non-empty list: an error, not a retry */
+      w->err = r < 0 && errno ? errno : EIO;
       return TI_ERR_IO;
     }
     size_t k = (size_t)r;
