@@ -223,9 +223,6 @@ size_t ti_log_mark_state(ti_log *l, ti_spine **spine, size_t *count);
 const char *ti_message_whole(const ti_message *m);
 /* The decoded text content of m (NULL if not text); thread-safe, made once. */
 const char *ti_message_text(const ti_message *m, size_t *len);
-/* reasoning_content decoded on first use; NULL when the message has none
- * (or when out of memory). */
-const char *ti_message_reasoning_text(const ti_message *m, size_t *len);
 /* The decoded tool calls of m (m->ntools of them; NULL on NOMEM or none);
  * thread-safe, made once. */
 const ti_tool_call *ti_message_tools(const ti_message *m);

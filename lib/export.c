@@ -41,7 +41,7 @@ static int put_u64(ti_buf *b, uint64_t v, int fixed) {
  * and is long enough is passed by reference: only the JSON around the
  * content goes into b. */
 static int by_ref(const ti_message *m, const ti_gather *g) {
-  return g && m->ext && m->ext_blob && m->content_json_len >= TI_GATHER_MIN;
+  return g && m->ext_blob && m->content_json_len >= TI_GATHER_MIN; /* ext_blob: ext is set */
 }
 
 /* The bytes of m that go into b. */

@@ -611,7 +611,7 @@ const char *ti_message_text(const ti_message *m, size_t *len) {
   return lazy_string(m, &((ti_message *)m)->text, ti_msg_content(m), m->content_json_len, len);
 }
 
-const char *ti_message_reasoning_text(const ti_message *m, size_t *len) {
+TI_API const char *ti_message_reasoning(const ti_message *m, size_t *len) {
   if (len) *len = 0;
   if (!m || !m->reasoning_json_len) return NULL;
   return lazy_string(m, &((ti_message *)m)->reasoning, ti_msg_at(m, m->reasoning_json_off),

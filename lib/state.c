@@ -137,10 +137,6 @@ TI_API int ti_message_tool_call(const ti_message *m, size_t i, const char **id, 
 TI_API const char *ti_message_tool_call_id(const ti_message *m) { return m ? m->tool_call_id : NULL; }
 TI_API const char *ti_message_name(const ti_message *m) { return m ? m->name : NULL; }
 
-TI_API const char *ti_message_reasoning(const ti_message *m, size_t *len) {
-  return ti_message_reasoning_text(m, len);
-}
-
 TI_API const char *ti_message_json(const ti_message *m, size_t *len) {
   const char *j = m ? ti_message_whole(m) : NULL;
   if (len) *len = j ? m->json_len : 0;

@@ -164,7 +164,8 @@ static ti_writer *out;
 /* One state and its newline. TI_OK, TI_ERR_IO (see ti_writer_errno) or
  * another error of the library. */
 static int out_state(const ti_state *s, uint32_t flags) {
-  if (!out && ti_writer_new(&out, STDOUT_FILENO, flags) != TI_OK) return TI_ERR_NOMEM;
+  int rc;
+  if (!out && (rc = ti_writer_new(&out, STDOUT_FILENO, flags)) != TI_OK) return rc;
   return ti_writer_put(out, s);
 }
 

@@ -198,12 +198,14 @@ typedef struct cc_group {
   const ti_message *action_msg;
   cc_call *calls;
   size_t ncalls;
-  /* joined non-empty thinking, and text: in the mapper's buffers, valid
-   * until the next cc_map_group maps a group (the lengths stay) */
+  /* joined non-empty thinking, and text: in the mapper's buffers while
+   * text_gen is the mapper's gtext_gen (another group mapped since takes
+   * them: cc_map_group_text); the lengths stay */
   const char *thinking;
   size_t thinking_n;
   const char *text;
   size_t text_n;
+  uint64_t text_gen;
   uint8_t has_text, had_empty_thinking, had_redacted;
   const ti_message **tool_msgs;
 } cc_group;
@@ -282,8 +284,10 @@ typedef struct cc_mapper {
   cc_hnode *root;   /* the system message (or NULL) for this epoch */
   ti_buf b1, b2;
   /* the text and thinking of the group mapped last: its gr->text and
-   * gr->thinking point here until the next cc_map_group maps a group */
+   * gr->thinking point here until the next cc_map_group maps a group;
+   * gtext_gen counts those swaps (0: none yet) */
   ti_buf gtext, gthink;
+  uint64_t gtext_gen;
   cc_pnode **tmp;
   size_t ntmp, captmp;
   int32_t *stk;
@@ -308,6 +312,11 @@ int cc_map_begin(cc_mapper *m, cc_stream *s);
 /* State after node i (i = -1: the empty root state). */
 int cc_map_state(cc_mapper *m, cc_stream *s, int32_t i, cc_node **out, cc_node *rootst);
 int cc_map_group(cc_mapper *m, cc_stream *s, int32_t g);
+/* Map group g (as cc_map_group) with its text and thinking in the mapper's
+ * buffers: a group mapped before another one (as an ancestor of a state
+ * emitted earlier, when a file has a turn after its child) is mapped again.
+ * Its messages are interned again, to the same ones. */
+int cc_map_group_text(cc_mapper *m, cc_stream *s, int32_t g);
 int cc_map_pending(cc_mapper *m, cc_stream *s, cc_pnode *p, const ti_message **out);
 void cc_mapper_free(cc_mapper *m);
 

@@ -433,6 +433,7 @@ int cc_map_group(cc_mapper *m, cc_stream *s, int32_t g) {
     m->gthink = *think;
     *text = tb;
     *think = kb;
+    gr->text_gen = ++m->gtext_gen;
     gr->has_text = (uint8_t)has_text;
     gr->text = has_text ? m->gtext.p : NULL;
     gr->text_n = has_text ? m->gtext.len : 0;
@@ -471,6 +472,12 @@ int cc_map_group(cc_mapper *m, cc_stream *s, int32_t g) {
   }
   if (!rc) gr->epoch = s->epoch;
   return rc;
+}
+
+int cc_map_group_text(cc_mapper *m, cc_stream *s, int32_t g) {
+  cc_group *gr = &s->groups[g];
+  if (gr->epoch == s->epoch && gr->text_gen != m->gtext_gen) gr->epoch = s->epoch + 1;
+  return cc_map_group(m, s, g);
 }
 
 /* ---- node states ---------------------------------------------------------------- */

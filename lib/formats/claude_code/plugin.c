@@ -385,7 +385,7 @@ static int emit_group(cc_parser *p, cc_traj *t, int32_t g) {
   cc_group *gr = &s->groups[g];
   int rc;
   if (!t->started && (rc = start_trajectory(p, t))) return rc;
-  rc = cc_map_group(&p->map, s, g);
+  rc = cc_map_group_text(&p->map, s, g);
   if (rc) return rc;
   /* Without thinking in it, student_action is the turn's text: the action's
    * content, the core's default (no copy). With it, made now: the text and
