@@ -269,6 +269,25 @@ int ti_gather_ref(ti_gather *g, ti_buf *b, const char *p, size_t n, struct ti_bl
  * TI_ERR_LIMIT when it may not fit), long contents by reference into g. */
 int ti_export_gather(ti_buf *b, const ti_state *s, uint32_t flags, ti_gather *g);
 
+/* Writers that work for another (ti_writer_put_all with threads): a sub
+ * writer renders as its sink would and writes through the sink's fd (its
+ * errors are the sink's), but while it holds, what it renders is copied
+ * and kept, in order, rather than written; whoever's turn it is writes it.
+ * A sub writer starts holding. */
+typedef struct ti_wseg ti_wseg;
+int ti_writer_sub(ti_writer **out, ti_writer *sink);
+/* Write what was held, then write as the sink would; ti_writer_hold: hold
+ * again (after a flush). */
+int ti_writer_unhold(ti_writer *w);
+void ti_writer_hold(ti_writer *w);
+/* Take what w holds, its buffer included, as a list (NULL if nothing); w
+ * goes on holding. */
+int ti_writer_detach(ti_writer *w, ti_wseg **out);
+/* Write a list detached from a sub writer of sink (from any thread, one at
+ * a time); its memory goes back to the sink's pool. */
+int ti_writer_write_segs(ti_writer *sink, ti_wseg *list);
+void ti_writer_drop_segs(ti_wseg *list); /* free a list unwritten */
+
 /* ---- counters (errors.c) ----------------------------------------------------- */
 typedef struct ti_counter {
   char *name;
@@ -464,6 +483,8 @@ struct ti_iter *ti_iter_new(void);
 /* parallel.c */
 int ti_par_next(struct ti_iter *it, const ti_state **out);
 void ti_par_free(struct ti_iter *it);
+/* ti_writer_put_all for a walk with threads, started by it (not ti_next). */
+int ti_par_drain(struct ti_iter *it, ti_writer *w, uint64_t *n_states);
 /* options.c */
 int ti_iter_apply_options(struct ti_iter *it, const ti_open_options *opts);
 

@@ -253,6 +253,31 @@ TI_API int ti_next(const ti_state **out, ti_iter *it) {
   }
 }
 
+TI_API int ti_writer_put_all(ti_writer *w, ti_iter *it, uint64_t *n_states) {
+  uint64_t n = 0;
+  if (n_states) *n_states = 0;
+  if (!iter_ok(it)) return TI_ERR_MISUSE;
+  if (!w) return TI_ERR_INVALID;
+  int rc;
+  if (it->threads > 1 && in_walk(it) && !it->par && !it->status) {
+    /* what w holds goes first: the threads write past it */
+    rc = ti_writer_flush(w);
+    rc = rc ? (it->status = rc) : ti_par_drain(it, w, &n);
+    if (rc == TI_DONE && ti_writer_errno(w)) rc = it->status = TI_ERR_IO;
+  } else {
+    const ti_state *s;
+    while ((rc = ti_next(&s, it)) == TI_OK) {
+      if ((rc = ti_writer_put(w, s)) != TI_OK) {
+        it->status = rc; /* the iterator is used up either way */
+        break;
+      }
+      n++;
+    }
+  }
+  if (n_states) *n_states = n;
+  return rc;
+}
+
 int ti_iter_start_trace(ti_iter *it, const char *path, int is_dir) {
   return start_trace(it, path, is_dir);
 }

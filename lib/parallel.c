@@ -19,7 +19,16 @@
  * out, returns to the workers with the string buffers of its events; the
  * consumer renders every state into the same export buffer; and a message
  * log whose last state has been handed out goes back to the workers for the
- * next trace, as one thread reuses its log from trace to trace. */
+ * next trace, as one thread reuses its log from trace to trace.
+ *
+ * ti_writer_put_all (ti_par_drain) hands nothing over but the turn: each
+ * reader renders the states it reads with a writer of its own (a sub writer
+ * of the caller's), and its log stays with it as in one thread. The trace
+ * whose output goes next is out_head; its reader writes, the others hold
+ * what they render (copied, writer.c) until their trace's turn comes, or
+ * leave it on the job, done, for the reader of the trace before to write
+ * when it gets there. Only errors go through events to the consumer, which
+ * reports them and merges counters in trace order as for ti_next. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -56,6 +65,13 @@ typedef struct ti_job {
   ti_iter *shell; /* kept until consumed, for its counters */
   struct runner *by;        /* the runner that read it */
   struct ti_job *dead_next; /* on by's list of shells to free */
+  /* Rendering (ti_par_drain): the trace's output, if it was finished
+   * before its turn to be written came. */
+  size_t idx;
+  int out_done;
+  uint64_t out_states; /* states in `out` */
+  int out_last; /* the trace failed the walk: nothing after it is written */
+  ti_wseg *out;
 } ti_job;
 
 struct ti_par;
@@ -76,6 +92,10 @@ typedef struct runner {
    * as their memory came from its thread's allocator arena (freeing it from
    * another thread takes that arena's lock while its owner allocates). */
   _Atomic(ti_job *) dead;
+  ti_writer *w;      /* rendering: this thread's writer, working for the sink */
+  int at_head;       /* rendering: r's trace is written next, w writes */
+  uint64_t rendered; /* rendering: states of the current trace */
+  ti_buf json, strs; /* rendering: the shells' state buffers, kept between traces */
 } runner;
 
 #define TI_SPARE_LOGS 2
@@ -114,6 +134,12 @@ typedef struct ti_par {
   runner own;    /* the trace the consumer reads itself, if any */
   ti_state hand; /* the state handed out last */
   int handed;
+  /* Rendering (ti_par_drain): each reader renders the states it reads into
+   * its own writer; the trace whose output is written next is out_head
+   * (guarded by mu, read without it by the reader of that trace). */
+  ti_writer *sink;
+  _Atomic size_t out_head;
+  uint64_t out_states; /* states written (guarded by mu) */
 } ti_par;
 
 static void event_clear(ti_event *e) {
@@ -231,6 +257,24 @@ static int push_state(runner *r) {
   return TI_OK;
 }
 
+/* Rendering: write the shell's state with r's writer and drop it (the log
+ * stays with the shell, as in one thread). Once r's trace is the one whose
+ * output is written next, the writer writes what it held and goes on
+ * writing. */
+static int render_state(runner *r) {
+  ti_iter *sh = r->sh;
+  int rc = TI_OK;
+  if (!r->at_head &&
+      atomic_load_explicit(&r->par->out_head, memory_order_acquire) == r->job->idx) {
+    r->at_head = 1;
+    rc = ti_writer_unhold(r->w);
+  }
+  if (rc == TI_OK && (rc = ti_writer_put(r->w, &sh->state)) == TI_OK) r->rendered++;
+  ti_state_clear(&sh->state);
+  sh->have_state = 0;
+  return rc;
+}
+
 static ti_iter *shell_new(const ti_iter *parent, runner *r) {
   ti_iter *sh = ti_iter_new();
   if (!sh) return NULL;
@@ -273,23 +317,80 @@ static void runner_begin(runner *r, ti_job *j) {
   j->by = r;
   r->failed = 0;
   r->taken = 0;
+  r->at_head = 0;
+  r->rendered = 0;
   ti_iter *sh = r->sh = shell_new(r->par->parent, r);
   if (sh) {
     sh->spare_ctx = r->ctx;
     sh->spare_log = r->log;
+    sh->state.json = r->json;
+    sh->state.strs = r->strs;
     r->ctx = NULL;
     r->log = NULL;
+    ti_buf_init(&r->json);
+    ti_buf_init(&r->strs);
   }
   r->rc = sh ? ti_iter_start_trace(sh, j->path, j->is_dir) : TI_ERR_NOMEM;
   r->size = sh && sh->ctx ? sh->ctx->in.size_hint : 0;
+  if (r->par->sink && !r->w && r->rc >= 0 && ti_writer_sub(&r->w, r->par->sink) != TI_OK)
+    r->rc = TI_ERR_NOMEM;
 }
 
 /* Read on until the trace emits one more state or ends: 1 while it goes on. */
 static int runner_step(runner *r) {
   if (r->rc < 0 || !r->sh->ctx) return 0;
   r->rc = ti_iter_pull(r->sh);
-  if (r->rc == TI_OK) r->rc = push_state(r);
+  if (r->rc == TI_OK) r->rc = r->w ? render_state(r) : push_state(r);
   return r->rc >= 0 && r->sh->ctx;
+}
+
+/* Rendering: with the lock held, write the output of the traces from k on
+ * that are done, in order, and make the first one not done the next to
+ * write (its reader writes it). The lock is let go while writing. After a
+ * trace that failed the walk (k = SIZE_MAX), nothing is written. */
+static int advance_locked(ti_par *p, size_t k) {
+  int rc = TI_OK;
+  while (k < p->njobs && p->jobs[k]->out_done) {
+    ti_job *j = p->jobs[k];
+    ti_wseg *list = j->out;
+    j->out = NULL;
+    p->out_states += j->out_states;
+    pthread_mutex_unlock(&p->mu);
+    int r = list ? ti_writer_write_segs(p->sink, list) : TI_OK;
+    if (r && !rc) rc = r;
+    pthread_mutex_lock(&p->mu);
+    k = j->out_last ? SIZE_MAX : k + 1;
+  }
+  atomic_store_explicit(&p->out_head, k, memory_order_release);
+  return rc;
+}
+
+/* Rendering: r's trace is over. If its output is next, write it and what
+ * follows; else leave it on the job for whoever writes the one before. */
+static int render_end(runner *r) {
+  ti_par *p = r->par;
+  ti_job *j = r->job;
+  int rc = TI_OK;
+  pthread_mutex_lock(&p->mu);
+  if (atomic_load_explicit(&p->out_head, memory_order_relaxed) != j->idx) {
+    if (r->w) rc = ti_writer_detach(r->w, &j->out);
+    j->out_states = r->rendered;
+    j->out_last = rc < 0 || r->rc < 0 || r->failed;
+    j->out_done = 1;
+    pthread_mutex_unlock(&p->mu);
+    return rc;
+  }
+  pthread_mutex_unlock(&p->mu);
+  if (r->w) {
+    rc = ti_writer_flush(r->w); /* what it held, if it had no state since */
+    ti_writer_hold(r->w);
+  }
+  int last = rc < 0 || r->rc < 0 || r->failed;
+  pthread_mutex_lock(&p->mu);
+  p->out_states += r->rendered;
+  int wrc = advance_locked(p, last ? SIZE_MAX : j->idx + 1);
+  pthread_mutex_unlock(&p->mu);
+  return rc ? rc : wrc;
 }
 
 /* The trace is over: publish the rest, mark the job done. */
@@ -297,12 +398,22 @@ static void runner_end(runner *r) {
   ti_par *p = r->par;
   ti_job *j = r->job;
   ti_iter *sh = r->sh;
+  if (p->sink) {
+    int wrc = render_end(r);
+    if (wrc < 0 && r->rc >= 0) r->rc = wrc;
+  }
   int rc = r->rc;
   if (r->failed && rc >= 0) rc = TI_ERR_NOMEM;
   if (sh) {
     sh->on_error = NULL; /* no more events */
     r->ctx = sh->spare_ctx;
     r->log = sh->spare_log;
+    if (p->sink) { /* rendering: the state's buffers stayed in the shell */
+      r->json = sh->state.json;
+      r->strs = sh->state.strs;
+      ti_buf_init(&sh->state.json);
+      ti_buf_init(&sh->state.strs);
+    }
     sh->spare_ctx = NULL;
     sh->spare_log = NULL;
   }
@@ -363,6 +474,10 @@ static void runner_release(runner *r) {
   r->ctx = NULL;
   ti_log_unref(r->log);
   r->log = NULL;
+  ti_writer_free(r->w);
+  r->w = NULL;
+  ti_buf_free(&r->json);
+  ti_buf_free(&r->strs);
 }
 
 /* ---- starting and stopping ------------------------------------------------ */
@@ -406,7 +521,10 @@ static int list_traces(ti_iter *it, ti_par *p, size_t max) {
       }
     }
     size_t k = 0;
-    for (; k < n && p->njobs < p->cjobs; k++) p->jobs[p->njobs++] = got[k];
+    for (; k < n && p->njobs < p->cjobs; k++) {
+      got[k]->idx = p->njobs;
+      p->jobs[p->njobs++] = got[k];
+    }
     if (rc) p->listed = 1; /* TI_DONE, or a failure: no more */
     pthread_cond_broadcast(&p->cv_work);
     pthread_mutex_unlock(&p->mu);
@@ -418,11 +536,13 @@ static int list_traces(ti_iter *it, ti_par *p, size_t max) {
   return rc == TI_DONE ? TI_OK : rc;
 }
 
-static int par_start(ti_iter *it) {
+static int par_start(ti_iter *it, ti_writer *sink) {
   ti_par *p = ti_mem_calloc(1, sizeof(*p));
   if (!p) return TI_ERR_NOMEM;
   it->par = p;
   p->parent = it;
+  p->sink = sink;
+  atomic_init(&p->out_head, 0);
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->cv_main, NULL);
   pthread_cond_init(&p->cv_work, NULL);
@@ -552,7 +672,7 @@ static void own_step(ti_par *p) {
 int ti_par_next(ti_iter *it, const ti_state **out) {
   ti_par *p = it->par;
   if (!p) {
-    int rc = par_start(it);
+    int rc = par_start(it, NULL);
     if (rc) return it->status = rc;
     p = it->par;
   }
@@ -660,6 +780,7 @@ void ti_par_free(ti_iter *it) {
   for (size_t i = 0; i < p->njobs; i++) {
     ti_job *j = p->jobs[i];
     batch_list_free(j->head);
+    ti_writer_drop_segs(j->out);
     ti_mem_free(j->path);
     shell_free(j->shell);
     ti_mem_free(j);
@@ -677,4 +798,33 @@ void ti_par_free(ti_iter *it) {
   pthread_cond_destroy(&p->cv_work);
   ti_mem_free(p);
   it->par = NULL;
+}
+
+/* Every state of the walk into w, each rendered by the thread that read
+ * it (see render_state); errors and counters go through the consumer as
+ * for ti_next. */
+int ti_par_drain(ti_iter *it, ti_writer *w, uint64_t *n_states) {
+  int rc = par_start(it, w);
+  ti_par *p = it->par;
+  if (rc == TI_OK) {
+    const ti_state *s; /* no state comes out: the readers write them all */
+    rc = ti_par_next(it, &s);
+  }
+  if (p) {
+    stop_workers(p); /* the writes are all done once the readers are */
+    /* nothing may refer to w once this returns */
+    *n_states = p->out_states;
+    ti_writer_free(p->own.w);
+    p->own.w = NULL;
+    for (unsigned i = 0; i < it->threads - 1 && p->runners; i++) {
+      ti_writer_free(p->runners[i].w);
+      p->runners[i].w = NULL;
+    }
+    for (size_t i = 0; i < p->njobs; i++) {
+      ti_writer_drop_segs(p->jobs[i]->out);
+      p->jobs[i]->out = NULL;
+    }
+    p->sink = NULL;
+  }
+  return it->status = rc;
 }

@@ -257,6 +257,221 @@ START_TEST(write_errors_and_bad_arguments) {
 }
 END_TEST
 
+/* ---- ti_writer_put_all -------------------------------------------------------- */
+
+/* Every error as "file:line: message", in the order reported. */
+static void log_error(void *user, int code, const char *msg, const char *file, uint64_t line,
+                      uint64_t off) {
+  (void)code, (void)off;
+  char **acc = user;
+  size_t had = *acc ? strlen(*acc) : 0, add = strlen(msg) + strlen(file) + 32;
+  char *a = realloc(*acc, had + add);
+  ck_assert_ptr_nonnull(a);
+  snprintf(a + had, add, "%s:%llu: %s\n", file, (unsigned long long)line, msg);
+  *acc = a;
+}
+
+/* A directory of sessions of very different sizes, so that with threads a
+ * reader finishes traces while another's is still being written: long
+ * traces (more than a writer's buffer of output), states longer than the
+ * buffer, a mapped session (contents by reference), small ones, and one
+ * with bad lines (errors). Returns how many traces. */
+static int make_walk(const char *root) {
+  char p[256];
+  snprintf(p, sizeof p, "%s/w", root);
+  ck_assert_int_eq(mkdir(p, 0700), 0);
+  int n = 0;
+  for (int i = 0; i < 26; i++, n++) {
+    snprintf(p, sizeof p, "%s/w/s%02d.jsonl", root, i);
+    if (i == 5) write_big_session(p, 4, 600000); /* 4.8 MB: mapped */
+    else if (i % 12 == 0) write_session(p, 40, 4000, i == 12);
+    else if (i % 6 == 1) write_session(p, 2, 300000, 0);
+    else write_session(p, 1 + i % 4, 100, 0);
+    if (i == 9 || i == 20) { /* a bad line inside */
+      FILE *f = fopen(p, "ab");
+      ck_assert_ptr_nonnull(f);
+      fputs("{\"type\":\"user\",\"uuid\":\n", f);
+      fputs("{\"type\":\"user\",\"parentUuid\":\"a1\",\"uuid\":\"ux\",\"sessionId\":\"big\","
+            "\"message\":{\"role\":\"user\",\"content\":\"late\"}}\n", f);
+      fputs("{\"type\":\"assistant\",\"parentUuid\":\"ux\",\"uuid\":\"ax\",\"sessionId\":\"big\","
+            "\"message\":{\"model\":\"m\",\"id\":\"msg_x\",\"role\":\"assistant\",\"content\":"
+            "[{\"type\":\"text\",\"text\":\"after\"}]}}\n", f);
+      ck_assert_int_eq(fclose(f), 0);
+    }
+  }
+  return n;
+}
+
+static void remove_walk(const char *root) {
+  char cmd[300];
+  snprintf(cmd, sizeof cmd, "rm -rf %s/w", root);
+  ck_assert_int_eq(system(cmd), 0);
+}
+
+typedef struct run {
+  char *out, *errors, *stats;
+  size_t len;
+  uint64_t n;
+  int rc;
+} run;
+
+static void run_free(run *r) {
+  free(r->out);
+  free(r->errors);
+  free(r->stats);
+}
+
+/* The walk of root/w with `threads` and `oflags`, written with `flags`: by
+ * ti_next and ti_writer_put (put_all 0) or by ti_writer_put_all. */
+static run walk(const char *root, uint32_t threads, uint32_t oflags, uint32_t flags, int put_all) {
+  char p[256];
+  snprintf(p, sizeof p, "%s/w", root);
+  run r = {0};
+  ti_open_options o = TI_OPEN_OPTIONS_INIT;
+  o.flags = oflags;
+  o.threads = threads;
+  o.on_error = log_error;
+  o.on_error_user = &r.errors;
+  ti_iter *it;
+  ck_assert_int_eq(ti_open(&it, p, &o), TI_OK);
+  int fd = out_file("walk.jsonl");
+  ti_writer *w;
+  ck_assert_int_eq(ti_writer_new(&w, fd, flags), TI_OK);
+  const ti_state *s;
+  if (put_all) {
+    r.n = 12345;
+    r.rc = ti_writer_put_all(w, it, &r.n);
+    ck_assert_int_eq(ti_next(&s, it), r.rc); /* used up */
+  } else {
+    while ((r.rc = ti_next(&s, it)) == TI_OK) {
+      ck_assert_int_eq(ti_writer_put(w, s), TI_OK);
+      r.n++;
+    }
+  }
+  ck_assert_int_eq(ti_writer_flush(w), TI_OK);
+  ti_writer_free(w);
+  const char *st;
+  ck_assert_int_eq(ti_stats_json(it, &st, NULL), TI_OK);
+  r.stats = strdup(st);
+  ti_free(it);
+  r.out = slurp(fd, &r.len);
+  close(fd);
+  return r;
+}
+
+/* ti_writer_put_all writes what ti_next and ti_writer_put would, in the
+ * same order, with the same errors and counters: one thread, and readers
+ * writing their own traces' states in turn (2 and 3 threads), whole and
+ * delta, also in strict mode (nothing after the failing trace). */
+START_TEST(put_all_writes_what_next_and_put_do) {
+  int traces = make_walk(dir);
+  for (int strict = 0; strict < 2; strict++) {
+    for (int delta = 1; delta >= strict; delta--) { /* whole states: not strict */
+      uint32_t flags = delta ? TI_JSON_DELTA : 0;
+      uint32_t of = TI_OPEN_MMAP | (strict ? TI_OPEN_STRICT : 0);
+      run want = walk(dir, 1, of, flags, 0);
+      ck_assert_ptr_nonnull(want.errors);
+      if (strict) {
+        ck_assert_int_lt(want.rc, 0);
+      } else {
+        ck_assert_int_eq(want.rc, TI_DONE);
+        ck_assert_uint_gt(want.n, 100);
+        ck_assert_uint_gt(want.len, (size_t)4 << 20);
+      }
+      for (uint32_t threads = delta ? 1 : 2; threads <= (delta ? 3u : 2u); threads++) {
+        run got = walk(dir, threads, of, flags, 1);
+        ck_assert_int_eq(got.rc, want.rc);
+        ck_assert_uint_eq(got.n, want.n); /* states written */
+        ck_assert_uint_eq(got.len, want.len);
+        ck_assert_int_eq(memcmp(got.out, want.out, want.len), 0);
+        ck_assert_str_eq(got.errors, want.errors);
+        ck_assert_str_eq(got.stats, want.stats);
+        run_free(&got);
+      }
+      run_free(&want);
+    }
+  }
+  ck_assert_int_eq(traces, 26);
+  remove_walk(dir);
+}
+END_TEST
+
+/* What the writer held before goes first; an iterator already read by
+ * ti_next goes on from there; a write error stops the walk and stays;
+ * bad arguments. */
+START_TEST(put_all_around_other_calls) {
+  make_walk(dir);
+  run want = walk(dir, 1, 0, TI_JSON_DELTA, 0);
+  char p[256];
+  snprintf(p, sizeof p, "%s/w", dir);
+  ti_open_options o = TI_OPEN_OPTIONS_INIT;
+  o.threads = 2;
+  for (int k = 0; k < 3; k++) {
+    ti_iter *it;
+    ck_assert_int_eq(ti_open(&it, p, &o), TI_OK);
+    int fd = out_file("around.jsonl");
+    ti_writer *w;
+    ck_assert_int_eq(ti_writer_new(&w, fd, TI_JSON_DELTA), TI_OK);
+    const ti_state *s;
+    size_t first = k == 0 ? 0 : k == 1 ? 1 : 40; /* states by ti_next first */
+    for (size_t i = 0; i < first; i++) {
+      ck_assert_int_eq(ti_next(&s, it), TI_OK);
+      ck_assert_int_eq(ti_writer_put(w, s), TI_OK); /* held in the buffer */
+    }
+    uint64_t n;
+    ck_assert_int_eq(ti_writer_put_all(w, it, &n), TI_DONE);
+    ck_assert_uint_eq(n + first, want.n);
+    ck_assert_int_eq(ti_writer_put_all(w, it, &n), TI_DONE); /* nothing left */
+    ck_assert_uint_eq(n, 0);
+    ck_assert_int_eq(ti_writer_flush(w), TI_OK);
+    size_t len;
+    char *got = slurp(fd, &len);
+    ck_assert_uint_eq(len, want.len);
+    ck_assert_int_eq(memcmp(got, want.out, len), 0);
+    free(got);
+    ti_writer_free(w);
+    close(fd);
+    ti_free(it);
+  }
+
+  /* not open for writing: TI_ERR_IO with its errno, for the iterator too */
+  for (uint32_t threads = 1; threads <= 2; threads++) {
+    o.threads = threads;
+    ti_iter *it;
+    ck_assert_int_eq(ti_open(&it, p, &o), TI_OK);
+    snprintf(p, sizeof p, "%s/w/s03.jsonl", dir);
+    int fd = open(p, O_RDONLY);
+    snprintf(p, sizeof p, "%s/w", dir);
+    ck_assert_int_ge(fd, 0);
+    ti_writer *w;
+    ck_assert_int_eq(ti_writer_new(&w, fd, 0), TI_OK);
+    uint64_t n;
+    ck_assert_int_eq(ti_writer_put_all(w, it, &n), TI_ERR_IO);
+    ck_assert_int_eq(ti_writer_errno(w), EBADF);
+    const ti_state *s;
+    ck_assert_int_eq(ti_next(&s, it), TI_ERR_IO);
+    ck_assert_int_eq(ti_writer_put_all(w, it, NULL), TI_ERR_IO);
+    ti_writer_free(w);
+    close(fd);
+    ti_free(it);
+  }
+
+  ti_iter *it;
+  ck_assert_int_eq(ti_open(&it, p, &o), TI_OK);
+  ti_writer *w;
+  ck_assert_int_eq(ti_writer_new(&w, 1, 0), TI_OK);
+  uint64_t n = 7;
+  ck_assert_int_eq(ti_writer_put_all(NULL, it, &n), TI_ERR_INVALID);
+  ck_assert_uint_eq(n, 0);
+  ck_assert_int_eq(ti_writer_put_all(w, NULL, &n), TI_ERR_MISUSE);
+  ck_assert_int_eq(ti_writer_put_all(w, (ti_iter *)&n, NULL), TI_ERR_MISUSE);
+  ti_writer_free(w);
+  ti_free(it); /* never started */
+  run_free(&want);
+  remove_walk(dir);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("writer");
   TCase *tc = tcase_create("writer");
@@ -266,6 +481,8 @@ int main(void) {
   tcase_add_test(tc, contents_are_written_from_the_mapping);
   tcase_add_test(tc, pipe_and_states_bigger_than_the_buffer);
   tcase_add_test(tc, write_errors_and_bad_arguments);
+  tcase_add_test(tc, put_all_writes_what_next_and_put_do);
+  tcase_add_test(tc, put_all_around_other_calls);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

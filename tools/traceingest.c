@@ -188,7 +188,13 @@ static int run_path(cli *c, const char *path) {
   int show = c->progress && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
   const ti_state *s;
   uint64_t n = 0;
-  while ((rc = ti_next(&s, it)) == TI_OK) {
+  if (!c->count && !c->stats && !show) {
+    /* all at once: with -j N, each thread writes the states it reads */
+    if (out || (rc = ti_writer_new(&out, STDOUT_FILENO, c->json_flags)) == TI_OK)
+      rc = ti_writer_put_all(out, it, &n);
+    if (rc == TI_ERR_IO) rc = TI_DONE; /* reported at the end */
+  }
+  while (rc == TI_OK && (rc = ti_next(&s, it)) == TI_OK) {
     n++;
     if (!c->count && !c->stats) {
       if ((rc = out_state(s, c->json_flags)) != TI_OK) {

@@ -298,6 +298,19 @@ TI_API int ti_writer_put(ti_writer *w, const ti_state *s);
 /* Write everything added so far. Returns TI_OK, TI_ERR_IO or TI_ERR_INVALID.
  * An input cut short while mapped gives TI_ERR_IO with EFAULT. */
 TI_API int ti_writer_flush(ti_writer *w);
+/* Add every state ti_next would still yield from it: the same bytes in the
+ * same order as ti_next and ti_writer_put on each, errors reported as by
+ * ti_next (callback, counters). *n_states (may be NULL) gets the number of
+ * states added. On a directory opened with threads > 1 and not yet read by
+ * ti_next, each thread renders and writes the states it reads, in turn,
+ * rather than handing them to the caller's thread (faster: nothing crosses
+ * threads but the order). Afterwards the iterator is used up: ti_next
+ * returns what this returned - TI_DONE when every state was added,
+ * TI_ERR_IO (a write failed, see ti_writer_errno), or another negative
+ * status of the iterator or the writer (TI_ERR_MISUSE: it is not an
+ * iterator; TI_ERR_INVALID: w NULL). States may still be in w's buffer:
+ * ti_writer_flush writes them. */
+TI_API int ti_writer_put_all(ti_writer *w, ti_iter *it, uint64_t *n_states);
 /* The errno of the first failed write, 0 if none. */
 TI_API int ti_writer_errno(const ti_writer *w);
 /* Free w (NULL is fine). Writes nothing: what ti_writer_flush did not write
