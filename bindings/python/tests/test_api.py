@@ -318,6 +318,36 @@ class Writing(unittest.TestCase):
             full = [s.to_json(delta=True) for s in traceingest.Trace(p)]
             self.assertEqual(first + rest, full)
 
+    def test_threads_write_the_same_in_the_same_order(self):
+        with tempfile.TemporaryDirectory() as d:
+            for i in range(12):
+                write_big_session(os.path.join(d, "s%02d.jsonl" % i), turns=1 + (i * 7) % 40,
+                                  pad="p" * (100 + 9000 * (i % 3)))
+            with open(os.path.join(d, "s05.jsonl"), "a") as f:
+                f.write("{not json\n")
+            outs, errs = [], []
+            for threads in (0, 2, 3):
+                out = os.path.join(d, "out%d.txt" % threads)
+                seen = []
+                with open(out, "wb") as f:
+                    t = traceingest.Trace(d, threads=threads, on_error=seen.append)
+                    n = t.write_jsonl(f, delta=True)
+                    with self.assertRaises(StopIteration):
+                        next(t)  # used up
+                with open(out, "rb") as f:
+                    outs.append((n, f.read()))
+                errs.append([(os.path.basename(e.file), e.line) for e in seen])
+            self.assertEqual(outs[0][0], sum(1 + (i * 7) % 40 for i in range(12)))
+            self.assertEqual(outs[1], outs[0])
+            self.assertEqual(outs[2], outs[0])
+            self.assertEqual(errs, [[("s05.jsonl", 2 * (1 + 35 % 40) + 1)]] * 3)
+
+            def boom(e):
+                raise KeyError("from the callback")
+            with open(os.path.join(d, "out.txt"), "wb") as f:
+                with self.assertRaises(KeyError):
+                    traceingest.Trace(d, threads=2, on_error=boom).write_jsonl(f)
+
     def test_write_error_and_closed_trace(self):
         with tempfile.TemporaryDirectory() as d:
             p = write_big_session(os.path.join(d, "s.jsonl"), turns=2, pad="y")

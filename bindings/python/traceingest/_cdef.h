@@ -74,6 +74,7 @@ void ti_string_free(char *p);
 int ti_writer_new(ti_writer **out, int fd, uint32_t flags);
 int ti_writer_put(ti_writer *w, const ti_state *s);
 int ti_writer_flush(ti_writer *w);
+int ti_writer_put_all(ti_writer *w, ti_iter *it, uint64_t *n_states);
 int ti_writer_errno(const ti_writer *w);
 void ti_writer_free(ti_writer *w);
 int ti_registry_new(ti_registry **out);

@@ -210,6 +210,12 @@ def writer_flush(w):
     return lib.ti_writer_flush(w)
 
 
+def writer_put_all(w, ptr):
+    n = ffi.new("uint64_t *")
+    rc = lib.ti_writer_put_all(w, ptr, n)
+    return rc, n[0]
+
+
 def writer_errno(w):
     return lib.ti_writer_errno(w)
 

@@ -138,11 +138,14 @@ class Trace:
     def write_jsonl(self, file, delta=False):
         """Write every remaining state to `file` as JSON Lines, exactly what
         to_json() gives for each and a newline, and return how many. The
-        library does the loop and the writing (ti_writer): no State objects,
-        and the long contents of a mapped session go from the input to the
-        file without a copy. `file` is an int file descriptor or an object
-        with fileno() (flushed first), open for writing and blocking.
-        Errors as from next(); a failed write raises OSError."""
+        library does the loop and the writing (ti_writer_put_all): no State
+        objects, the long contents of a mapped session go from the input to
+        the file without a copy, and with `threads` each reader writes the
+        states it reads, in turn. `file` is an int file descriptor or an
+        object with fileno() (flushed first), open for writing and blocking.
+        Errors as from next(); an exception raised by `on_error` comes out
+        once the writing has stopped (at the end, or at a fatal error); a
+        failed write raises OSError. The trace is used up afterwards."""
         ptr = self._need_open()
         self._detach_current()
         if hasattr(file, "fileno"):
@@ -154,28 +157,17 @@ class Trace:
         rc, w = B.writer_new(fd, JSON_DELTA if delta else 0)
         if rc != OK:
             raise error_for(rc, B.strerror(rc))
-        n = 0
         try:
-            while True:
-                rc, sp = B.next_state(ptr)
-                if self._callback_error is not None:
-                    e, self._callback_error = self._callback_error, None
-                    raise e
-                if rc == DONE:
-                    break
-                if rc != OK:
-                    raise self._error(rc)
-                rc = B.writer_put(w, sp)
-                if rc == OK:
-                    n += 1
-                    continue
-                if B.writer_errno(w):
-                    break
-                raise error_for(rc, B.strerror(rc))
+            rc, n = B.writer_put_all(w, ptr)
             B.writer_flush(w)
+            if self._callback_error is not None:
+                e, self._callback_error = self._callback_error, None
+                raise e
             err = B.writer_errno(w)
             if err:
                 raise OSError(err, os.strerror(err))
+            if rc != DONE:
+                raise self._error(rc)
             return n
         finally:
             B.writer_free(w)

@@ -83,6 +83,7 @@ _PROTOS = [
     ("ti_writer_new", [POINTER(_P), c_int, c_uint32], c_int),
     ("ti_writer_put", [_P, _P], c_int),
     ("ti_writer_flush", [_P], c_int),
+    ("ti_writer_put_all", [_P, _P, POINTER(c_uint64)], c_int),
     ("ti_writer_errno", [_P], c_int),
     ("ti_writer_free", [_P], None),
     ("ti_registry_new", [POINTER(_P)], c_int),
@@ -294,6 +295,12 @@ def writer_put(w, s):
 
 def writer_flush(w):
     return lib.ti_writer_flush(w)
+
+
+def writer_put_all(w, ptr):
+    n = c_uint64()
+    rc = lib.ti_writer_put_all(w, ptr, byref(n))
+    return rc, n.value
 
 
 def writer_errno(w):

@@ -172,6 +172,7 @@ extern "C" {
     pub fn ti_writer_new(out: *mut *mut ti_writer, fd: c_int, flags: u32) -> c_int;
     pub fn ti_writer_put(w: *mut ti_writer, s: *const ti_state) -> c_int;
     pub fn ti_writer_flush(w: *mut ti_writer) -> c_int;
+    pub fn ti_writer_put_all(w: *mut ti_writer, it: *mut ti_iter, n_states: *mut u64) -> c_int;
     pub fn ti_writer_errno(w: *const ti_writer) -> c_int;
     pub fn ti_writer_free(w: *mut ti_writer);
 

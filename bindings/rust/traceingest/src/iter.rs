@@ -312,11 +312,14 @@ impl Iter {
 
     /// Write every remaining state to `out` as JSON Lines (what
     /// [`StateRef::to_json`] gives for each, and a newline) and return how
-    /// many. The library does the loop and the writing (`ti_writer`): the
-    /// long contents of a mapped session go from the input to `out` without
-    /// a copy. `out` must be open for writing and blocking; its descriptor
-    /// is only borrowed. A failed write is an [`Error::Io`] with the OS
-    /// error's text.
+    /// many. The library does the loop and the writing
+    /// (`ti_writer_put_all`): the long contents of a mapped session go from
+    /// the input to `out` without a copy, and with threads each reader
+    /// writes the states it reads, in turn. `out` must be open for writing
+    /// and blocking; its descriptor is only borrowed. A failed write is an
+    /// [`Error::Io`] with the OS error's text. The iterator is used up
+    /// afterwards; a panic in the error callback comes out once the writing
+    /// has stopped.
     #[cfg(unix)]
     pub fn write_jsonl<F: std::os::unix::io::AsRawFd + ?Sized>(
         &mut self,
@@ -337,28 +340,13 @@ impl Iter {
         }
         let w = Writer(w);
         let mut n = 0u64;
-        loop {
-            let mut s: *const sys::ti_state = ptr::null();
-            let rc = unsafe { sys::ti_next(&mut s, self.ptr.as_ptr()) };
-            self.resume_panic();
-            match rc {
-                sys::TI_OK if !s.is_null() => {}
-                sys::TI_OK | sys::TI_DONE => {
-                    self.done = true;
-                    break;
-                }
-                rc => return Err(self.error(rc)),
-            }
-            let rc = unsafe { sys::ti_writer_put(w.0, s) };
-            if rc == sys::TI_OK {
-                n += 1;
-            } else if unsafe { sys::ti_writer_errno(w.0) } != 0 {
-                break;
-            } else {
-                return Err(Error::bare(rc));
-            }
-        }
+        let rc = unsafe { sys::ti_writer_put_all(w.0, self.ptr.as_ptr(), &mut n) };
+        self.done = true; // used up either way
         unsafe { sys::ti_writer_flush(w.0) };
+        self.resume_panic();
+        if rc != sys::TI_DONE && unsafe { sys::ti_writer_errno(w.0) } == 0 {
+            return Err(self.error(rc));
+        }
         match unsafe { sys::ti_writer_errno(w.0) } {
             0 => Ok(n),
             e => Err(Error::Io(ErrorInfo {

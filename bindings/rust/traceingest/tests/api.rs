@@ -282,6 +282,46 @@ fn mapped_big_session_matches_read_and_outlives_the_iterator() {
 }
 
 #[test]
+fn write_jsonl_with_threads_writes_the_same() {
+    let env = r#""sessionId":"s","cwd":"/w","timestamp":"2026-03-02T10:00:00Z""#;
+    let dir = std::env::temp_dir().join(format!("ti-rust-walk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut total = 0u64;
+    for k in 0..10 {
+        let pad = "z".repeat(50 + 7000 * (k % 3));
+        let mut text = String::new();
+        for i in 1..=(1 + (k * 5) % 17) {
+            let par = if i > 1 { format!("\"a{}\"", i - 1) } else { "null".to_string() };
+            text += &format!(
+                r#"{{"type":"user","parentUuid":{par},"uuid":"u{i}",{env},"message":{{"role":"user","content":"q{i} {pad}"}}}}"#
+            );
+            text += "\n";
+            text += &format!(
+                r#"{{"type":"assistant","parentUuid":"u{i}","uuid":"a{i}",{env},"message":{{"model":"m","id":"msg_{i}","role":"assistant","content":[{{"type":"text","text":"r{i} {k}"}}]}}}}"#
+            );
+            text += "\n";
+            total += 1;
+        }
+        std::fs::write(dir.join(format!("s{k:02}.jsonl")), &text).unwrap();
+    }
+    let mut outs = Vec::new();
+    for threads in [0u32, 2, 3] {
+        let out = std::env::temp_dir().join(format!("ti-rust-walk-{}-{threads}.jsonl", std::process::id()));
+        let f = std::fs::File::create(&out).unwrap();
+        let mut it = OpenOptions::new().threads(threads).open(&dir).unwrap();
+        assert_eq!(it.write_jsonl(&f, true).unwrap(), total);
+        assert!(it.next().unwrap().is_none());
+        drop(f);
+        outs.push(std::fs::read(&out).unwrap());
+        std::fs::remove_file(&out).unwrap();
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(outs[0].len() > 100_000);
+    assert_eq!(outs[1], outs[0]);
+    assert_eq!(outs[2], outs[0]);
+}
+
+#[test]
 fn options_with_a_callback_open_twice() {
     let p = need!(swe("bad-rows/input.jsonl"));
     let seen = Arc::new(Mutex::new(0usize));
