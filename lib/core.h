@@ -26,6 +26,9 @@ uint64_t ti_hash(const void *p, size_t n);
 /* Allocation-failure injection: the n-th allocation from now fails (n = 0:
  * the next one); -1 turns it off. */
 void ti_test_fail_after(long n);
+/* parallel.c: the output a walk's readers may hold before one waits for its
+ * turn (ti_writer_put_all with threads), and the most they held. */
+extern size_t ti_test_hold_max, ti_test_held_peak;
 unsigned long ti_test_alloc_calls(void);
 int ti_test_should_fail(void); /* counts as an allocation */
 #endif
@@ -280,9 +283,10 @@ int ti_writer_sub(ti_writer **out, ti_writer *sink);
  * again (after a flush). */
 int ti_writer_unhold(ti_writer *w);
 void ti_writer_hold(ti_writer *w);
-/* Take what w holds, its buffer included, as a list (NULL if nothing); w
- * goes on holding. */
-int ti_writer_detach(ti_writer *w, ti_wseg **out);
+/* Take what w holds, its buffer included, as a list (NULL if nothing) of
+ * *bytes bytes; w goes on holding. ti_writer_held: the bytes w holds. */
+int ti_writer_detach(ti_writer *w, ti_wseg **out, size_t *bytes);
+size_t ti_writer_held(const ti_writer *w);
 /* Write a list detached from a sub writer of sink (from any thread, one at
  * a time); its memory goes back to the sink's pool. */
 int ti_writer_write_segs(ti_writer *sink, ti_wseg *list);

@@ -72,6 +72,7 @@ typedef struct ti_job {
   uint64_t out_states; /* states in `out` */
   int out_last; /* the trace failed the walk: nothing after it is written */
   ti_wseg *out;
+  size_t out_bytes;
 } ti_job;
 
 struct ti_par;
@@ -105,6 +106,18 @@ typedef struct runner {
  * bytes of finished traces not yet handed out, per thread. */
 #define TI_WINDOW_TRACES 8
 #define TI_WINDOW_BYTES ((size_t)16 << 20)
+/* Rendering: output held (in the readers' writers and on done jobs) beyond
+ * which a reader whose trace's turn has not come waits for it. The output
+ * of one trace can be far larger than its input (whole states of a long
+ * session), and nothing else bounds what a reader piles up while another
+ * writes. */
+#define TI_HOLD_MAX ((size_t)64 << 20)
+#ifdef TI_TESTING
+size_t ti_test_hold_max = TI_HOLD_MAX, ti_test_held_peak;
+#define HOLD_MAX ti_test_hold_max
+#else
+#define HOLD_MAX TI_HOLD_MAX
+#endif
 
 typedef struct ti_par {
   pthread_mutex_t mu;
@@ -138,7 +151,9 @@ typedef struct ti_par {
    * its own writer; the trace whose output is written next is out_head
    * (guarded by mu, read without it by the reader of that trace). */
   ti_writer *sink;
-  _Atomic size_t out_head;
+  _Atomic size_t out_head; /* SIZE_MAX: the walk failed, nothing more is written */
+  _Atomic size_t held_done; /* bytes of `out` on done jobs */
+  pthread_cond_t cv_out;    /* out_head moved */
   uint64_t out_states; /* states written (guarded by mu) */
 } ti_par;
 
@@ -262,14 +277,34 @@ static int push_state(runner *r) {
  * output is written next, the writer writes what it held and goes on
  * writing. */
 static int render_state(runner *r) {
+  ti_par *p = r->par;
   ti_iter *sh = r->sh;
   int rc = TI_OK;
-  if (!r->at_head &&
-      atomic_load_explicit(&r->par->out_head, memory_order_acquire) == r->job->idx) {
+  size_t head = r->at_head ? r->job->idx : atomic_load_explicit(&p->out_head, memory_order_acquire);
+  if (head == SIZE_MAX) goto done; /* the walk failed: never written */
+  if (!r->at_head && head == r->job->idx) {
     r->at_head = 1;
     rc = ti_writer_unhold(r->w);
   }
   if (rc == TI_OK && (rc = ti_writer_put(r->w, &sh->state)) == TI_OK) r->rendered++;
+  if (rc == TI_OK && !r->at_head) {
+    size_t held = ti_writer_held(r->w) + atomic_load_explicit(&p->held_done, memory_order_relaxed);
+#ifdef TI_TESTING
+    if (held > ti_test_held_peak) ti_test_held_peak = held;
+#endif
+    if (held > HOLD_MAX) { /* wait for this trace's turn, then write */
+      pthread_mutex_lock(&p->mu);
+      while ((head = atomic_load_explicit(&p->out_head, memory_order_relaxed)) != r->job->idx &&
+             head != SIZE_MAX && !atomic_load_explicit(&p->stop, memory_order_relaxed))
+        pthread_cond_wait(&p->cv_out, &p->mu);
+      pthread_mutex_unlock(&p->mu);
+      if (head == r->job->idx) {
+        r->at_head = 1;
+        rc = ti_writer_unhold(r->w);
+      }
+    }
+  }
+done:
   ti_state_clear(&sh->state);
   sh->have_state = 0;
   return rc;
@@ -355,6 +390,7 @@ static int advance_locked(ti_par *p, size_t k) {
     ti_wseg *list = j->out;
     j->out = NULL;
     p->out_states += j->out_states;
+    atomic_fetch_sub_explicit(&p->held_done, j->out_bytes, memory_order_relaxed);
     pthread_mutex_unlock(&p->mu);
     int r = list ? ti_writer_write_segs(p->sink, list) : TI_OK;
     if (r && !rc) rc = r;
@@ -362,6 +398,8 @@ static int advance_locked(ti_par *p, size_t k) {
     k = j->out_last ? SIZE_MAX : k + 1;
   }
   atomic_store_explicit(&p->out_head, k, memory_order_release);
+  pthread_cond_broadcast(&p->cv_out);
+  pthread_cond_broadcast(&p->cv_work); /* the window moves with the output too */
   return rc;
 }
 
@@ -373,7 +411,8 @@ static int render_end(runner *r) {
   int rc = TI_OK;
   pthread_mutex_lock(&p->mu);
   if (atomic_load_explicit(&p->out_head, memory_order_relaxed) != j->idx) {
-    if (r->w) rc = ti_writer_detach(r->w, &j->out);
+    if (r->w) rc = ti_writer_detach(r->w, &j->out, &j->out_bytes);
+    atomic_fetch_add_explicit(&p->held_done, j->out_bytes, memory_order_relaxed);
     j->out_states = r->rendered;
     j->out_last = rc < 0 || r->rc < 0 || r->failed;
     j->out_done = 1;
@@ -435,7 +474,12 @@ static void runner_end(runner *r) {
  * none. NULL when there is none or the window is full. */
 static ti_job *take_job(ti_par *p, runner *r) {
   if (p->next_job >= p->njobs) return NULL;
-  if (p->next_job > p->cur && (p->next_job >= p->cur + p->window || p->ahead_bytes > p->budget))
+  size_t base = p->cur; /* rendering: nor ahead of the output */
+  if (p->sink) {
+    size_t h = atomic_load_explicit(&p->out_head, memory_order_relaxed);
+    if (h < base) base = h;
+  }
+  if (p->next_job > base && (p->next_job >= base + p->window || p->ahead_bytes > p->budget))
     return NULL;
   if (!r->log && p->nlogs) r->log = p->logs[--p->nlogs];
   return p->jobs[p->next_job++];
@@ -546,6 +590,8 @@ static int par_start(ti_iter *it, ti_writer *sink) {
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->cv_main, NULL);
   pthread_cond_init(&p->cv_work, NULL);
+  pthread_cond_init(&p->cv_out, NULL);
+  atomic_init(&p->held_done, 0);
   atomic_init(&p->stop, 0);
   atomic_init(&p->seq, 0);
   p->own.par = p;
@@ -589,6 +635,7 @@ static void stop_workers(ti_par *p) {
   pthread_mutex_lock(&p->mu);
   atomic_store(&p->stop, 1);
   pthread_cond_broadcast(&p->cv_work);
+  pthread_cond_broadcast(&p->cv_out);
   pthread_mutex_unlock(&p->mu);
   for (unsigned i = 0; i < p->nthreads; i++) pthread_join(p->threads[i], NULL);
   p->nthreads = 0;
@@ -796,6 +843,7 @@ void ti_par_free(ti_iter *it) {
   pthread_mutex_destroy(&p->mu);
   pthread_cond_destroy(&p->cv_main);
   pthread_cond_destroy(&p->cv_work);
+  pthread_cond_destroy(&p->cv_out);
   ti_mem_free(p);
   it->par = NULL;
 }

@@ -62,6 +62,7 @@ struct ti_writer {
   size_t len;
   ti_gather g;
   ti_wseg *held, **held_tail;
+  size_t held_bytes;
   /* The sink's: copies written, for any of its sub writers to fill again.
    * Written around the cache, they are in no core's cache; shared, the
    * holds of the readers, which take turns, need the memory of one. */
@@ -205,6 +206,7 @@ static int hold_one(ti_writer *w, const char *p, size_t n) {
   s->next = NULL;
   *w->held_tail = s;
   w->held_tail = &s->next;
+  w->held_bytes += n;
   return TI_OK;
 }
 
@@ -256,18 +258,23 @@ int ti_writer_unhold(ti_writer *w) {
   ti_wseg *list = w->held;
   w->held = NULL;
   w->held_tail = &w->held;
+  w->held_bytes = 0;
   return ti_writer_write_segs(w->sink, list);
 }
 
 void ti_writer_hold(ti_writer *w) { w->hold = 1; }
 
-int ti_writer_detach(ti_writer *w, ti_wseg **out) {
+int ti_writer_detach(ti_writer *w, ti_wseg **out, size_t *bytes) {
   int rc = emit(w);
   *out = w->held;
+  *bytes = w->held_bytes;
   w->held = NULL;
   w->held_tail = &w->held;
+  w->held_bytes = 0;
   return rc;
 }
+
+size_t ti_writer_held(const ti_writer *w) { return w->held_bytes + w->len; }
 
 TI_API int ti_writer_flush(ti_writer *w) {
   if (!w) return TI_ERR_INVALID;

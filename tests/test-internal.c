@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Internals: histories share one message log (no per-state copies),
  * every allocation can fail once without a crash or a leak, and large
- * blocks live on huge pages (log memory in a pool of them) and all go back. */
+ * blocks live on huge pages (log memory in a pool of them) and all go back;
+ * readers writing their own states (ti_writer_put_all) hold bounded output. */
 #include <check.h>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -520,6 +521,90 @@ START_TEST(the_block_pool_reuses_blocks_across_logs_and_iterators) {
 }
 END_TEST
 
+/* ---- ti_writer_put_all with threads: held output is bounded ----------------- */
+
+/* The bytes of file `path`; *n their count. */
+static char *read_all(const char *path, size_t *n) {
+  FILE *f = fopen(path, "rb");
+  ck_assert_ptr_nonnull(f);
+  ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+  long len = ftell(f);
+  ck_assert_int_ge(len, 0);
+  rewind(f);
+  char *b = malloc((size_t)len + 1);
+  ck_assert_ptr_nonnull(b);
+  ck_assert_uint_eq(fread(b, 1, (size_t)len, f), (size_t)len);
+  fclose(f);
+  *n = (size_t)len;
+  return b;
+}
+
+/* The walk of dir into out (whole states): TI_DONE, and its state count. */
+static uint64_t put_all_to(const char *dir, const char *out, uint32_t threads, ti_registry *r) {
+  ti_open_options o = TI_OPEN_OPTIONS_INIT;
+  o.registry = r;
+  o.threads = threads;
+  ti_iter *it;
+  ck_assert_int_eq(ti_open(&it, dir, &o), TI_OK);
+  int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  ck_assert_int_ge(fd, 0);
+  ti_writer *w;
+  ck_assert_int_eq(ti_writer_new(&w, fd, 0), TI_OK);
+  uint64_t n;
+  ck_assert_int_eq(ti_writer_put_all(w, it, &n), TI_DONE);
+  ck_assert_int_eq(ti_writer_flush(w), TI_OK);
+  ti_writer_free(w);
+  close(fd);
+  ti_free(it);
+  return n;
+}
+
+/* Whole states of long traces make far more output than input: a reader
+ * whose trace's turn has not come holds no more than the cap (plus one
+ * state) and then waits; the output is the same. */
+START_TEST(held_output_is_bounded) {
+  char dir[] = "ti-hold-XXXXXX"; /* in the build dir */
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  char p[64];
+  for (int i = 0; i < 8; i++) {
+    snprintf(p, sizeof p, "%s/t%d.txt", dir, i);
+    FILE *f = fopen(p, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f, "#traj t%d\n", i);
+    int turns = i % 2 ? 5 : 120; /* long ones: ~0.9 MB of output each */
+    for (int k = 0; k < turns; k++)
+      fprintf(f, "U question %d of t%d with some padding to make it longer\nA answer %d\n", k, i,
+              k);
+    ck_assert_int_eq(fclose(f), 0);
+  }
+  ti_registry *r = make_reg();
+  char a[64], b[64];
+  snprintf(a, sizeof a, "%s/one.out", dir);
+  snprintf(b, sizeof b, "%s/two.out", dir);
+  uint64_t n1 = put_all_to(dir, a, 1, r);
+  size_t cap = 64 << 10;
+  for (int round = 0; round < 3; round++) {
+    ti_test_hold_max = cap;
+    ti_test_held_peak = 0;
+    ck_assert_uint_eq(put_all_to(dir, b, 2 + round % 2, r), n1);
+    size_t na, nb;
+    char *x = read_all(a, &na), *y = read_all(b, &nb);
+    ck_assert_uint_gt(na, (size_t)2 << 20);
+    ck_assert_uint_eq(na, nb);
+    ck_assert_int_eq(memcmp(x, y, na), 0);
+    free(x);
+    free(y);
+    /* one state of these traces renders to under 32 KiB */
+    ck_assert_uint_le(ti_test_held_peak, cap + (32 << 10));
+  }
+  ti_test_hold_max = (size_t)64 << 20;
+  ti_registry_free(r);
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("internal");
   TCase *tc = tcase_create("internal");
@@ -534,6 +619,7 @@ int main(void) {
   tcase_add_test(tc, a_freed_big_block_serves_the_next_of_its_size);
   tcase_add_test(tc, a_logs_first_chunks_share_one_slab);
   tcase_add_test(tc, slow_huge_pages_send_the_next_blocks_to_small_pages);
+  tcase_add_test(tc, held_output_is_bounded);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
