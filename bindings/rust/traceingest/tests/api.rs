@@ -225,23 +225,30 @@ fn threads_give_the_same_states() {
     assert_eq!(one, four);
 }
 
-#[test]
-fn mapped_big_session_matches_read_and_outlives_the_iterator() {
-    // over 4 MiB: mmap(true) maps it and leaves the contents in the file
-    let pad = "y".repeat(3000);
+/// A Claude Code session of `turns` turns: user contents "q<i> <pad>",
+/// assistant texts "r<i> <reply>".
+fn session_text(turns: usize, pad: &str, reply: &str) -> String {
     let env = r#""sessionId":"big","cwd":"/w","timestamp":"2026-03-02T10:00:00Z""#;
     let mut text = String::new();
-    for i in 1..=800 {
+    for i in 1..=turns {
         let par = if i > 1 { format!("\"a{}\"", i - 1) } else { "null".to_string() };
         text += &format!(
             r#"{{"type":"user","parentUuid":{par},"uuid":"u{i}",{env},"message":{{"role":"user","content":"q{i} {pad}"}}}}"#
         );
         text += "\n";
         text += &format!(
-            r#"{{"type":"assistant","parentUuid":"u{i}","uuid":"a{i}",{env},"message":{{"model":"m","id":"msg_{i}","role":"assistant","content":[{{"type":"text","text":"r{i} {pad}"}}]}}}}"#
+            r#"{{"type":"assistant","parentUuid":"u{i}","uuid":"a{i}",{env},"message":{{"model":"m","id":"msg_{i}","role":"assistant","content":[{{"type":"text","text":"r{i} {reply}"}}]}}}}"#
         );
         text += "\n";
     }
+    text
+}
+
+#[test]
+fn mapped_big_session_matches_read_and_outlives_the_iterator() {
+    // over 4 MiB: mmap(true) maps it and leaves the contents in the file
+    let pad = "y".repeat(3000);
+    let text = session_text(800, &pad, &pad);
     let dir = std::env::temp_dir().join(format!("ti-rust-map-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join("s.jsonl");
@@ -283,26 +290,14 @@ fn mapped_big_session_matches_read_and_outlives_the_iterator() {
 
 #[test]
 fn write_jsonl_with_threads_writes_the_same() {
-    let env = r#""sessionId":"s","cwd":"/w","timestamp":"2026-03-02T10:00:00Z""#;
     let dir = std::env::temp_dir().join(format!("ti-rust-walk-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut total = 0u64;
     for k in 0..10 {
-        let pad = "z".repeat(50 + 7000 * (k % 3));
-        let mut text = String::new();
-        for i in 1..=(1 + (k * 5) % 17) {
-            let par = if i > 1 { format!("\"a{}\"", i - 1) } else { "null".to_string() };
-            text += &format!(
-                r#"{{"type":"user","parentUuid":{par},"uuid":"u{i}",{env},"message":{{"role":"user","content":"q{i} {pad}"}}}}"#
-            );
-            text += "\n";
-            text += &format!(
-                r#"{{"type":"assistant","parentUuid":"u{i}","uuid":"a{i}",{env},"message":{{"model":"m","id":"msg_{i}","role":"assistant","content":[{{"type":"text","text":"r{i} {k}"}}]}}}}"#
-            );
-            text += "\n";
-            total += 1;
-        }
+        let turns = 1 + (k * 5) % 17;
+        let text = session_text(turns, &"z".repeat(50 + 7000 * (k % 3)), &k.to_string());
         std::fs::write(dir.join(format!("s{k:02}.jsonl")), &text).unwrap();
+        total += turns as u64;
     }
     let mut outs = Vec::new();
     for threads in [0u32, 2, 3] {
