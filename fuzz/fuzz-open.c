@@ -5,8 +5,13 @@
  * (auto-detect path); with -DFUZZ_FORMAT="name" it is forced through
  * opts.format, so every input reaches that plugin.
  * The first input byte selects options (strict mode, small limits) so both
- * the skipping and the strict paths are covered. */
+ * the skipping and the strict paths are covered. ti_writer_put_all must
+ * write the same bytes; with bit 32, the input is also written twice into a
+ * directory, walked with one and with two threads (readers writing their
+ * own states in turn): the same bytes, status, count and errors. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memfd_create */
+#endif
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +57,81 @@ static void touch_message(const ti_message *m) {
   (void)ti_message_name(m);
   (void)ti_message_reasoning(m, &len);
   check(ti_message_json(m, &len) != NULL, "message json");
+}
+
+/* The bytes fd holds; *len their count (NULL if none). */
+static char *slurp_fd(int fd, size_t *len) {
+  off_t n = lseek(fd, 0, SEEK_END);
+  check(n >= 0, "lseek");
+  *len = (size_t)n;
+  char *b = malloc(*len + 1);
+  check(b != NULL, "malloc");
+  check(pread(fd, b, *len, 0) == (ssize_t)*len, "read back");
+  return b;
+}
+
+/* it's states through ti_writer_put_all into a fresh memory file: its
+ * bytes (*len), the status (*rc) and the count (*n). */
+static char *put_all(ti_iter *it, uint32_t wflags, int *rc, uint64_t *n, size_t *len) {
+  int fd = memfd_create("fuzz-put-all", 0);
+  check(fd >= 0, "memfd");
+  ti_writer *w;
+  check(ti_writer_new(&w, fd, wflags) == TI_OK, "writer new");
+  *rc = ti_writer_put_all(w, it, n);
+  check(*rc != TI_OK, "put_all status");
+  check(ti_writer_flush(w) == TI_OK && ti_writer_errno(w) == 0, "put_all flush");
+  ti_writer_free(w);
+  const ti_state *s;
+  check(ti_next(&s, it) == *rc, "used up after put_all");
+  char *b = slurp_fd(fd, len);
+  close(fd);
+  return b;
+}
+
+static char walk_dir[64];
+
+static void walk_dir_remove(void) {
+  char p[96];
+  for (int i = 0; i < 2; i++) {
+    snprintf(p, sizeof p, "%s/t%d.jsonl", walk_dir, i);
+    unlink(p);
+  }
+  rmdir(walk_dir);
+}
+
+/* The input twice in a directory, walked with 1 and with 2 threads. */
+static void walk_twice(const uint8_t *data, size_t size, ti_open_options o, uint32_t wflags) {
+  char *dir = walk_dir, p[96];
+  if (!dir[0]) {
+    snprintf(dir, sizeof walk_dir, "/tmp/fuzz-open-XXXXXX");
+    check(mkdtemp(dir) != NULL, "mkdtemp");
+    atexit(walk_dir_remove);
+  }
+  for (int i = 0; i < 2; i++) {
+    snprintf(p, sizeof p, "%s/t%d.jsonl", dir, i);
+    FILE *f = fopen(p, "wb");
+    check(f && fwrite(data, 1, size, f) == size && fclose(f) == 0, "write trace");
+  }
+  char *out[2];
+  size_t len[2];
+  int rc[2];
+  uint64_t n[2];
+  unsigned long errs[2] = {0, 0};
+  for (int t = 0; t < 2; t++) {
+    o.threads = (uint32_t)t + 1;
+    o.on_error_user = &errs[t];
+    ti_iter *it = NULL;
+    rc[t] = ti_open(&it, dir, &o);
+    check(rc[t] == TI_OK, "open dir");
+    out[t] = put_all(it, wflags, &rc[t], &n[t], &len[t]);
+    ti_free(it);
+  }
+  check(rc[0] == rc[1], "threads: status");
+  check(n[0] == n[1], "threads: states");
+  check(errs[0] == errs[1], "threads: errors");
+  check(len[0] == len[1] && (!len[0] || memcmp(out[0], out[1], len[0]) == 0), "threads: bytes");
+  free(out[0]);
+  free(out[1]);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -149,7 +229,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     check(!want_len || memcmp(back, want, want_len) == 0, "writer bytes");
     free(back);
   }
-  if (wfd >= 0) close(wfd);
+  if (wfd >= 0) { /* the library's own loop: the same bytes, status and count */
+    close(wfd);
+    unsigned long errors2 = 0;
+    o.on_error_user = &errors2;
+    ti_iter *it2 = NULL;
+    check(ti_open_memory(&it2, data, size, &o) == TI_OK, "open again");
+    int rc2;
+    uint64_t n2;
+    size_t len2;
+    char *got = put_all(it2, wflags, &rc2, &n2, &len2);
+    check(rc2 == rc && n2 == states && errors2 == errors, "put_all status, count, errors");
+    check(len2 == want_len && (!want_len || memcmp(got, want, want_len) == 0), "put_all bytes");
+    free(got);
+    ti_free(it2);
+    o.on_error_user = &errors;
+    if (mode & 32) walk_twice(data, size, o, wflags);
+  }
   free(want);
   const char *st;
   size_t sl;
