@@ -17,6 +17,20 @@
 #define TI_JSON_SSE2 0
 #endif
 
+/* Reading ahead: the scanner touches its input once, in order, and on some
+ * machines the hardware does not fetch it ahead (an Intel Xeon KVM guest:
+ * string bodies of the 64 MB long session scanned at 1.6 GB/s from memory,
+ * 5 GB/s from the cache). The string scanners ask for the line
+ * TI_JSON_PF_DIST bytes on (at most `end`'s) at each string and each
+ * 64-byte block: the long session 58 -> 29 ms there, no change elsewhere.
+ * A prefetch never faults. */
+#ifndef TI_JSON_PF_DIST
+#define TI_JSON_PF_DIST 2048
+#endif
+#define TI_JSON_PREFETCH(p, end)                                                          \
+  __builtin_prefetch((end) - (p) > TI_JSON_PF_DIST ? (const void *)((p) + TI_JSON_PF_DIST) \
+                                                   : (const void *)(p))
+
 /* Wider vector code is chosen at run time on x86-64 with GCC or clang:
  * the CPU is asked once (ti_json_cpu, any thread finds the same). */
 #if TI_JSON_SSE2 && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))

@@ -202,6 +202,7 @@ static const ti_u8 *scan_string_long(const ti_u8 *p, const ti_u8 *end, int *esc,
   }
 #endif
   while (end - p >= 64) {
+    TI_JSON_PREFETCH(p, end);
     uint64_t q, bs, sp;
     ti_json_str_masks64(p, &q, &bs, &sp);
     if (!(bs | sp | prev)) {
@@ -255,6 +256,7 @@ static const ti_u8 *scan_string_long(const ti_u8 *p, const ti_u8 *end, int *esc,
 /* A string body from just after its opening quote: short ones inline, the
  * rest (and every error) by scan_string_long. */
 TI_INLINE const ti_u8 *scan_string(const ti_u8 *p, const ti_u8 *end, int *esc, scan_fail *f) {
+  TI_JSON_PREFETCH(p, end);
   const ti_u8 *q = scan_short(p, end);
   return q ? q : scan_string_long(p, end, esc, f);
 }

@@ -103,6 +103,7 @@ T256 const ti_u8 *ti_json_blocks_avx2(const ti_u8 *p, const ti_u8 *end, int *esc
   unsigned open8 = 0;
   __m256i px = v20; /* the high half of the block before, when open8 */
   while (end - p >= 64) {
+    TI_JSON_PREFETCH(p, end);
     __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)p);
     __m256i c = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32));
     uint64_t q = mask64(_mm256_cmpeq_epi8(a, vq), _mm256_cmpeq_epi8(c, vq));
