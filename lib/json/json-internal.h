@@ -27,9 +27,13 @@
 #ifndef TI_JSON_PF_DIST
 #define TI_JSON_PF_DIST 2048
 #endif
+#if defined(__GNUC__) || defined(__clang__)
 #define TI_JSON_PREFETCH(p, end)                                                          \
   __builtin_prefetch((end) - (p) > TI_JSON_PF_DIST ? (const void *)((p) + TI_JSON_PF_DIST) \
                                                    : (const void *)(p))
+#else
+#define TI_JSON_PREFETCH(p, end) ((void)0)
+#endif
 
 /* Wider vector code is chosen at run time on x86-64 with GCC or clang:
  * the CPU is asked once (ti_json_cpu, any thread finds the same). */
