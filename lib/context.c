@@ -28,6 +28,7 @@ ti_plugin_ctx *ti_ctx_new(ti_iter *it, const ti_format_ops *ops, const char *pat
     }
     ctx->in.sbuf = keep.in.sbuf;
     ctx->in.scap = keep.in.scap;
+    ctx->in.mreg = keep.in.mreg;
   } else if (!(ctx = ti_mem_calloc(1, sizeof(*ctx)))) {
     return NULL;
   }
@@ -42,6 +43,7 @@ void ti_ctx_destroy(ti_plugin_ctx *ctx) {
   ti_buf *bufs[] = CTX_BUFS(ctx);
   for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++) ti_buf_free(bufs[i]);
   ti_mem_free(ctx->in.sbuf);
+  ti_mregion_unref(ctx->in.mreg);
   ti_mem_free(ctx);
 }
 
@@ -60,10 +62,13 @@ void ti_ctx_free(ti_plugin_ctx *ctx) {
     else
       sbuf = NULL, scap = 0;
   }
+  ti_mregion *mreg = ctx->in.mreg; /* the open map region: kept too */
   ctx->in.sbuf = NULL; /* kept for the next trace, unless lent */
+  ctx->in.mreg = NULL;
   ti_input_close(&ctx->in);
   ctx->in.sbuf = sbuf;
   ctx->in.scap = scap;
+  ctx->in.mreg = mreg;
   ti_iter *it = ctx->it;
   if (ctx->log && !it->spare_log && ti_log_sole_owner(ctx->log))
     it->spare_log = ctx->log; /* reused by the next trace */

@@ -152,11 +152,28 @@ static inline char *ti_msg_put(char *d, const ti_message *m) {
 
 /* A mapped input that messages point into: shared by the input and every
  * log holding such a message; unmapped when the last of them lets go. */
+/* Files mapped side by side into one reserved range (mapregion.c): one
+ * reference per file mapped in it, and one from its reader while it takes
+ * more; unmapped whole with the last. */
+#define TI_MREGION_SIZE ((size_t)8 << 20)
+typedef struct ti_mregion {
+  atomic_long refs;
+  char *base;
+  size_t cap, used; /* used: bytes given out, from base */
+} ti_mregion;
+/* Map len bytes of fd (0 < len) into the region *open, or into a new one
+ * when it has no room (*open is then retired and replaced). Returns the
+ * region, with a reference for the file, and the bytes in *out; NULL when
+ * nothing was mapped (the caller reads the file instead). */
+ti_mregion *ti_mregion_map(ti_mregion **open, int fd, size_t len, const char **out);
+void ti_mregion_unref(ti_mregion *r);
+
 typedef struct ti_blob {
   atomic_long refs;
   void *base;
   size_t len;
-  int heap; /* base is a read buffer (freed), not a mapping (unmapped) */
+  int heap;            /* base is a read buffer (freed), not a mapping (unmapped) */
+  ti_mregion *region;  /* a mapping in a region: the file's reference on it */
 } ti_blob;
 void ti_blob_unref(ti_blob *b);
 /* A set of inputs held: one reference on each distinct blob added. */
@@ -339,7 +356,9 @@ typedef struct ti_input {
   /* contiguous mode: whole input in [base, base+len) */
   const char *base;
   size_t len;
-  int mapped;   /* base is an mmap to munmap */
+  int mapped;   /* base is an mmap to munmap (or in `region`) */
+  ti_mregion *region; /* the region base is mapped in: the file's reference */
+  ti_mregion *mreg;   /* the reader's open region, kept from trace to trace */
   ti_blob *blob; /* base, once messages point into it (then unmapped by it) */
   int may_map;   /* TI_OPEN_MMAP: ti_input_whole may map the file */
   /* stream mode (fd): window [sbuf+spos, sbuf+send) */

@@ -16,15 +16,18 @@
 #include "core.h"
 
 #define TI_STREAM_CHUNK (256 * 1024)
-/* With TI_OPEN_MMAP, files smaller than this are still read. Mapped from
- * 64 KiB (the probe reading only its window), claude-projects/ (files of
- * 0.5 KB to 1.6 MB) took 1-2% less CPU: the kernel's copy goes, but the
- * parse then takes the cache misses, and with -j 2 each unmap interrupts
- * the other thread (no gain at all) - too little for one more file that a
- * writer truncating it would stop the run with SIGBUS. A big file read
- * whole costs fresh memory as large as itself, and a map does not (the
- * 64 MB long session: ~18% faster mapped, ~30% with its contents left in
- * the mapping, see ti_input_blob). */
+/* With TI_OPEN_MMAP, a file a plugin reads whole is mapped from
+ * TI_MAP_MIN bytes, into the reader's map region (mapregion.c) below
+ * TI_MMAP_MIN bytes and on its own from there; smaller files are read.
+ * Mapped, a file is not copied: the kernel's copy from the page cache and
+ * the log's copies of its contents go (claude-projects/, files of 0.5 KB
+ * to 1.6 MB, one thread: ~11% less CPU). Mapped one by one, each unmap
+ * would interrupt the other worker threads (a TLB shootdown: -j 2 lost
+ * what one thread gained); a region is unmapped once for many files. A big
+ * file read whole costs fresh memory as large as itself, and a map does not
+ * (the 64 MB long session: ~18% faster mapped, ~30% with its contents left
+ * in the mapping, see ti_input_blob). */
+#define TI_MAP_MIN ((off_t)64 << 10)
 #define TI_MMAP_MIN ((off_t)4 << 20)
 
 static const char bom[3] = {'\xEF', '\xBB', '\xBF'};
@@ -33,9 +36,11 @@ static const char bom[3] = {'\xEF', '\xBB', '\xBF'};
 static void input_reset(ti_input *in) {
   char *sbuf = in->sbuf;
   size_t scap = in->scap;
+  ti_mregion *mreg = in->mreg;
   memset(in, 0, sizeof(*in));
   in->sbuf = sbuf;
   in->scap = scap;
+  in->mreg = mreg;
 }
 
 void ti_input_open_memory(ti_input *in, const void *buf, size_t len) {
@@ -145,18 +150,25 @@ int ti_input_open_path(ti_input *in, const char *path, int use_mmap, char *err, 
 static int map_whole(ti_input *in) {
   struct stat st;
   /* the size at open decides first (a file that grew since is read) */
-  if (!in->may_map || (uint64_t)in->size_hint < (uint64_t)TI_MMAP_MIN || in->stream_base != 0 ||
+  if (!in->may_map || (uint64_t)in->size_hint < (uint64_t)TI_MAP_MIN || in->stream_base != 0 ||
       in->spos != 0 || fstat(in->fd, &st) != 0 ||
-      !S_ISREG(st.st_mode) || st.st_size < TI_MMAP_MIN || (uint64_t)st.st_size > SIZE_MAX / 2)
+      !S_ISREG(st.st_mode) || st.st_size < TI_MAP_MIN || (uint64_t)st.st_size > SIZE_MAX / 2)
     return 0;
-  void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, in->fd, 0);
-  if (p == MAP_FAILED) return 0;
-  madvise(p, (size_t)st.st_size, MADV_SEQUENTIAL);
+  const char *p;
+  if (st.st_size < TI_MMAP_MIN) {
+    if (!(in->region = ti_mregion_map(&in->mreg, in->fd, (size_t)st.st_size, &p))) return 0;
+  } else {
+    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, in->fd, 0);
+    if (m == MAP_FAILED) return 0;
+    madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
 #ifdef MADV_HUGEPAGE
-  /* Pages the cache does not hold come in as 2 MiB folios (see file_read):
-   * cheaper to map now and to read for whoever reads the file next. */
-  madvise(p, (size_t)st.st_size, MADV_HUGEPAGE);
+    /* Pages the cache does not hold come in as 2 MiB folios (see
+     * file_read): cheaper to map now and to read for whoever reads the
+     * file next. */
+    madvise(m, (size_t)st.st_size, MADV_HUGEPAGE);
 #endif
+    p = m;
+  }
   in->base = p;
   in->len = (size_t)st.st_size;
   in->mapped = 1;
@@ -169,7 +181,9 @@ void ti_input_close(ti_input *in) {
   if (in->own_fd && in->fd >= 0) close(in->fd);
   if (in->blob && in->blob->heap) in->sbuf = NULL; /* the blob's now */
   if (in->blob) ti_blob_unref(in->blob); /* unmapped or freed with its last log */
+  else if (in->region) ti_mregion_unref(in->region);
   else if (in->mapped) munmap((void *)in->base, in->len);
+  ti_mregion_unref(in->mreg);
   ti_mem_free(in->sbuf);
   memset(in, 0, sizeof(*in));
   in->fd = -1;
@@ -180,7 +194,7 @@ void ti_input_close(ti_input *in) {
  * bytes the map then gives again. */
 static int may_map_later(const ti_input *in) {
   return in->may_map && !in->started && in->stream_base == 0 &&
-         (uint64_t)in->size_hint >= (uint64_t)TI_MMAP_MIN;
+         (uint64_t)in->size_hint >= (uint64_t)TI_MAP_MIN;
 }
 
 /* ---- files the page cache does not hold ------------------------------------
@@ -437,6 +451,8 @@ ti_blob *ti_input_blob(ti_input *in, const char *p, size_t n) {
     b->base = (void *)base;
     b->len = len;
     b->heap = !in->mapped;
+    b->region = in->region; /* the input's reference on it, now the blob's */
+    in->region = NULL;
     in->blob = b;
   }
   return in->blob;

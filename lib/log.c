@@ -157,6 +157,7 @@ static void free_lazy(ti_log *l) {
 void ti_blob_unref(ti_blob *b) {
   if (!b || atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) != 1) return;
   if (b->heap) ti_mem_free(b->base);
+  else if (b->region) ti_mregion_unref(b->region);
   else munmap(b->base, b->len);
   ti_mem_free(b);
 }

@@ -42,16 +42,23 @@ check "unknown -o key: exit 1" sh -c "'$ti' -o no_such_key=1 '$traces' 2> '$tmp/
 check "usage error: exit 2" sh -c "'$ti' --bogus 2>/dev/null; test \$? -eq 2"
 check "no path: exit 2" sh -c "'$ti' 2>/dev/null; test \$? -eq 2"
 
-# big files (4 MiB and more) are mapped by default: same output as read
-awk 'BEGIN { pad = sprintf("%2000s", ""); gsub(/ /, "x", pad);
+# files of 64 KiB and more are mapped by default (into a map region under
+# 4 MiB, on their own from 4 MiB): same output as read
+gen_session() { # gen_session TURNS: a Claude Code session of ~4.2 KB a turn
+awk -v turns="$1" 'BEGIN { pad = sprintf("%2000s", ""); gsub(/ /, "x", pad);
   s = "\"sessionId\":\"big\",\"cwd\":\"/w\",\"version\":\"2.1.29\",\"timestamp\":\"2026-03-02T10:00:00.000Z\"";
-  for (i = 1; i <= 2000; i++) {
+  for (i = 1; i <= turns; i++) {
     par = i > 1 ? "\"a" (i - 1) "\"" : "null";
     printf "{\"type\":\"user\",\"parentUuid\":%s,\"uuid\":\"u%d\",%s,\"message\":{\"role\":\"user\",\"content\":\"q%d %s\"}}\n", par, i, s, i, pad;
     printf "{\"type\":\"assistant\",\"parentUuid\":\"u%d\",\"uuid\":\"a%d\",%s,\"message\":{\"model\":\"claude-x\",\"id\":\"msg_%d\",\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"r%d %s\"}]}}\n", i, i, s, i, i, pad;
-  } }' > "$tmp/big.jsonl"
+  } }'
+}
+gen_session 2000 > "$tmp/big.jsonl"
+gen_session 200 > "$tmp/small.jsonl"
 check "big session file: over 4 MiB" test "$(wc -c < "$tmp/big.jsonl")" -ge 4194304
+check "small session file: 64 KiB to 4 MiB" test "$(wc -c < "$tmp/small.jsonl")" -ge 65536 -a "$(wc -c < "$tmp/small.jsonl")" -lt 4194304
 check "big file: mapped and read give the same states" sh -c "'$ti' -d '$tmp/big.jsonl' > '$tmp/m' && '$ti' -d --no-mmap '$tmp/big.jsonl' > '$tmp/r' && cmp -s '$tmp/m' '$tmp/r' && test \$(wc -l < '$tmp/m') -eq 2000"
+check "small file: mapped and read give the same states" sh -c "'$ti' -d '$tmp/small.jsonl' > '$tmp/m' && '$ti' -d --no-mmap '$tmp/small.jsonl' > '$tmp/r' && cmp -s '$tmp/m' '$tmp/r' && test \$(wc -l < '$tmp/m') -eq 200"
 # output past the CLI's 256 KiB buffer, with states too big for the room
 # left in it (a 100 KB one, copied) and for half of it (a 300 KB one,
 # written directly): a directory gives the same bytes as its files one by one
@@ -69,8 +76,9 @@ done
 check "output over the CLI's buffer: the same bytes as its parts" sh -c "test \$(wc -c < '$tmp/many.want') -gt 1500000 && '$ti' -d '$tmp/many' | cmp - '$tmp/many.want'"
 check "a write error on stdout: exit 1" sh -c "'$ti' '$tmp/many' > /dev/full 2> '$tmp/e'; test \$? -eq 1 && grep -q 'stdout' '$tmp/e'"
 # a mapped file cut short while it is read: a clear message and exit 3
-cut_short() {
-  cp "$tmp/big.jsonl" "$tmp/cut.jsonl" && mkfifo "$tmp/fifo" || return 1
+cut_short() { # cut_short FILE
+  rm -f "$tmp/fifo"
+  cp "$1" "$tmp/cut.jsonl" && mkfifo "$tmp/fifo" || return 1
   "$ti" "$tmp/cut.jsonl" > "$tmp/fifo" 2> "$tmp/cut.err" &
   pid=$!
   exec 3< "$tmp/fifo"
@@ -82,7 +90,8 @@ cut_short() {
   st=$?
   [ $st -eq 3 ] && grep -q 'cut short.*--no-mmap' "$tmp/cut.err"
 }
-check "mapped file cut short: exit 3 with a message" cut_short
+check "mapped file cut short: exit 3 with a message" cut_short "$tmp/big.jsonl"
+check "mapped file under 4 MiB cut short: exit 3 with a message" cut_short "$tmp/small.jsonl"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -745,9 +745,10 @@ static void check_map_same(const char *path, size_t states) {
   ti_mem_free(out[1]);
 }
 
-/* TI_OPEN_MMAP maps sessions of 4 MiB and more, after a probe that reads
- * only its window: under 4 MiB a file is read; from 4 MiB it is mapped,
- * also with a BOM and with a first line longer than the first window. */
+/* TI_OPEN_MMAP maps sessions of 64 KiB and more, after a probe that reads
+ * only its window: under 64 KiB a file is read; from 64 KiB it is mapped
+ * (into a map region under 4 MiB, on its own from 4 MiB), also with a BOM
+ * and with a first line longer than the first window. */
 START_TEST(mapped_after_probe_window) {
   char dir[] = "/tmp/ti-mapw-XXXXXX";
   ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -755,10 +756,20 @@ START_TEST(mapped_after_probe_window) {
   snprintf(p, sizeof p, "%s/s.jsonl", dir);
   snprintf(q, sizeof q, "%s/bom.jsonl", dir);
   struct stat st;
+  write_big_session(p, 8, 3000);
+  ck_assert_int_eq(stat(p, &st), 0);
+  ck_assert_int_lt(st.st_size, 64 << 10);
+  ck_assert_int_eq(contents_where(p), IN_MESSAGE);
+  check_map_same(p, 8);
+  write_big_session(p, 13, 3000);
+  ck_assert_int_eq(stat(p, &st), 0);
+  ck_assert_int_ge(st.st_size, 64 << 10);
+  ck_assert_int_eq(contents_where(p), IN_MAPPING);
+  check_map_same(p, 13);
   write_big_session(p, 600, 3000);
   ck_assert_int_eq(stat(p, &st), 0);
   ck_assert_int_lt(st.st_size, 4 << 20);
-  ck_assert_int_eq(contents_where(p), IN_MESSAGE);
+  ck_assert_int_eq(contents_where(p), IN_MAPPING);
   check_map_same(p, 600);
   write_big_session(p, 240, 9000); /* first line ~9 KB: the probe window grows */
   ck_assert_int_eq(stat(p, &st), 0);
@@ -779,6 +790,73 @@ START_TEST(mapped_after_probe_window) {
   check_map_same(q, 240);
   unlink(p);
   unlink(q);
+  rmdir(dir);
+}
+END_TEST
+
+/* Files from 64 KiB to 4 MiB are mapped side by side into map regions of
+ * 8 MiB, unmapped when all their files are released: a directory of more
+ * than one region's worth gives the same states mapped and read, on one
+ * thread and on two, and a state detached from the first file keeps its
+ * contents (and their region) after the iterator and the other regions
+ * are gone. */
+START_TEST(mapped_regions_directory) {
+  char dir[] = "/tmp/ti-mapr-XXXXXX";
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  char p[256];
+  enum { FILES = 12 };
+  off_t total = 0;
+  for (int i = 0; i < FILES; i++) {
+    snprintf(p, sizeof p, "%s/s%02d.jsonl", dir, i);
+    write_big_session(p, 90 + i, 6000);
+    struct stat st;
+    ck_assert_int_eq(stat(p, &st), 0);
+    ck_assert_int_lt(st.st_size, 4 << 20);
+    total += st.st_size;
+  }
+  ck_assert_int_gt(total, 9 << 20); /* more than one region */
+  static const struct {
+    uint32_t flags, threads;
+  } runs[] = {{TI_OPEN_NO_MMAP, 1}, {TI_OPEN_MMAP, 1}, {TI_OPEN_MMAP, 2}};
+  char *w[3];
+  ti_state *kept = NULL;
+  snprintf(p, sizeof p, "%s/s00.jsonl", dir);
+  for (int r = 0; r < 3; r++) {
+    ti_open_options o = TI_OPEN_OPTIONS_INIT;
+    o.flags = runs[r].flags;
+    o.threads = runs[r].threads;
+    ti_iter *it;
+    ck_assert_int_eq(ti_open(&it, dir, &o), TI_OK);
+    if (r == 1) { /* the first file's second state, kept past ti_free */
+      const ti_state *s;
+      ck_assert_int_eq(ti_next(&s, it), TI_OK);
+      ck_assert_int_eq(ti_next(&s, it), TI_OK);
+      ck_assert_int_eq(ti_state_dup(&kept, s), TI_OK);
+      ti_free(it);
+      ck_assert_int_eq(ti_open(&it, dir, &o), TI_OK);
+    }
+    int rc;
+    size_t k;
+    w[r] = drain(it, TI_JSON_DELTA, &rc, &k);
+    ck_assert_int_eq(rc, TI_DONE);
+    ck_assert_uint_eq(k, (size_t)FILES * 90 + FILES * (FILES - 1) / 2);
+    ti_free(it);
+  }
+  ck_assert_str_eq(w[0], w[1]);
+  ck_assert_str_eq(w[0], w[2]);
+  for (int r = 0; r < 3; r++) ti_mem_free(w[r]);
+  const ti_message *u = ti_state_message(kept, 3);
+  size_t len;
+  const char *cj = ti_message_content_json(u, &len);
+  ck_assert_int_eq(memcmp(cj, "\"q2 abc", 7), 0);
+  ck_assert_int_eq(in_file_mapping(cj, p), 1);
+  ck_assert_int_eq(memcmp(ti_message_content(ti_state_action(kept), NULL), "r2 abc", 6), 0);
+  ti_state_free(kept);
+  ck_assert_int_eq(in_file_mapping(cj, p), 0); /* its region is gone with it */
+  for (int i = 0; i < FILES; i++) {
+    snprintf(p, sizeof p, "%s/s%02d.jsonl", dir, i);
+    unlink(p);
+  }
   rmdir(dir);
 }
 END_TEST
@@ -1248,6 +1326,7 @@ int main(void) {
   tcase_add_test(tc, mapped_file_contents_outlive_iterator);
   tcase_add_test(tc, reasoning_decoded_on_access);
   tcase_add_test(tc, mapped_after_probe_window);
+  tcase_add_test(tc, mapped_regions_directory);
   tcase_add_test(tc, malformed_records_skipped_or_fatal);
   tcase_add_test(tc, record_limit_bom_crlf);
   tcase_add_test(tc, open_errors_keep_a_handle);
