@@ -1320,6 +1320,35 @@ START_TEST(test_utf8_blocks) {
 }
 END_TEST
 
+/* A backslash before a non-ASCII byte is an invalid escape, also where
+ * the byte's low seven bits are a valid escape's second byte (0xA2 is '"'
+ * plus 0x80, 0xE2 'b' plus 0x80: a table lookup on seven bits would take
+ * them), at every place in a long string's 64-byte blocks. */
+START_TEST(test_escape_high_blocks) {
+  char buf[256];
+  for (unsigned c = 0x80; c <= 0xFF; c++) {
+    for (size_t at = 0; at < 140; at++) {
+      size_t n = 0;
+      buf[n++] = '[';
+      buf[n++] = '"';
+      while (n < 2 + at) buf[n++] = 'a';
+      buf[n++] = '\\';
+      buf[n++] = (char)c;
+      while (n < 220) buf[n++] = 'b';
+      buf[n++] = '"';
+      buf[n++] = ']';
+      ti_jv v;
+      ti_json_error e;
+      memset(&e, 0, sizeof e);
+      int rc = ti_json_parse(buf, n, 0, &v, &e);
+      ck_assert_msg(rc == TI_ERR_PARSE, "byte %#x at %zu: accepted", c, at);
+      ck_assert_msg(e.offset == 2 + at && !strcmp(e.text, "invalid escape"),
+                    "byte %#x at %zu: error at %zu (%s)", c, at, e.offset, e.text);
+    }
+  }
+}
+END_TEST
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *json_suite(void) {
@@ -1331,6 +1360,7 @@ static Suite *json_suite(void) {
   tcase_add_test(tc, test_depth);
   tcase_add_test(tc, test_prefix);
   tcase_add_test(tc, test_utf8_blocks);
+  tcase_add_test(tc, test_escape_high_blocks);
   suite_add_tcase(s, tc);
   tc = tcase_create("decode");
   tcase_add_loop_test(tc, test_decode, 0, N(strs));
