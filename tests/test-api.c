@@ -594,10 +594,12 @@ static int in_file_mapping(const void *p, const char *path) {
   return found;
 }
 
-/* Every state of the file at path as delta JSON, opened with `flags`. */
-static char *drain_path(const char *path, uint32_t flags, size_t *nstates) {
+/* Every state of the file or directory at path as delta JSON, opened
+ * with `flags` and `threads`. */
+static char *drain_path(const char *path, uint32_t flags, uint32_t threads, size_t *nstates) {
   ti_open_options o = TI_OPEN_OPTIONS_INIT;
   o.flags = flags;
+  o.threads = threads;
   ti_iter *it;
   ck_assert_int_eq(ti_open(&it, path, &o), TI_OK);
   int rc;
@@ -605,6 +607,22 @@ static char *drain_path(const char *path, uint32_t flags, size_t *nstates) {
   ck_assert_int_eq(rc, TI_DONE);
   ti_free(it);
   return out;
+}
+
+/* The second state of the file or directory at path, opened with `flags`,
+ * kept (ti_state_dup) past the iterator, which is freed. */
+static ti_state *second_state(const char *path, uint32_t flags) {
+  ti_open_options o = TI_OPEN_OPTIONS_INIT;
+  o.flags = flags;
+  ti_iter *it;
+  ck_assert_int_eq(ti_open(&it, path, &o), TI_OK);
+  const ti_state *s;
+  ck_assert_int_eq(ti_next(&s, it), TI_OK);
+  ck_assert_int_eq(ti_next(&s, it), TI_OK);
+  ti_state *d;
+  ck_assert_int_eq(ti_state_dup(&d, s), TI_OK);
+  ti_free(it); /* d keeps what it needs, the mapping too */
+  return d;
 }
 
 /* Mapped (TI_OPEN_MMAP, a file over 4 MiB) and read, the same states; a
@@ -623,17 +641,9 @@ START_TEST(mapped_file_contents_outlive_iterator) {
   size_t n[2];
   ti_state *last = NULL;
   for (int mapped = 0; mapped < 2; mapped++) {
-    ti_open_options o = TI_OPEN_OPTIONS_INIT;
-    o.flags = mapped ? TI_OPEN_MMAP : TI_OPEN_NO_MMAP;
-    out[mapped] = drain_path(p, o.flags, &n[mapped]);
-    ti_iter *it;
-    ck_assert_int_eq(ti_open(&it, p, &o), TI_OK);
-    const ti_state *s;
-    ck_assert_int_eq(ti_next(&s, it), TI_OK);
-    ck_assert_int_eq(ti_next(&s, it), TI_OK);
-    ti_state *d;
-    ck_assert_int_eq(ti_state_dup(&d, s), TI_OK);
-    ti_free(it); /* d keeps what it needs, the mapping too */
+    uint32_t flags = mapped ? TI_OPEN_MMAP : TI_OPEN_NO_MMAP;
+    out[mapped] = drain_path(p, flags, 0, &n[mapped]);
+    ti_state *d = second_state(p, flags);
     ck_assert_uint_eq(ti_state_message_count(d), 4); /* system, user, assistant, user */
     const ti_message *u = ti_state_message(d, 3);
     size_t len, jlen, clen;
@@ -687,17 +697,9 @@ START_TEST(mapped_file_contents_outlive_iterator) {
   } runs[] = {{TI_OPEN_NO_MMAP, 1}, {TI_OPEN_NO_MMAP, 2}, {TI_OPEN_MMAP, 2}};
   char *w[3];
   for (int r = 0; r < 3; r++) {
-    ti_open_options o = TI_OPEN_OPTIONS_INIT;
-    o.flags = runs[r].flags;
-    o.threads = runs[r].threads;
-    ti_iter *it;
-    ck_assert_int_eq(ti_open(&it, dir, &o), TI_OK);
-    int rc;
     size_t k;
-    w[r] = drain(it, TI_JSON_DELTA, &rc, &k);
-    ck_assert_int_eq(rc, TI_DONE);
+    w[r] = drain_path(dir, runs[r].flags, runs[r].threads, &k);
     ck_assert_uint_eq(k, 1500);
-    ti_free(it);
   }
   ck_assert_str_eq(w[0], w[1]);
   ck_assert_str_eq(w[0], w[2]);
@@ -713,13 +715,7 @@ END_TEST
  * second state's second user message is looked at, see above). */
 enum { IN_MESSAGE, IN_MAPPING, IN_READ_BUFFER };
 static int contents_where(const char *path) {
-  ti_open_options o = TI_OPEN_OPTIONS_INIT;
-  o.flags = TI_OPEN_MMAP;
-  ti_iter *it;
-  ck_assert_int_eq(ti_open(&it, path, &o), TI_OK);
-  const ti_state *s;
-  ck_assert_int_eq(ti_next(&s, it), TI_OK);
-  ck_assert_int_eq(ti_next(&s, it), TI_OK);
+  ti_state *s = second_state(path, TI_OPEN_MMAP);
   const ti_message *u = ti_state_message(s, 3);
   size_t clen, jlen;
   const char *cj = ti_message_content_json(u, &clen);
@@ -728,7 +724,7 @@ static int contents_where(const char *path) {
   int where = cj == mj + strlen("{\"role\":\"user\",\"content\":") ? IN_MESSAGE
               : in_file_mapping(cj, path)                             ? IN_MAPPING
                                                                       : IN_READ_BUFFER;
-  ti_free(it);
+  ti_state_free(s);
   return where;
 }
 
@@ -737,7 +733,7 @@ static void check_map_same(const char *path, size_t states) {
   char *out[2];
   for (int mapped = 0; mapped < 2; mapped++) {
     size_t n;
-    out[mapped] = drain_path(path, mapped ? TI_OPEN_MMAP : TI_OPEN_NO_MMAP, &n);
+    out[mapped] = drain_path(path, mapped ? TI_OPEN_MMAP : TI_OPEN_NO_MMAP, 0, &n);
     ck_assert_uint_eq(n, states);
   }
   ck_assert_str_eq(out[0], out[1]);
@@ -818,29 +814,13 @@ START_TEST(mapped_regions_directory) {
   static const struct {
     uint32_t flags, threads;
   } runs[] = {{TI_OPEN_NO_MMAP, 1}, {TI_OPEN_MMAP, 1}, {TI_OPEN_MMAP, 2}};
-  char *w[3];
-  ti_state *kept = NULL;
+  ti_state *kept = second_state(dir, TI_OPEN_MMAP); /* the first file's */
   snprintf(p, sizeof p, "%s/s00.jsonl", dir);
+  char *w[3];
   for (int r = 0; r < 3; r++) {
-    ti_open_options o = TI_OPEN_OPTIONS_INIT;
-    o.flags = runs[r].flags;
-    o.threads = runs[r].threads;
-    ti_iter *it;
-    ck_assert_int_eq(ti_open(&it, dir, &o), TI_OK);
-    if (r == 1) { /* the first file's second state, kept past ti_free */
-      const ti_state *s;
-      ck_assert_int_eq(ti_next(&s, it), TI_OK);
-      ck_assert_int_eq(ti_next(&s, it), TI_OK);
-      ck_assert_int_eq(ti_state_dup(&kept, s), TI_OK);
-      ti_free(it);
-      ck_assert_int_eq(ti_open(&it, dir, &o), TI_OK);
-    }
-    int rc;
     size_t k;
-    w[r] = drain(it, TI_JSON_DELTA, &rc, &k);
-    ck_assert_int_eq(rc, TI_DONE);
+    w[r] = drain_path(dir, runs[r].flags, runs[r].threads, &k);
     ck_assert_uint_eq(k, (size_t)FILES * 90 + FILES * (FILES - 1) / 2);
-    ti_free(it);
   }
   ck_assert_str_eq(w[0], w[1]);
   ck_assert_str_eq(w[0], w[2]);
