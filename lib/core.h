@@ -105,15 +105,17 @@ struct ti_message {
   _Atomic(ti_lazy_text *) text; /* decoded content, NULL until asked */
   struct ti_log *owner;
   /* Canonical compact JSON of the whole message, json_len bytes. When `ext`
-   * is set the content value is not in `json` but in the input the message
+   * is set, bytes [ext_off, ext_off + ext_len) of it, all inside the content
+   * value (often all of it), are not in `json` but in the input the message
    * was read from (a mapped file the log keeps alive, see ti_blob): the
-   * JSON is then json[0, content_json_off) + ext[0, content_json_len) +
-   * json[content_json_off, json_len - content_json_len). Read it with
-   * ti_msg_content / ti_msg_put / ti_msg_at rather than from `json`. */
+   * JSON is then json[0, ext_off) + ext[0, ext_len) +
+   * json[ext_off, json_len - ext_len). Read it with ti_msg_content /
+   * ti_msg_put / ti_msg_at rather than from `json`. */
   const char *json;
   size_t json_len;
   size_t content_json_off, content_json_len; /* content value inside the JSON */
   const char *ext;
+  size_t ext_off, ext_len;
   struct ti_blob *ext_blob;      /* the input `ext` lies in (the log holds it) */
   _Atomic(ti_lazy_text *) whole; /* contiguous JSON of an `ext` message, made when asked */
   size_t ntools;
@@ -128,14 +130,19 @@ struct ti_message {
   struct ti_message *hnext;
 };
 
-/* The content value's JSON bytes of m (content_json_len of them). */
+const char *ti_message_whole(const ti_message *m);
+/* The content value's JSON bytes of m (content_json_len of them): in
+ * `json`, at `ext`, or when only part of it is at `ext`, in the whole JSON
+ * put together once (NULL on NOMEM). */
 static inline const char *ti_msg_content(const ti_message *m) {
-  return m->ext ? m->ext : m->json + m->content_json_off;
+  if (!m->ext) return m->json + m->content_json_off;
+  if (m->ext_len == m->content_json_len) return m->ext; /* all of it */
+  const char *w = ti_message_whole(m);
+  return w ? w + m->content_json_off : NULL;
 }
 /* Byte `off` of m's JSON, for an offset outside the content value. */
 static inline const char *ti_msg_at(const ti_message *m, size_t off) {
-  return m->ext && off >= m->content_json_off ? m->json + off - m->content_json_len
-                                               : m->json + off;
+  return m->ext && off >= m->ext_off ? m->json + off - m->ext_len : m->json + off;
 }
 /* Copy m's JSON (json_len bytes) to d; returns the end. */
 static inline char *ti_msg_put(char *d, const ti_message *m) {
@@ -143,7 +150,7 @@ static inline char *ti_msg_put(char *d, const ti_message *m) {
     memcpy(d, m->json, m->json_len);
     return d + m->json_len;
   }
-  size_t a = m->content_json_off, c = m->content_json_len;
+  size_t a = m->ext_off, c = m->ext_len;
   memcpy(d, m->json, a);
   memcpy(d + a, m->ext, c);
   memcpy(d + a + c, m->json + a, m->json_len - a - c);
@@ -230,17 +237,18 @@ void ti_log_unref(ti_log *l);
  * copied once, into the log. */
 const ti_message *ti_log_intern3(ti_log *l, const ti_message *tmpl, size_t split,
                                  const ti_span *mid, size_t nmid, int *is_new);
-/* The same, but `mid` (the content value) lies in input b: a new message
- * points to it rather than copying it, and the log keeps b alive. */
+/* The same, but piece mid[ext] lies in input b: a new message points to it
+ * rather than copying it, and the log keeps b alive. */
 const ti_message *ti_log_intern_ext(ti_log *l, const ti_message *tmpl, size_t split,
-                                    const char *mid, size_t mid_n, ti_blob *b, int *is_new);
+                                    const ti_span *mid, size_t nmid, size_t ext, ti_blob *b,
+                                    int *is_new);
 int ti_log_push(ti_log *l, const ti_message *m);
 void ti_log_truncate(ti_log *l, size_t n);
 /* Mark the current history as referenced by a state; returns the offset
  * of the first message not shared with the previous state. */
 size_t ti_log_mark_state(ti_log *l, ti_spine **spine, size_t *count);
-/* m's JSON in one piece (see ti_message.ext); thread-safe, NULL on NOMEM. */
-const char *ti_message_whole(const ti_message *m);
+/* ti_message_whole: m's JSON in one piece (see ti_message.ext);
+ * thread-safe, NULL on NOMEM. */
 /* The decoded text content of m (NULL if not text); thread-safe, made once. */
 const char *ti_message_text(const ti_message *m, size_t *len);
 /* The decoded tool calls of m (m->ntools of them; NULL on NOMEM or none);

@@ -333,11 +333,17 @@ TI_API int ti_emit_msg_end(ti_plugin_ctx *ctx, const ti_message **out) {
     m->name = ctx->has_name ? (ctx->mname.p ? ctx->mname.p : "") : NULL;
     int is_new = 0;
     /* Content read from a mapped file is not copied: the message points to
-     * it, and its log keeps the mapping. Small contents are copied all the
-     * same: that costs less than a reference kept apart. */
-    ti_blob *blob = nmid == 1 && mid_n >= TI_EXT_MIN ? ti_input_blob(&ctx->in, mid->p, mid_n) : NULL;
+     * it (its largest piece, when it comes in pieces: image data between
+     * parts made here), and its log keeps the mapping. Small pieces are
+     * copied all the same: that costs less than a reference kept apart. */
+    size_t big = 0;
+    for (size_t i = 1; i < nmid; i++)
+      if (mid[i].n > mid[big].n) big = i;
+    ti_blob *blob = nmid && mid[big].n >= TI_EXT_MIN
+                        ? ti_input_blob(&ctx->in, mid[big].p, mid[big].n)
+                        : NULL;
     if (blob)
-      *out = ti_log_intern_ext(ctx->log, m, m->content_json_off, mid->p, mid_n, blob, &is_new);
+      *out = ti_log_intern_ext(ctx->log, m, m->content_json_off, mid, nmid, big, blob, &is_new);
     else
       *out = ti_log_intern3(ctx->log, m, m->content_json_off, mid, nmid, &is_new);
     if (!*out) rc = TI_ERR_NOMEM;

@@ -41,12 +41,12 @@ static int put_u64(ti_buf *b, uint64_t v, int fixed) {
  * and is long enough is passed by reference: only the JSON around the
  * content goes into b. */
 static int by_ref(const ti_message *m, const ti_gather *g) {
-  return g && m->ext_blob && m->content_json_len >= TI_GATHER_MIN; /* ext_blob: ext is set */
+  return g && m->ext_blob && m->ext_len >= TI_GATHER_MIN; /* ext_blob: ext is set */
 }
 
 /* The bytes of m that go into b. */
 static size_t in_buf(const ti_message *m, const ti_gather *g) {
-  return m->json_len - (by_ref(m, g) ? m->content_json_len : 0);
+  return m->json_len - (by_ref(m, g) ? m->ext_len : 0);
 }
 
 /* m's JSON after b's contents, the room checked by the caller. */
@@ -55,7 +55,7 @@ static int put_msg(ti_buf *b, const ti_message *m, ti_gather *g) {
     b->len = (size_t)(ti_msg_put(b->p + b->len, m) - b->p);
     return TI_OK;
   }
-  size_t a = m->content_json_off, c = m->content_json_len, t = m->json_len - a - c;
+  size_t a = m->ext_off, c = m->ext_len, t = m->json_len - a - c;
   memcpy(b->p + b->len, m->json, a);
   b->len += a;
   int rc = ti_gather_ref(g, b, m->ext, c, m->ext_blob);
@@ -91,11 +91,13 @@ static int render(ti_buf *b, const ti_state *s, uint32_t flags, int fixed, ti_ga
   if ((rc = put_msg(b, s->action, g)) != TI_OK) return rc;
   b->p[b->len] = '\0';
   rc = put_lit(b, ",\"student_action\":", fixed);
-  if (!rc && s->student_is_action && by_ref(s->action, g)) {
+  if (!rc && s->student_is_action && by_ref(s->action, g) &&
+      s->action->ext_len == s->action->content_json_len) {
     rc = ti_gather_ref(g, b, s->action->ext, s->action->content_json_len, s->action->ext_blob);
   } else if (!rc && s->student_is_action) { /* the action's text content, already JSON */
     ROOM(s->action->content_json_len);
-    rc = ti_buf_append(b, ti_msg_content(s->action), s->action->content_json_len);
+    const char *c = ti_msg_content(s->action);
+    rc = c ? ti_buf_append(b, c, s->action->content_json_len) : TI_ERR_NOMEM;
   } else if (!rc) {
     rc = put_str(b, ti_state_str(s, s->student), s->student_len, fixed);
   }

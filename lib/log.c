@@ -306,7 +306,7 @@ static pieces message_pieces(const ti_message *m, ti_span sp[3]) {
     sp[0] = (ti_span){m->json, m->json_len};
     return (pieces){sp, 1, m->json_len};
   }
-  size_t a = m->content_json_off, c = m->content_json_len;
+  size_t a = m->ext_off, c = m->ext_len;
   sp[0] = (ti_span){m->json, a};
   sp[1] = (ti_span){m->ext, c};
   sp[2] = (ti_span){m->json + a, m->json_len - a - c};
@@ -336,10 +336,10 @@ static const char *role_dup(ti_arena *a, const char *r) {
   return arena_strndup(a, r, strlen(r));
 }
 
-/* With `ext`, pc->s[1] (the content value; three pieces) lies in the
- * input the log keeps alive: a new message points to it, not a copy. */
+/* With `ext`, piece pc->s[xi] (inside the content value) lies in the input
+ * the log keeps alive: a new message points to it, not a copy. */
 static const ti_message *intern(ti_log *l, const ti_message *t, const pieces *pc, ti_blob *ext,
-                                int *is_new) {
+                                size_t xi, int *is_new) {
   uint64_t h = message_hash(pc);
   size_t k = (size_t)(h & (l->nbuckets - 1));
   for (ti_message *m = l->buckets[k]; m; m = m->hnext) {
@@ -358,13 +358,17 @@ static const ti_message *intern(ti_log *l, const ti_message *t, const pieces *pc
   if (!m) return NULL;
   *m = *t;
   m->hash = h;
-  size_t stored = ext ? pc->total - pc->s[1].n : pc->total;
+  size_t stored = ext ? pc->total - pc->s[xi].n : pc->total;
   char *json = ti_arena_alloc(a, stored + 1);
   if (!json) return NULL;
   if (ext) {
-    memcpy(json, pc->s[0].p, pc->s[0].n);
-    memcpy(json + pc->s[0].n, pc->s[2].p, pc->s[2].n);
-    m->ext = pc->s[1].p;
+    size_t before = 0;
+    for (size_t i = 0; i < xi; i++) before += pc->s[i].n;
+    gather(pc, 0, before, json);
+    gather(pc, before + pc->s[xi].n, stored - before, json + before);
+    m->ext = pc->s[xi].p;
+    m->ext_off = before;
+    m->ext_len = pc->s[xi].n;
     m->ext_blob = ext;
   } else {
     gather(pc, 0, pc->total, json);
@@ -402,17 +406,26 @@ const ti_message *ti_log_intern3(ti_log *l, const ti_message *t, size_t split,
   }
   sp[k++] = (ti_span){t->json + split, t->json_len - mid_n - split};
   pieces pc = {sp, k, t->json_len};
-  return intern(l, t, &pc, NULL, is_new);
+  return intern(l, t, &pc, NULL, 0, is_new);
 }
 
 const ti_message *ti_log_intern_ext(ti_log *l, const ti_message *t, size_t split,
-                                    const char *mid, size_t mid_n, ti_blob *b, int *is_new) {
-  size_t rest = t->json_len - mid_n - split;
-  ti_span sp[3] = {{t->json, split}, {mid, mid_n}, {t->json + split, rest}};
-  pieces pc = {sp, 3, t->json_len};
+                                    const ti_span *mid, size_t nmid, size_t ext, ti_blob *b,
+                                    int *is_new) {
+  ti_span sp[TI_EMIT_MAX_SPANS + 2];
+  if (nmid > TI_EMIT_MAX_SPANS || ext >= nmid) return NULL;
+  size_t k = 0, mid_n = 0;
+  sp[k++] = (ti_span){t->json, split};
+  for (size_t i = 0; i < nmid; i++) {
+    sp[k++] = mid[i];
+    mid_n += mid[i].n;
+  }
+  sp[k++] = (ti_span){t->json + split, t->json_len - mid_n - split};
+  pieces pc = {sp, k, t->json_len};
+  /* the pieces must be the content value's, and the log must hold b */
   if (split != t->content_json_off || mid_n != t->content_json_len || ti_blobs_hold(&l->blobs, b))
-    return intern(l, t, &pc, NULL, is_new); /* not the content value, or no room: copy */
-  return intern(l, t, &pc, b, is_new);
+    return intern(l, t, &pc, NULL, 0, is_new);
+  return intern(l, t, &pc, b, 1 + ext, is_new);
 }
 
 static ti_spine *spine_copy(ti_log *l, size_t keep, size_t cap) {
@@ -586,6 +599,7 @@ static const char *lazy_string(const ti_message *m, _Atomic(ti_lazy_text *) *slo
                                const char *p, size_t json_len, size_t *len) {
   ti_lazy_text *t = atomic_load_explicit(slot, memory_order_acquire);
   if (!t) {
+    if (!p) return NULL; /* its JSON could not be put together */
     ti_jv v = {.p = p, .n = json_len, .type = TI_JSON_STRING, .flags = TI_JV_ESCAPES};
     ti_buf b = {0};
     if (ti_json_str_append(&v, &b) || ti_buf_reserve(&b, 0)) {

@@ -559,6 +559,111 @@ static uint64_t put_all_to(const char *dir, const char *out, uint32_t threads, t
   return n;
 }
 
+/* A mapped session whose user turns hold an image: the message JSON is
+ * made around the image data (text part, image_url part), and the data,
+ * the largest piece, stays in the mapping (ext: only part of the content)
+ * rather than being copied into the log; read, the same bytes come out. */
+static void write_image_session(const char *path, int turns, size_t data) {
+  FILE *f = fopen(path, "wb");
+  ck_assert_ptr_nonnull(f);
+  const char *env = "\"sessionId\":\"img\",\"cwd\":\"/w\",\"timestamp\":\"2026-03-02T10:00:00Z\"";
+  for (int i = 1; i <= turns; i++) {
+    char par[32];
+    if (i > 1) snprintf(par, sizeof par, "\"a%d\"", i - 1);
+    else snprintf(par, sizeof par, "null");
+    fprintf(f, "{\"type\":\"user\",\"parentUuid\":%s,\"uuid\":\"u%d\",%s,\"message\":{\"role\":"
+               "\"user\",\"content\":[{\"type\":\"text\",\"text\":\"look %d\"},{\"type\":\"image\","
+               "\"source\":{\"type\":\"base64\",\"media_type\":\"image/png\",\"data\":\"",
+            par, i, env, i);
+    for (size_t k = 0; k < data; k++) fputc("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef+/"[(k * 7 + i) % 34], f);
+    fprintf(f, "\"}}]}}\n");
+    fprintf(f, "{\"type\":\"assistant\",\"parentUuid\":\"u%d\",\"uuid\":\"a%d\",%s,\"message\":"
+               "{\"model\":\"m\",\"id\":\"msg_%d\",\"role\":\"assistant\",\"content\":"
+               "[{\"type\":\"text\",\"text\":\"seen %d\"}]}}\n", i, i, env, i, i);
+  }
+  ck_assert_int_eq(fclose(f), 0);
+}
+
+/* The second state's user message (system, user, assistant, user) and
+ * the whole delta output, opened with `flags`. */
+static char *image_run(const char *path, uint32_t flags, ti_iter **it, const ti_message **u) {
+  ti_open_options o = TI_OPEN_OPTIONS_INIT;
+  o.flags = flags;
+  ck_assert_int_eq(ti_open(it, path, &o), TI_OK);
+  const ti_state *s;
+  ck_assert_int_eq(ti_next(&s, *it), TI_OK);
+  ck_assert_int_eq(ti_next(&s, *it), TI_OK);
+  *u = ti_state_message(s, 3);
+  const char *js;
+  size_t n;
+  ck_assert_int_eq(ti_state_json(&js, &n, s, TI_JSON_DELTA), TI_OK);
+  return strdup(js);
+}
+
+START_TEST(mapped_image_data_stays_in_the_file) {
+  char path[] = "/tmp/ti-img-XXXXXX";
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  close(fd);
+  write_image_session(path, 3, 60000); /* ~180 KB: mapped into a region */
+  ti_iter *itm, *itr;
+  const ti_message *um, *ur;
+  char *jm = image_run(path, TI_OPEN_MMAP, &itm, &um);
+  char *jr = image_run(path, TI_OPEN_NO_MMAP, &itr, &ur);
+  ck_assert_str_eq(jm, jr);
+  /* mapped: the data is the external piece, inside the content */
+  ck_assert_ptr_nonnull(um->ext);
+  ck_assert_uint_eq(um->ext_len, 60000);
+  ck_assert_uint_gt(um->ext_off, um->content_json_off);
+  ck_assert_uint_lt(um->ext_off + um->ext_len, um->content_json_off + um->content_json_len);
+  ck_assert_int_eq(memcmp(um->ext, "CJQXe", 5), 0); /* turn 2: (k * 7 + 2) % 34 from k = 0 */
+  ck_assert_uint_lt(um->json_len - um->ext_len, 200); /* the log holds the rest only */
+  ck_assert_ptr_null(ur->ext); /* read: copied */
+  /* accessors give the same bytes either way */
+  size_t lm, lr;
+  const char *cm = ti_message_content_json(um, &lm), *cr = ti_message_content_json(ur, &lr);
+  ck_assert_uint_eq(lm, lr);
+  ck_assert_int_eq(memcmp(cm, cr, lm), 0);
+  ck_assert_int_eq(memcmp(cm, "[{\"type\":\"text\",\"text\":\"look 2\"},{\"type\":\"image_url\"", 51), 0);
+  ck_assert_str_eq(ti_message_json(um, NULL), ti_message_json(ur, NULL));
+  ck_assert_ptr_null(ti_message_content(um, NULL)); /* a part list */
+  free(jm);
+  free(jr);
+  ti_free(itm);
+  ti_free(itr);
+  /* written by a ti_writer into a file (the data passed by reference, as
+   * a piece of its own): the same bytes as the states read and rendered */
+  char out[2][32];
+  for (int mapped = 0; mapped < 2; mapped++) {
+    snprintf(out[mapped], sizeof out[mapped], "/tmp/ti-imgw-XXXXXX");
+    int ofd = mkstemp(out[mapped]);
+    ck_assert_int_ge(ofd, 0);
+    ti_open_options o = TI_OPEN_OPTIONS_INIT;
+    o.flags = mapped ? TI_OPEN_MMAP : TI_OPEN_NO_MMAP;
+    ti_iter *it;
+    ck_assert_int_eq(ti_open(&it, path, &o), TI_OK);
+    ti_writer *w;
+    ck_assert_int_eq(ti_writer_new(&w, ofd, TI_JSON_DELTA), TI_OK);
+    uint64_t n = 0;
+    ck_assert_int_eq(ti_writer_put_all(w, it, &n), TI_DONE);
+    ck_assert_uint_eq(n, 3);
+    ck_assert_int_eq(ti_writer_flush(w), TI_OK);
+    ti_writer_free(w);
+    ti_free(it);
+    close(ofd);
+  }
+  char cmd[128];
+  snprintf(cmd, sizeof cmd, "cmp -s %s %s", out[0], out[1]);
+  ck_assert_int_eq(system(cmd), 0);
+  struct stat st;
+  ck_assert_int_eq(stat(out[1], &st), 0);
+  ck_assert_int_gt(st.st_size, 3 * 60000);
+  unlink(out[0]);
+  unlink(out[1]);
+  unlink(path);
+}
+END_TEST
+
 /* Whole states of long traces make far more output than input: a reader
  * whose trace's turn has not come holds no more than the cap (plus one
  * state) and then waits; the output is the same. */
@@ -620,6 +725,7 @@ int main(void) {
   tcase_add_test(tc, a_logs_first_chunks_share_one_slab);
   tcase_add_test(tc, slow_huge_pages_send_the_next_blocks_to_small_pages);
   tcase_add_test(tc, held_output_is_bounded);
+  tcase_add_test(tc, mapped_image_data_stays_in_the_file);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

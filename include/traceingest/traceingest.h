@@ -230,7 +230,9 @@ TI_API const char *ti_message_content(const ti_message *m, size_t *len);
 /* Content as compact JSON: a string, null, or an array of parts. The bytes
  * are a view (into ti_message_json's bytes, or for a mapped file into the
  * file's, see TI_OPEN_MMAP) and are NOT NUL-terminated: `len` is required
- * (NULL len gives NULL). */
+ * (NULL len gives NULL). A content only part of which stayed in a mapped
+ * file (image data) is put together on first access, as ti_message_json
+ * is: NULL when that fails for lack of memory. */
 TI_API const char *ti_message_content_json(const ti_message *m, size_t *len);
 TI_API size_t ti_message_tool_call_count(const ti_message *m);
 /* Tool call i: id, name, arguments (a JSON text). Out pointers may be NULL.
