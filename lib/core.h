@@ -238,7 +238,8 @@ void ti_log_unref(ti_log *l);
 const ti_message *ti_log_intern3(ti_log *l, const ti_message *tmpl, size_t split,
                                  const ti_span *mid, size_t nmid, int *is_new);
 /* The same, but piece mid[ext] lies in input b: a new message points to it
- * rather than copying it, and the log keeps b alive. */
+ * rather than copying it, and the log keeps b alive (b NULL: copied, as by
+ * ti_log_intern3). */
 const ti_message *ti_log_intern_ext(ti_log *l, const ti_message *tmpl, size_t split,
                                     const ti_span *mid, size_t nmid, size_t ext, ti_blob *b,
                                     int *is_new);

@@ -373,6 +373,7 @@ static const ti_message *intern(ti_log *l, const ti_message *t, const pieces *pc
   } else {
     gather(pc, 0, pc->total, json);
     m->ext = NULL;
+    m->ext_off = m->ext_len = 0;
     m->ext_blob = NULL;
   }
   json[stored] = '\0';
@@ -396,24 +397,14 @@ static const ti_message *intern(ti_log *l, const ti_message *t, const pieces *pc
 
 const ti_message *ti_log_intern3(ti_log *l, const ti_message *t, size_t split,
                                  const ti_span *mid, size_t nmid, int *is_new) {
-  ti_span sp[TI_EMIT_MAX_SPANS + 2];
-  if (nmid > TI_EMIT_MAX_SPANS) return NULL;
-  size_t k = 0, mid_n = 0;
-  sp[k++] = (ti_span){t->json, split};
-  for (size_t i = 0; i < nmid; i++) {
-    sp[k++] = mid[i];
-    mid_n += mid[i].n;
-  }
-  sp[k++] = (ti_span){t->json + split, t->json_len - mid_n - split};
-  pieces pc = {sp, k, t->json_len};
-  return intern(l, t, &pc, NULL, 0, is_new);
+  return ti_log_intern_ext(l, t, split, mid, nmid, 0, NULL, is_new);
 }
 
 const ti_message *ti_log_intern_ext(ti_log *l, const ti_message *t, size_t split,
                                     const ti_span *mid, size_t nmid, size_t ext, ti_blob *b,
                                     int *is_new) {
   ti_span sp[TI_EMIT_MAX_SPANS + 2];
-  if (nmid > TI_EMIT_MAX_SPANS || ext >= nmid) return NULL;
+  if (nmid > TI_EMIT_MAX_SPANS || (b && ext >= nmid)) return NULL;
   size_t k = 0, mid_n = 0;
   sp[k++] = (ti_span){t->json, split};
   for (size_t i = 0; i < nmid; i++) {
@@ -422,8 +413,10 @@ const ti_message *ti_log_intern_ext(ti_log *l, const ti_message *t, size_t split
   }
   sp[k++] = (ti_span){t->json + split, t->json_len - mid_n - split};
   pieces pc = {sp, k, t->json_len};
-  /* the pieces must be the content value's, and the log must hold b */
-  if (split != t->content_json_off || mid_n != t->content_json_len || ti_blobs_hold(&l->blobs, b))
+  /* by reference: the pieces must be the content value's, and the log must
+   * hold b; else copied */
+  if (!b || split != t->content_json_off || mid_n != t->content_json_len ||
+      ti_blobs_hold(&l->blobs, b))
     return intern(l, t, &pc, NULL, 0, is_new);
   return intern(l, t, &pc, b, 1 + ext, is_new);
 }

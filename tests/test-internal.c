@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "big-session.h"
 #include "core.h"
 #include "lines-format.h"
 
@@ -559,31 +560,6 @@ static uint64_t put_all_to(const char *dir, const char *out, uint32_t threads, t
   return n;
 }
 
-/* A mapped session whose user turns hold an image: the message JSON is
- * made around the image data (text part, image_url part), and the data,
- * the largest piece, stays in the mapping (ext: only part of the content)
- * rather than being copied into the log; read, the same bytes come out. */
-static void write_image_session(const char *path, int turns, size_t data) {
-  FILE *f = fopen(path, "wb");
-  ck_assert_ptr_nonnull(f);
-  const char *env = "\"sessionId\":\"img\",\"cwd\":\"/w\",\"timestamp\":\"2026-03-02T10:00:00Z\"";
-  for (int i = 1; i <= turns; i++) {
-    char par[32];
-    if (i > 1) snprintf(par, sizeof par, "\"a%d\"", i - 1);
-    else snprintf(par, sizeof par, "null");
-    fprintf(f, "{\"type\":\"user\",\"parentUuid\":%s,\"uuid\":\"u%d\",%s,\"message\":{\"role\":"
-               "\"user\",\"content\":[{\"type\":\"text\",\"text\":\"look %d\"},{\"type\":\"image\","
-               "\"source\":{\"type\":\"base64\",\"media_type\":\"image/png\",\"data\":\"",
-            par, i, env, i);
-    for (size_t k = 0; k < data; k++) fputc("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef+/"[(k * 7 + i) % 34], f);
-    fprintf(f, "\"}}]}}\n");
-    fprintf(f, "{\"type\":\"assistant\",\"parentUuid\":\"u%d\",\"uuid\":\"a%d\",%s,\"message\":"
-               "{\"model\":\"m\",\"id\":\"msg_%d\",\"role\":\"assistant\",\"content\":"
-               "[{\"type\":\"text\",\"text\":\"seen %d\"}]}}\n", i, i, env, i, i);
-  }
-  ck_assert_int_eq(fclose(f), 0);
-}
-
 /* The second state's user message (system, user, assistant, user) and
  * the whole delta output, opened with `flags`. */
 static char *image_run(const char *path, uint32_t flags, ti_iter **it, const ti_message **u) {
@@ -600,6 +576,10 @@ static char *image_run(const char *path, uint32_t flags, ti_iter **it, const ti_
   return strdup(js);
 }
 
+/* A mapped session whose user turns hold an image: the message JSON is
+ * made around the image data (text part, image_url part), and the data,
+ * the largest piece, stays in the mapping (ext: only part of the content)
+ * rather than being copied into the log; read, the same bytes come out. */
 START_TEST(mapped_image_data_stays_in_the_file) {
   char path[] = "/tmp/ti-img-XXXXXX";
   int fd = mkstemp(path);
