@@ -165,8 +165,8 @@ static inline char *ti_msg_put(char *d, const ti_message *m) {
 #define TI_MREGION_SIZE ((size_t)8 << 20)
 typedef struct ti_mregion {
   atomic_long refs;
-  char *base;
-  size_t cap, used; /* used: bytes given out, from base */
+  char *base;  /* TI_MREGION_SIZE bytes */
+  size_t used; /* bytes given out, from base */
 } ti_mregion;
 /* Map len bytes of fd (0 < len) into the region *open, or into a new one
  * when it has no room (*open is then retired and replaced). Returns the

@@ -29,7 +29,7 @@ static size_t page_size(void) {
 
 void ti_mregion_unref(ti_mregion *r) {
   if (!r || atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) != 1) return;
-  munmap(r->base, r->cap);
+  munmap(r->base, TI_MREGION_SIZE);
   ti_mem_free(r);
 }
 
@@ -45,7 +45,6 @@ static ti_mregion *region_new(void) {
   }
   atomic_init(&r->refs, 1);
   r->base = p;
-  r->cap = TI_MREGION_SIZE;
   r->used = 0;
   return r;
 }
@@ -54,7 +53,7 @@ ti_mregion *ti_mregion_map(ti_mregion **open, int fd, size_t len, const char **o
   size_t ps = page_size(), span = len <= TI_MREGION_SIZE - ps ? (len + ps - 1) & ~(ps - 1) : 0;
   if (!span) return NULL;
   ti_mregion *r = *open;
-  if (r && r->cap - r->used < span) { /* full: retired, unmapped with its last file */
+  if (r && TI_MREGION_SIZE - r->used < span) { /* full: retired, unmapped with its last file */
     *open = NULL;
     ti_mregion_unref(r);
     r = NULL;
