@@ -130,6 +130,7 @@ struct ti_message {
   struct ti_message *hnext;
 };
 
+/* m's JSON in one piece (see ext above); thread-safe, NULL on NOMEM. */
 const char *ti_message_whole(const ti_message *m);
 /* The content value's JSON bytes of m (content_json_len of them): in
  * `json`, at `ext`, or when only part of it is at `ext`, in the whole JSON
@@ -157,8 +158,6 @@ static inline char *ti_msg_put(char *d, const ti_message *m) {
   return d + m->json_len;
 }
 
-/* A mapped input that messages point into: shared by the input and every
- * log holding such a message; unmapped when the last of them lets go. */
 /* Files mapped side by side into one reserved range (mapregion.c): one
  * reference per file mapped in it, and one from its reader while it takes
  * more; unmapped whole with the last. */
@@ -175,6 +174,8 @@ typedef struct ti_mregion {
 ti_mregion *ti_mregion_map(ti_mregion **open, int fd, size_t len, const char **out);
 void ti_mregion_unref(ti_mregion *r);
 
+/* A mapped input that messages point into: shared by the input and every
+ * log holding such a message; unmapped when the last of them lets go. */
 typedef struct ti_blob {
   atomic_long refs;
   void *base;
@@ -248,8 +249,6 @@ void ti_log_truncate(ti_log *l, size_t n);
 /* Mark the current history as referenced by a state; returns the offset
  * of the first message not shared with the previous state. */
 size_t ti_log_mark_state(ti_log *l, ti_spine **spine, size_t *count);
-/* ti_message_whole: m's JSON in one piece (see ti_message.ext);
- * thread-safe, NULL on NOMEM. */
 /* The decoded text content of m (NULL if not text); thread-safe, made once. */
 const char *ti_message_text(const ti_message *m, size_t *len);
 /* The decoded tool calls of m (m->ntools of them; NULL on NOMEM or none);

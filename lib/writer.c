@@ -34,8 +34,11 @@
 /* Referenced bytes written at the latest once this many are pending, so
  * that a reader at the other end of a pipe gets them in steps. */
 #define TI_WRITER_REF_MAX ((size_t)8 << 20)
-/* Held copies come in sizes of 4 KiB << class, up to the buffer's. */
+/* Held copies come in sizes of 4 KiB << class, up to the buffer's (the
+ * largest class is a writer's buffer, which can be held as it is). */
 #define TI_COPY_CLASSES 7
+_Static_assert(((size_t)4096 << (TI_COPY_CLASSES - 1)) == TI_WRITER_BUF,
+               "the largest held class is a writer's buffer");
 
 struct ti_gather {
   size_t seg; /* the buffer's bytes from here on are not a piece yet */
@@ -199,16 +202,22 @@ static void copy_nt(char *d, const char *p, size_t n) {
 #endif
 }
 
-/* Hold a copy of p[0..n), n <= TI_WRITER_BUF, in memory of the sink's pool. */
-static int hold_one(ti_writer *w, const char *p, size_t n) {
-  ti_writer *k = w->sink;
-  int c = 0;
-  while (c < TI_COPY_CLASSES - 1 && ((size_t)4096 << c) < n) c++;
+/* A segment of class c (4 KiB << c bytes) from sink k's pool, or a new one;
+ * NULL on NOMEM. */
+static ti_wseg *pool_take(ti_writer *k, int c) {
   pthread_mutex_lock(&k->pool_mu);
   ti_wseg *s = k->pool[c];
   if (s) k->pool[c] = s->next;
   pthread_mutex_unlock(&k->pool_mu);
-  if (!s && !(s = ti_mem_alloc(sizeof(*s) + ((size_t)4096 << c)))) return TI_ERR_NOMEM;
+  return s ? s : ti_mem_alloc(sizeof(*s) + ((size_t)4096 << c));
+}
+
+/* Hold a copy of p[0..n), n <= TI_WRITER_BUF, in memory of the sink's pool. */
+static int hold_one(ti_writer *w, const char *p, size_t n) {
+  int c = 0;
+  while (c < TI_COPY_CLASSES - 1 && ((size_t)4096 << c) < n) c++;
+  ti_wseg *s = pool_take(w->sink, c);
+  if (!s) return TI_ERR_NOMEM;
   copy_nt(SEG_BYTES(s), p, n);
   s->len = n;
   s->cls = c;
@@ -271,12 +280,8 @@ void ti_writer_drop_segs(ti_wseg *list) {
  * than copying the contents into held copies.) */
 static int hold_buffer(ti_writer *w) {
   ti_gather *g = &w->g;
-  ti_writer *k = w->sink;
-  pthread_mutex_lock(&k->pool_mu);
-  ti_wseg *s = k->pool[TI_COPY_CLASSES - 1];
-  if (s) k->pool[TI_COPY_CLASSES - 1] = s->next;
-  pthread_mutex_unlock(&k->pool_mu);
-  if (!s && !(s = ti_mem_alloc(sizeof(*s) + TI_WRITER_BUF))) return TI_ERR_NOMEM;
+  ti_wseg *s = pool_take(w->sink, TI_COPY_CLASSES - 1);
+  if (!s) return TI_ERR_NOMEM;
   struct iovec *v = ti_mem_alloc((g->n + 1) * sizeof(*v));
   if (!v) {
     ti_mem_free(s);

@@ -46,11 +46,15 @@ impl<'a> Message<'a> {
     }
 
     /// Content as compact JSON: a string, null, or an array of parts.
+    ///
+    /// A content only part of which stayed in a mapped file (image data,
+    /// `mmap` on) is put together on first access; if that allocation fails
+    /// this panics, as Rust's own allocations do.
     pub fn content_json(&self) -> &'a str {
         let mut n = 0usize;
         unsafe {
             let p = sys::ti_message_content_json(self.ptr, &mut n);
-            str_len(p, n).unwrap_or("null")
+            str_len(p, n).expect("out of memory putting a message's content together")
         }
     }
 
