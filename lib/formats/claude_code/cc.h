@@ -72,23 +72,40 @@ enum {
 #define CC_F_HAS_AGENT 0x0100u
 #define CC_F_NO_PARTS 0x0200u /* user content list without text/image/document */
 
+#define CC_F_IX 0x0400u /* the record's values are in its file's index (src->ix) */
+
+/* A value inside a record: bytes [off, off + n) of the record's object,
+ * its index entry, type and flags (those of a ti_jv). */
+typedef struct cc_sub {
+  uint32_t off, n, ixk;
+} cc_sub;
+
+/* One record, in 144 bytes: the long session's 13,138 records fit in one
+ * huge page. Its values are kept as offsets into the record (a record is
+ * under 4 GiB: extract refuses one that is not) and come back as ti_jvs
+ * through cc_root, cc_message and cc_content. */
 typedef struct cc_rec {
-  ti_jv root;
-  ti_jv message;     /* user/assistant message object (or invalid) */
-  ti_jv content;     /* its "content" member (or invalid), found by extract */
+  const char *p;     /* the record's object (in the file, or a repaired copy) */
   const char *uuid;  /* NULL if none */
   const char *parent;
   const char *lparent; /* logicalParentUuid */
   const char *ts;
   const char *gkey; /* assistant: message.id, else requestId, else uuid */
   const char *agent;
+  uint64_t line;
+  uint32_t n, ixk;   /* the object's length and index entry */
+  cc_sub message;    /* user/assistant message object (type 0: none) */
+  cc_sub content;    /* its "content" member (type 0: none), found by extract */
   uint32_t uuid_n, parent_n, lparent_n, ts_n, gkey_n, agent_n;
   uint32_t uuid_h, parent_h, gkey_h; /* cc_hash of uuid, parent and gkey (0: none) */
-  uint64_t line, offset;
   int32_t env; /* assistant records: index in src->aenvs, else -1 */
-  uint16_t type;
   uint16_t flags;
+  uint8_t type;
+  uint8_t root_flags, message_type, message_flags, content_type, content_flags;
 } cc_rec;
+#if UINTPTR_MAX == UINT64_MAX
+_Static_assert(sizeof(cc_rec) == 144, "a record in 144 bytes (see above)");
+#endif
 
 /* Envelope fields of assistant records, captured while reading them:
  * cwd, version, branch and session once for each run of records that
@@ -113,6 +130,7 @@ typedef struct cc_src {
   size_t len;
   cc_rec *recs;
   size_t nrecs, caprecs;
+  uint64_t rec_off; /* byte offset of the record being read (read.c) */
   cc_env *envs; /* distinct tuples */
   size_t nenvs, capenvs;
   cc_aenv *aenvs; /* one per assistant record */
@@ -130,6 +148,38 @@ typedef struct cc_src {
   const char *agent_type, *agent_desc, *tool_use_id;
   size_t agent_type_n, agent_desc_n, tool_use_id_n;
 } cc_src;
+
+/* A record's object, message and content as ti_jvs (type TI_JSON_INVALID:
+ * absent), and the setters extract uses. */
+static inline ti_jv cc_jv_at(const cc_src *src, const cc_rec *r, const cc_sub *v, int type,
+                             int flags) {
+  ti_jv j;
+  j.p = type == TI_JSON_INVALID ? NULL : r->p + v->off;
+  j.n = v->n;
+  j.type = type;
+  j.flags = flags;
+  j.ix = (r->flags & CC_F_IX) && type != TI_JSON_INVALID ? src->ix : NULL;
+  j.ixk = v->ixk;
+  return j;
+}
+static inline ti_jv cc_root(const cc_src *src, const cc_rec *r) {
+  cc_sub v = {0, r->n, r->ixk};
+  return cc_jv_at(src, r, &v, TI_JSON_OBJECT, r->root_flags);
+}
+static inline ti_jv cc_message(const cc_src *src, const cc_rec *r) {
+  return cc_jv_at(src, r, &r->message, r->message_type, r->message_flags);
+}
+static inline ti_jv cc_content(const cc_src *src, const cc_rec *r) {
+  return cc_jv_at(src, r, &r->content, r->content_type, r->content_flags);
+}
+static inline void cc_set_sub(const cc_rec *r, const ti_jv *v, cc_sub *out, uint8_t *type,
+                              uint8_t *flags) {
+  out->off = (uint32_t)(v->p - r->p);
+  out->n = (uint32_t)v->n;
+  out->ixk = (uint32_t)v->ixk;
+  *type = (uint8_t)v->type;
+  *flags = (uint8_t)v->flags;
+}
 
 typedef struct cc_type_count {
   const char *name;

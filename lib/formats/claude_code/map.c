@@ -359,7 +359,7 @@ int cc_map_group(cc_mapper *m, cc_stream *s, int32_t g) {
   gr->had_empty_thinking = gr->had_redacted = 0;
   for (int32_t f = gr->first; f >= 0 && !rc; f = s->nodes[f].next_frag) {
     cc_rec *r = rec_of(s, f);
-    ti_jv content = r->content, b, t, x;
+    ti_jv content = cc_content(s->src, r), b, t, x;
     if (content.type == TI_JSON_INVALID) continue;
     if (content.type == TI_JSON_STRING) { /* not written by Claude Code, but valid */
       if (content.n > 2 && !seen_check(texts, &content, &rc)) {
@@ -518,8 +518,9 @@ static int compute(cc_mapper *m, cc_stream *s, int32_t k, const cc_node *base) {
       nd->pend = NULL;
       nd->lastg = -1;
     }
-    if (!(r->flags & CC_F_NO_PARTS) && r->content.type != TI_JSON_INVALID)
-      rc = add_user_parts(m, nd, &r->content);
+    ti_jv content = cc_content(s->src, r);
+    if (!(r->flags & CC_F_NO_PARTS) && content.type != TI_JSON_INVALID)
+      rc = add_user_parts(m, nd, &content);
     break;
   }
   case CC_T_SYSTEM:
@@ -529,8 +530,8 @@ static int compute(cc_mapper *m, cc_stream *s, int32_t k, const cc_node *base) {
       nd->lastg = -1;
       nd->boundary = 1;
     } else if (r->flags & CC_F_LOCAL_CMD) {
-      ti_jv c;
-      if (ti_json_get(&r->root, "content", &c) && c.type == TI_JSON_STRING && c.n > 2)
+      ti_jv c, root = cc_root(s->src, r);
+      if (ti_json_get(&root, "content", &c) && c.type == TI_JSON_STRING && c.n > 2)
         rc = add_part(m, nd, &c, CC_P_TEXT);
     }
     break;

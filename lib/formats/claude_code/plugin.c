@@ -261,7 +261,8 @@ static int emit_meta(cc_parser *p, cc_traj *t, cc_group *gr, const cc_node *befo
     if (s->nodes[f].flags & CC_N_ACTIVE) active = 1;
     cc_rec *r = rec_of(s, f);
     ti_json_iter it;
-    ti_json_iter_init(&it, &r->message);
+    ti_jv msg = cc_message(s->src, r);
+    ti_json_iter_init(&it, &msg);
     while (ti_json_next_member(&it, &k, &v)) {
       if (TI_JSON_STR_IS(&k, "model")) {
         if (model.type == TI_JSON_INVALID && v.type == TI_JSON_STRING) model = v;
@@ -444,9 +445,9 @@ static int emit_group(cc_parser *p, cc_traj *t, int32_t g) {
 #define CC_PREFETCH(p) ((void)(p))
 #endif
 static void prefetch_rec(const cc_rec *r) {
-  if (r->root.p) CC_PREFETCH(r->root.p);
-  if (r->message.p) CC_PREFETCH(r->message.p);
-  if (r->content.p) CC_PREFETCH(r->content.p);
+  if (r->p) CC_PREFETCH(r->p);
+  if (r->message_type) CC_PREFETCH(r->p + r->message.off);
+  if (r->content_type) CC_PREFETCH(r->p + r->content.off);
 }
 
 static void prefetch_group(cc_stream *s, int32_t g) {

@@ -107,8 +107,8 @@ static int key_raw(const ti_jv *k, ti_buf *scratch, const char **s, size_t *n) {
 static size_t grow_cap(const cc_src *src, size_t cap, size_t first) {
   if (!cap) return first;
   size_t next = cap * 2;
-  if (src->nrecs && src->len >= ((size_t)4 << 20)) {
-    double done = (double)src->recs[src->nrecs - 1].offset + 1.0;
+  if (src->nrecs && src->len >= ((size_t)4 << 20) && src->rec_off < src->len) {
+    double done = (double)src->rec_off + 1.0;
     double est = (double)cap * ((double)src->len / done) * 1.125;
     double most = (double)cap * 64.0;
     if (est > most) est = most;
@@ -204,7 +204,8 @@ static int env_member(cc_reader *rd, cc_rec *r, env_vals *e, const ti_jv *k, con
     if (!memcmp(s, "isMeta", 6) && ti_json_is_true(v)) r->flags |= CC_F_META;
     break;
   case 7:
-    if (!memcmp(s, "message", 7)) r->message = *v;
+    if (!memcmp(s, "message", 7))
+      cc_set_sub(r, v, &r->message, &r->message_type, &r->message_flags);
     else if (!memcmp(s, "subtype", 7)) e->subtype = *v;
     else if (!memcmp(s, "version", 7)) e->ver = *v;
     else if (!memcmp(s, "agentId", 7) && v->type == TI_JSON_STRING) {
@@ -253,13 +254,18 @@ static int extract(cc_reader *rd, cc_src *src, const ti_jv *root, uint64_t line,
   int rc;
   if (root->type != TI_JSON_OBJECT)
     return report(rd, src, TI_ERR_PARSE, line, off, "record is not a JSON object");
+  if (root->n > UINT32_MAX)
+    return report(rd, src, TI_ERR_LIMIT, line, off, "record of 4 GiB or more");
+  src->rec_off = off;
   rc = add_rec(src, &r);
   if (rc) return rc;
-  r->root = *root;
+  r->p = root->p;
+  r->n = (uint32_t)root->n;
+  r->ixk = (uint32_t)root->ixk;
+  r->root_flags = (uint8_t)root->flags;
   r->line = line;
-  r->offset = off;
   r->type = CC_T_NONE;
-  r->flags = extra_flags;
+  r->flags = extra_flags | (root->ix && root->ix == src->ix ? CC_F_IX : 0);
   env_vals ev;
   memset(&ev, 0, sizeof ev);
   ti_jv k, v;
@@ -295,20 +301,22 @@ static int extract(cc_reader *rd, cc_src *src, const ti_jv *root, uint64_t line,
     if (TI_JSON_STR_IS(&ev.subtype, "compact_boundary")) r->flags |= CC_F_BOUNDARY;
     else if (TI_JSON_STR_IS(&ev.subtype, "local_command")) r->flags |= CC_F_LOCAL_CMD;
   }
-  if (r->type == CC_T_USER && r->message.type == TI_JSON_OBJECT)
-    ti_json_get(&r->message, "content", &r->content); /* absent: stays invalid */
+  ti_jv msg = cc_message(src, r);
+  if (r->type == CC_T_USER && msg.type == TI_JSON_OBJECT &&
+      ti_json_get(&msg, "content", &v)) /* absent: stays invalid */
+    cc_set_sub(r, &v, &r->content, &r->content_type, &r->content_flags);
   if (r->type == CC_T_ASSISTANT) {
     rc = add_env(src, &ev, r);
     if (rc) return rc;
     ti_jv id = {0}, model = {0};
-    if (r->message.type == TI_JSON_OBJECT) {
+    if (msg.type == TI_JSON_OBJECT) {
       ti_json_iter mi;
-      ti_json_iter_init(&mi, &r->message);
+      ti_json_iter_init(&mi, &msg);
       while (ti_json_next_member(&mi, &k, &v)) {
         if (TI_JSON_STR_IS(&k, "id")) id = v;
         else if (TI_JSON_STR_IS(&k, "model")) model = v;
         else if (TI_JSON_STR_IS(&k, "content")) { /* id/model come first */
-          r->content = v;
+          cc_set_sub(r, &v, &r->content, &r->content_type, &r->content_flags);
           break;
         }
       }

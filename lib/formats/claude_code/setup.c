@@ -108,7 +108,7 @@ static int index_spawns(cc_parser *p, cc_stream *s) {
   int rc = TI_OK;
   for (size_t i = 0; i < s->n && !rc; i++) {
     cc_rec *r = &s->src->recs[s->nodes[i].rec];
-    ti_jv content = r->content, b, t, x, y;
+    ti_jv content = cc_content(s->src, r), b, t, x, y;
     if (content.type != TI_JSON_ARRAY) continue;
     if (r->type == CC_T_ASSISTANT) {
       ti_json_iter it;
@@ -129,7 +129,8 @@ static int index_spawns(cc_parser *p, cc_stream *s) {
       }
     } else if (r->type == CC_T_USER) {
       ti_jv aid;
-      if (!ti_json_getv(&r->root, &aid, "toolUseResult", "agentId", NULL) ||
+      ti_jv root = cc_root(s->src, r);
+      if (!ti_json_getv(&root, &aid, "toolUseResult", "agentId", NULL) ||
           aid.type != TI_JSON_STRING)
         continue;
       ti_json_iter it;
@@ -151,7 +152,7 @@ static int index_spawns(cc_parser *p, cc_stream *s) {
 
 static int link_by_prompt(cc_parser *p, cc_traj *t, cc_stream *s, int32_t root) {
   cc_rec *r = &s->src->recs[s->nodes[root].rec];
-  ti_jv c = r->content;
+  ti_jv c = cc_content(s->src, r);
   if (r->type != CC_T_USER || c.type == TI_JSON_INVALID) return TI_OK;
   if (c.type == TI_JSON_ARRAY) { /* [{"type":"text","text":...}] */
     ti_json_iter it;

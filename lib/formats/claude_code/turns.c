@@ -54,9 +54,9 @@ int cc_group_turns(cc_stream *s) {
   const cc_src *src = s->src;
   if (src->torn_parent && !src->torn_gkey) {
     int32_t j = cc_map_get(&s->uuids, src->torn_parent, src->torn_parent_n);
-    ti_jv sr;
+    ti_jv sr, msg;
     if (j >= 0 && s->nodes[j].group >= 0 && s->groups[s->nodes[j].group].last == j &&
-        (!ti_json_get(&rec_of(s, j)->message, "stop_reason", &sr) ||
+        (!(msg = cc_message(src, rec_of(s, j)), ti_json_get(&msg, "stop_reason", &sr)) ||
          sr.type != TI_JSON_STRING))
       s->groups[s->nodes[j].group].incomplete = 1;
   }
@@ -68,8 +68,8 @@ int cc_group_turns(cc_stream *s) {
 int cc_index_results(cc_stream *s) {
   for (size_t i = 0; i < s->n; i++) {
     cc_rec *r = rec_of(s, (int32_t)i);
-    if (r->type != CC_T_USER || r->message.type != TI_JSON_OBJECT) continue;
-    ti_jv content = r->content;
+    if (r->type != CC_T_USER || r->message_type != TI_JSON_OBJECT) continue;
+    ti_jv content = cc_content(s->src, r);
     if (content.type != TI_JSON_ARRAY) continue;
     int32_t p = s->nodes[i].parent;
     uint8_t prio = (p >= 0 && rec_of(s, p)->type == CC_T_ASSISTANT) ? 0 : 1;
