@@ -73,12 +73,19 @@ void ti_blocks_release(void);
 size_t ti_blocks_slabs(void); /* slabs mapped (tests) */
 size_t ti_huge_live(void); /* blocks now mapped (tests) */
 int ti_huge_on(void);      /* 1 when such blocks are on huge pages (not in sanitizer builds) */
-/* 1 while new blocks go to small pages: the first huge page of the last
- * new mapping took 1 ms or more to fault in, under a second ago (tests) */
+/* 1 while new blocks go to small pages: the host takes free memory back
+ * (ti_huge_host_reports), or the first huge page of the last new mapping
+ * took 1 ms or more to fault in, under a second ago (tests) */
 int ti_huge_small_now(void);
 /* Tests: a first fault of ns or more sends blocks to small pages (0: every
  * one; ns < 0: the default, 1 ms); clears the current choice. */
 void ti_huge_set_slow_fault(long long ns);
+/* 1 in a VM that reports its free memory to the host (a virtio balloon
+ * with free page reporting): blocks are then on small pages from the
+ * start. Tests: ti_huge_set_host_reports(0 or 1) says so instead of
+ * sysfs, -1 looks again. */
+int ti_huge_host_reports(void);
+void ti_huge_set_host_reports(int on);
 
 /* ---- messages and the message log (log.c) -------------------------------- */
 typedef struct ti_tool_call {

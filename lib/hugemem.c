@@ -15,8 +15,9 @@
  * blocks (a malloc pointer at that offset is rare, and nothing below it is
  * read). Linux only; sanitizer builds keep every block on malloc, where
  * the sanitizers see it. Where huge pages are slow to fault in (a VM whose
- * host takes free memory back), blocks go to small pages for a while:
- * see advise(). */
+ * host takes free memory back), blocks go to small pages: from the start
+ * where the VM says so (host_takes_free_memory), else for a while after a
+ * slow fault (advise()). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,11 +25,14 @@
 #include "core.h"
 
 #if defined(__linux__)
+#include <dirent.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 #endif
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -94,6 +98,50 @@ static long long clock_ns(clockid_t c) {
   return (long long)t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
+/* A VM whose balloon device reports the guest's free memory to the host
+ * (virtio-balloon with free page reporting, feature bit 5, negotiated):
+ * the host drops what is reported, blocks of 2 MiB and more, so a fresh
+ * huge page is nearly always such a block, and the probe in advise() finds
+ * it slow only after paying for it (4-6 ms, the 512 host faults). There,
+ * blocks go to small pages from the start, without a probe: on this
+ * project's benchmark machine the long session's benchmark rounds then
+ * took 31-34 ms each, against 30-31 ms in rounds whose huge pages were
+ * fast and 35-39 in those where they were not (docs/performance.md,
+ * sixteenth session). Looked up once, in sysfs (absent or unreadable: not
+ * such a VM). */
+#define BALLOON_F_REPORTING 5
+#define BALLOON_DIR "/sys/bus/virtio/drivers/virtio_balloon"
+static _Atomic int reporting = -1; /* 1: such a VM, 0: not, -1: not looked up yet */
+
+static int balloon_reports(void) {
+  DIR *d = opendir(BALLOON_DIR);
+  if (!d) return 0;
+  int found = 0;
+  struct dirent *e;
+  while (!found && (e = readdir(d))) {
+    char path[sizeof BALLOON_DIR + 280], f[64];
+    if (strncmp(e->d_name, "virtio", 6) ||
+        snprintf(path, sizeof path, "%s/%s/features", BALLOON_DIR, e->d_name) >= (int)sizeof path)
+      continue;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    ssize_t k = read(fd, f, sizeof f); /* one '0' or '1' per feature bit, bit 0 first */
+    close(fd);
+    found = k > BALLOON_F_REPORTING && f[BALLOON_F_REPORTING] == '1';
+  }
+  closedir(d);
+  return found;
+}
+
+static int host_takes_free_memory(void) {
+  int r = atomic_load_explicit(&reporting, memory_order_relaxed);
+  if (r < 0) { /* two threads may both look: same answer */
+    r = balloon_reports();
+    atomic_store_explicit(&reporting, r, memory_order_relaxed);
+  }
+  return r;
+}
+
 /* Pages not faulted in yet of [a, a + len) and of every live block: small
  * ones (the slabs of blocks.c are whole huge pages, faulted in at once). */
 static void small_from_now(char *a, size_t len) {
@@ -107,7 +155,7 @@ static void small_from_now(char *a, size_t len) {
  * `probe`, [a, a + len) is a new mapping whose first page is timed. */
 static void advise(char *a, size_t len, int probe) {
   long long until = atomic_load_explicit(&small_until, memory_order_relaxed);
-  if (until && clock_ns(CLOCK_MONOTONIC) < until) {
+  if (host_takes_free_memory() || (until && clock_ns(CLOCK_MONOTONIC) < until)) {
     madvise(a, len, MADV_NOHUGEPAGE);
     return;
   }
@@ -127,8 +175,10 @@ static void advise(char *a, size_t len, int probe) {
 
 int ti_huge_small_now(void) {
   long long until = atomic_load_explicit(&small_until, memory_order_relaxed);
-  return until && clock_ns(CLOCK_MONOTONIC) < until;
+  return host_takes_free_memory() || (until && clock_ns(CLOCK_MONOTONIC) < until);
 }
+int ti_huge_host_reports(void) { return host_takes_free_memory(); }
+void ti_huge_set_host_reports(int on) { atomic_store(&reporting, on < 0 ? -1 : !!on); }
 void ti_huge_set_slow_fault(long long ns) {
   atomic_store(&slow_fault_ns, ns < 0 ? SLOW_FAULT_NS : ns);
   atomic_store(&small_until, 0);
@@ -301,6 +351,8 @@ int ti_huge_on(void) { return 1; }
 #else
 int ti_huge_on(void) { return 0; }
 int ti_huge_small_now(void) { return 0; }
+int ti_huge_host_reports(void) { return 0; }
+void ti_huge_set_host_reports(int on) { (void)on; }
 void ti_huge_set_slow_fault(long long ns) { (void)ns; }
 void *ti_huge_map(size_t len) { (void)len; return NULL; }
 void *ti_huge_alloc(size_t n, int zeroed) { (void)n, (void)zeroed; return NULL; }

@@ -426,6 +426,7 @@ START_TEST(slow_huge_pages_send_the_next_blocks_to_small_pages) {
   int here = 0; /* any mapping: does smaps list VmFlags? */
   if (!huge_on() || vmflag(&here, "hg") < 0) return;
   size_t n = (size_t)10 << 20; /* over the kept size: mapped afresh */
+  ti_huge_set_host_reports(0); /* whatever this machine is */
   ti_huge_set_slow_fault(1LL << 50); /* never slow */
   char *a = ti_mem_alloc(n);
   ck_assert_ptr_nonnull(a);
@@ -458,6 +459,40 @@ START_TEST(slow_huge_pages_send_the_next_blocks_to_small_pages) {
   ti_mem_free(g);
   ti_huge_set_slow_fault(-1);
   ck_assert(!ti_huge_small_now());
+  ti_huge_set_host_reports(-1);
+}
+END_TEST
+
+/* In a VM that reports its free memory to the host (hugemem.c), blocks go
+ * to small pages from the start, never probed; otherwise, even with every
+ * probe called slow, a new block's first pages are advised huge. */
+START_TEST(a_host_that_takes_free_memory_gets_small_pages) {
+  int here = 0;
+  if (!huge_on() || vmflag(&here, "hg") < 0) return;
+  size_t n = (size_t)10 << 20;
+  ti_huge_set_slow_fault(1LL << 50); /* never slow */
+  ti_huge_set_host_reports(1);
+  ck_assert(ti_huge_host_reports());
+  ck_assert(ti_huge_small_now());
+  char *a = ti_mem_alloc(n);
+  ck_assert_ptr_nonnull(a);
+  ck_assert_uint_eq((uintptr_t)a & (((uintptr_t)2 << 20) - 1), 64); /* still a block of its own */
+  ck_assert_int_eq(vmflag(a, "nh"), 1);
+  ck_assert_int_eq(vmflag(a + n - 1, "nh"), 1);
+  memset(a, 3, n);
+  char *g = ti_mem_realloc(a, 2 * n); /* and so are the pages it grows into */
+  ck_assert_ptr_nonnull(g);
+  ck_assert_int_eq(vmflag(g + 2 * n - 1, "nh"), 1);
+  ck_assert_int_eq(g[n - 1], 3);
+  ti_huge_set_host_reports(0);
+  ck_assert(!ti_huge_host_reports());
+  char *b = ti_mem_alloc(n);
+  ck_assert_ptr_nonnull(b);
+  ck_assert_int_eq(vmflag(b, "hg"), 1);
+  ti_mem_free(g);
+  ti_mem_free(b);
+  ti_huge_set_slow_fault(-1);
+  ti_huge_set_host_reports(-1);
 }
 END_TEST
 
@@ -704,6 +739,7 @@ int main(void) {
   tcase_add_test(tc, a_freed_big_block_serves_the_next_of_its_size);
   tcase_add_test(tc, a_logs_first_chunks_share_one_slab);
   tcase_add_test(tc, slow_huge_pages_send_the_next_blocks_to_small_pages);
+  tcase_add_test(tc, a_host_that_takes_free_memory_gets_small_pages);
   tcase_add_test(tc, held_output_is_bounded);
   tcase_add_test(tc, mapped_image_data_stays_in_the_file);
   suite_add_tcase(s, tc);
