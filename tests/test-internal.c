@@ -679,6 +679,50 @@ START_TEST(mapped_image_data_stays_in_the_file) {
 }
 END_TEST
 
+/* In a mapped session, a canonical content of 64 bytes or more stays in
+ * the mapping (the message's ext is all of it); a shorter one is copied
+ * into the log. Either way the message reads the same as when read. */
+START_TEST(mapped_contents_from_64_bytes_stay_in_the_file) {
+  for (int pad = 50; pad <= 70; pad += 20) { /* assistant text "r1 " + pad: 53 and 73 bytes */
+    char path[] = "/tmp/ti-ext-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    write_big_session(path, 400, pad); /* over 64 KiB: mapped */
+    const ti_message *am[2];
+    ti_iter *it[2];
+    for (int mapped = 0; mapped < 2; mapped++) {
+      ti_open_options o = TI_OPEN_OPTIONS_INIT;
+      o.flags = mapped ? TI_OPEN_MMAP : TI_OPEN_NO_MMAP;
+      ck_assert_int_eq(ti_open(&it[mapped], path, &o), TI_OK);
+      const ti_state *s;
+      ck_assert_int_eq(ti_next(&s, it[mapped]), TI_OK);
+      ck_assert_int_eq(ti_next(&s, it[mapped]), TI_OK);
+      size_t n = ti_state_message_count(s);
+      ck_assert_uint_ge(n, 2);
+      am[mapped] = ti_state_message(s, n - 2); /* the first turn's answer */
+      ck_assert_str_eq(ti_message_role(am[mapped]), "assistant");
+    }
+    size_t len;
+    const char *text = ti_message_content(am[1], &len);
+    ck_assert_uint_eq(len, 3 + (size_t)pad);
+    ck_assert_int_eq(memcmp(text, "r1 abc", 6), 0);
+    ck_assert_ptr_null(am[0]->ext); /* read: copied */
+    if (pad + 5 >= 64) { /* the JSON string, quotes included */
+      ck_assert_ptr_nonnull(am[1]->ext);
+      ck_assert_uint_eq(am[1]->ext_len, am[1]->content_json_len);
+      ck_assert_uint_eq(am[1]->ext_off, am[1]->content_json_off);
+    } else {
+      ck_assert_ptr_null(am[1]->ext);
+    }
+    ck_assert_str_eq(ti_message_json(am[0], NULL), ti_message_json(am[1], NULL));
+    ti_free(it[0]);
+    ti_free(it[1]);
+    unlink(path);
+  }
+}
+END_TEST
+
 /* Whole states of long traces make far more output than input: a reader
  * whose trace's turn has not come holds no more than the cap (plus one
  * state) and then waits; the output is the same. */
@@ -742,6 +786,7 @@ int main(void) {
   tcase_add_test(tc, a_host_that_takes_free_memory_gets_small_pages);
   tcase_add_test(tc, held_output_is_bounded);
   tcase_add_test(tc, mapped_image_data_stays_in_the_file);
+  tcase_add_test(tc, mapped_contents_from_64_bytes_stay_in_the_file);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
