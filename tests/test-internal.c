@@ -464,8 +464,9 @@ START_TEST(slow_huge_pages_send_the_next_blocks_to_small_pages) {
 END_TEST
 
 /* In a VM that reports its free memory to the host (hugemem.c), blocks go
- * to small pages from the start, never probed; otherwise, even with every
- * probe called slow, a new block's first pages are advised huge. */
+ * to small pages from the start, never probed, and so do the pages they
+ * grow into; otherwise (probes never slow here) a new block is advised
+ * huge. */
 START_TEST(a_host_that_takes_free_memory_gets_small_pages) {
   int here = 0;
   if (!huge_on() || vmflag(&here, "hg") < 0) return;
