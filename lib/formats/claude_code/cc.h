@@ -121,6 +121,11 @@ typedef struct cc_aenv {
   int32_t env; /* its tuple in src->envs */
   int8_t request_type;
   uint8_t request_flags;
+  /* the message's first "model" string, its last "usage" object and last
+   * "stop_reason" string, found while extract walks the message (n 0:
+   * none), so that a state's metadata does not walk it again */
+  uint8_t model_flags, usage_flags, stop_flags;
+  cc_sub model, usage, stop;
 } cc_aenv;
 
 /* One input file (the session file, or a subagent file). */
@@ -171,6 +176,12 @@ static inline ti_jv cc_message(const cc_src *src, const cc_rec *r) {
 }
 static inline ti_jv cc_content(const cc_src *src, const cc_rec *r) {
   return cc_jv_at(src, r, &r->content, r->content_type, r->content_flags);
+}
+/* An assistant record's model, usage or stop_reason (cc_aenv) as a ti_jv
+ * of type `type`, or absent. */
+static inline ti_jv cc_aenv_jv(const cc_src *src, const cc_rec *r, const cc_sub *v, int type,
+                               int flags) {
+  return cc_jv_at(src, r, v, v->n ? type : TI_JSON_INVALID, flags);
 }
 static inline void cc_set_sub(const cc_rec *r, const ti_jv *v, cc_sub *out, uint8_t *type,
                               uint8_t *flags) {

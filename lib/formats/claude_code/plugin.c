@@ -255,23 +255,17 @@ static int emit_meta(cc_parser *p, cc_traj *t, cc_group *gr, const cc_node *befo
   env e;
   read_env(s->src, first, &e);
   /* model, usage and stop_reason over the fragments: the last wins */
-  ti_jv model = {0}, usage = {0}, stop = {0}, k, v;
+  ti_jv model = {0}, usage = {0}, stop = {0};
   int active = 0;
   for (int32_t f = gr->first; f >= 0; f = s->nodes[f].next_frag) {
     if (s->nodes[f].flags & CC_N_ACTIVE) active = 1;
-    cc_rec *r = rec_of(s, f);
-    ti_json_iter it;
-    ti_jv msg = cc_message(s->src, r);
-    ti_json_iter_init(&it, &msg);
-    while (ti_json_next_member(&it, &k, &v)) {
-      if (TI_JSON_STR_IS(&k, "model")) {
-        if (model.type == TI_JSON_INVALID && v.type == TI_JSON_STRING) model = v;
-      } else if (TI_JSON_STR_IS(&k, "usage")) {
-        if (v.type == TI_JSON_OBJECT) usage = v;
-      } else if (TI_JSON_STR_IS(&k, "stop_reason")) {
-        if (v.type == TI_JSON_STRING) stop = v;
-      }
-    }
+    const cc_rec *r = rec_of(s, f);
+    if (r->env < 0) continue;
+    const cc_aenv *a = &s->src->aenvs[r->env]; /* what extract found in the message */
+    if (model.type == TI_JSON_INVALID)
+      model = cc_aenv_jv(s->src, r, &a->model, TI_JSON_STRING, a->model_flags);
+    if (a->usage.n) usage = cc_aenv_jv(s->src, r, &a->usage, TI_JSON_OBJECT, a->usage_flags);
+    if (a->stop.n) stop = cc_aenv_jv(s->src, r, &a->stop, TI_JSON_STRING, a->stop_flags);
   }
   const char *ms = NULL;
   size_t mn = 0;

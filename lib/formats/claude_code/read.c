@@ -309,15 +309,29 @@ static int extract(cc_reader *rd, cc_src *src, const ti_jv *root, uint64_t line,
     rc = add_env(src, &ev, r);
     if (rc) return rc;
     ti_jv id = {0}, model = {0};
+    cc_aenv *a = &src->aenvs[r->env];
+    a->model.n = a->usage.n = a->stop.n = 0;
     if (msg.type == TI_JSON_OBJECT) {
       ti_json_iter mi;
+      int seen_content = 0;
+      uint8_t t;
       ti_json_iter_init(&mi, &msg);
       while (ti_json_next_member(&mi, &k, &v)) {
-        if (TI_JSON_STR_IS(&k, "id")) id = v;
-        else if (TI_JSON_STR_IS(&k, "model")) model = v;
-        else if (TI_JSON_STR_IS(&k, "content")) { /* id/model come first */
-          cc_set_sub(r, &v, &r->content, &r->content_type, &r->content_flags);
-          break;
+        /* id and model count before the content (where they come) */
+        if (TI_JSON_STR_IS(&k, "content")) {
+          if (!seen_content)
+            cc_set_sub(r, &v, &r->content, &r->content_type, &r->content_flags);
+          seen_content = 1;
+        } else if (TI_JSON_STR_IS(&k, "usage")) {
+          if (v.type == TI_JSON_OBJECT) cc_set_sub(r, &v, &a->usage, &t, &a->usage_flags);
+        } else if (TI_JSON_STR_IS(&k, "stop_reason")) {
+          if (v.type == TI_JSON_STRING) cc_set_sub(r, &v, &a->stop, &t, &a->stop_flags);
+        } else if (TI_JSON_STR_IS(&k, "model")) {
+          if (!seen_content) model = v;
+          if (v.type == TI_JSON_STRING && !a->model.n)
+            cc_set_sub(r, &v, &a->model, &t, &a->model_flags);
+        } else if (TI_JSON_STR_IS(&k, "id")) {
+          if (!seen_content) id = v;
         }
       }
     }
