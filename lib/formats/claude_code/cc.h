@@ -109,9 +109,10 @@ _Static_assert(sizeof(cc_rec) == 144, "a record in 144 bytes (see above)");
 
 /* Envelope fields of assistant records, captured while reading them:
  * cwd, version, branch and session once for each run of records that
- * repeat them (a session has a handful of such tuples), the request id
- * per record, in 24 bytes rather than a ti_jv's 40 (the long session's
- * 8,844 assistant records took 1.8 MB, now 0.3 MB). */
+ * repeat them (a session has a handful of such tuples); per record, the
+ * request id and the message's model, usage and stop_reason, in 64 bytes
+ * (as ti_jvs: 160; the long session's 8,844 assistant records take
+ * 0.57 MB). */
 typedef struct cc_env {
   ti_jv cwd, version, branch, session;
 } cc_env;
@@ -127,6 +128,9 @@ typedef struct cc_aenv {
   uint8_t model_flags, usage_flags, stop_flags;
   cc_sub model, usage, stop;
 } cc_aenv;
+#if UINTPTR_MAX == UINT64_MAX
+_Static_assert(sizeof(cc_aenv) == 64, "an assistant record's envelope entry in 64 bytes");
+#endif
 
 /* One input file (the session file, or a subagent file). */
 typedef struct cc_src {
