@@ -173,6 +173,7 @@ typedef struct ti_mregion {
   atomic_long refs;
   char *base;  /* TI_MREGION_SIZE bytes */
   size_t used; /* bytes given out, from base */
+  size_t len;  /* bytes unmapped with the last reference (see ti_mregion_map) */
 } ti_mregion;
 /* Map len bytes of fd (0 < len) into the region *open, or into a new one
  * when it has no room (*open is then retired and replaced). Returns the

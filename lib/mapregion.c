@@ -29,7 +29,7 @@ static size_t page_size(void) {
 
 void ti_mregion_unref(ti_mregion *r) {
   if (!r || atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) != 1) return;
-  munmap(r->base, TI_MREGION_SIZE);
+  munmap(r->base, r->len);
   ti_mem_free(r);
 }
 
@@ -46,6 +46,7 @@ static ti_mregion *region_new(void) {
   atomic_init(&r->refs, 1);
   r->base = p;
   r->used = 0;
+  r->len = TI_MREGION_SIZE;
   return r;
 }
 
@@ -62,9 +63,23 @@ ti_mregion *ti_mregion_map(ti_mregion **open, int fd, size_t len, const char **o
   char *at = r->base + r->used;
   /* The whole file is read next: its pages are mapped now, in one go,
    * rather than 16 at a time on faults (claude-projects/: -2% CPU). */
-  void *p = mmap(at, len, PROT_READ, MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd, 0);
+  void *p = MAP_FAILED;
+#ifdef TI_TESTING
+  if (!ti_test_should_fail()) /* a failure made here leaves the reservation as it was */
+#endif
+    p = mmap(at, len, PROT_READ, MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd, 0);
   if (p == MAP_FAILED) {
-    /* MAP_FIXED failed: the range may no longer be reserved */
+    /* A failed MAP_FIXED may have unmapped [at, at + span), and another
+     * thread may map something there before the region goes: reserve it
+     * again only if nothing is there, or else the region unmaps only the
+     * files it gave out (its tail stays reserved: address space, no
+     * memory), never what others mapped since. */
+    void *q = mmap(at, span, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+    if (q != at) {
+      if (q != MAP_FAILED) munmap(q, span); /* a kernel without NOREPLACE placed it elsewhere */
+      r->len = r->used;
+    }
     *open = NULL;
     ti_mregion_unref(r);
     return NULL;

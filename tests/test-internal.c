@@ -724,6 +724,51 @@ START_TEST(mapped_contents_from_64_bytes_stay_in_the_file) {
 }
 END_TEST
 
+/* A file that fails to map into a region (MAP_FIXED refused: here
+ * injected, the reservation left in place) is read instead: the region is
+ * retired, the files mapped before it stay readable, and with the last of
+ * them it unmaps only what it gave out, since the failed part could not be
+ * reserved again for sure. The next file goes into a new region. */
+START_TEST(a_failed_map_into_a_region_is_safe) {
+  char path[] = "/tmp/ti-mreg-XXXXXX";
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  char page[4096];
+  for (int i = 0; i < 40; i++) { /* 160 KiB: 'a', 'b', ... a page each */
+    memset(page, 'a' + i % 26, sizeof page);
+    ck_assert_int_eq(write(fd, page, sizeof page), (ssize_t)sizeof page);
+  }
+  size_t len = 40 * sizeof page;
+  ti_mregion *open = NULL;
+  const char *p1, *p2, *p3;
+  ti_mregion *r1 = ti_mregion_map(&open, fd, len, &p1);
+  ck_assert_ptr_nonnull(r1);
+  ck_assert_ptr_eq(open, r1);
+  ti_test_fail_after(0); /* the next map fails */
+  ck_assert_ptr_null(ti_mregion_map(&open, fd, len, &p2));
+  ti_test_fail_after(-1);
+  ck_assert_ptr_null(open); /* retired */
+  ck_assert_uint_eq(r1->len, r1->used); /* its failed part: not unmapped with it */
+  ck_assert_int_eq(p1[0], 'a');
+  ck_assert_int_eq(p1[len - 1], 'a' + 39 % 26);
+  ti_mregion *r3 = ti_mregion_map(&open, fd, len, &p3);
+  ck_assert_ptr_nonnull(r3);
+  ck_assert_ptr_ne(r3, r1);
+  ck_assert_uint_eq(r3->len, TI_MREGION_SIZE);
+  ck_assert_int_eq(p3[4096], 'b');
+  char *tail = r1->base + r1->used;
+  ti_mregion_unref(r1); /* its file's reference: unmapped now */
+  unsigned char vec;
+  ck_assert_int_eq(mincore((void *)p1, 4096, &vec), -1); /* the file's pages are gone */
+  ck_assert_int_eq(mincore(tail, 4096, &vec), 0);         /* the rest is still reserved */
+  munmap(tail, TI_MREGION_SIZE - (size_t)(tail - (char *)p1)); /* (the test's own cleanup) */
+  ti_mregion_unref(r3);
+  ti_mregion_unref(open);
+  close(fd);
+  unlink(path);
+}
+END_TEST
+
 /* Whole states of long traces make far more output than input: a reader
  * whose trace's turn has not come holds no more than the cap (plus one
  * state) and then waits; the output is the same. */
@@ -788,6 +833,7 @@ int main(void) {
   tcase_add_test(tc, held_output_is_bounded);
   tcase_add_test(tc, mapped_image_data_stays_in_the_file);
   tcase_add_test(tc, mapped_contents_from_64_bytes_stay_in_the_file);
+  tcase_add_test(tc, a_failed_map_into_a_region_is_safe);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
